@@ -73,6 +73,7 @@ typedef enum {
     JWT_ERR_KEY_INVALID,      /* "malformed key" */
     JWT_ERR_KEY_UNSUPPORTED,  /* "unsupported key" (oct, RSA < 2048, unknown curve) */
     JWT_ERR_KEYSET_EMPTY,     /* "no usable key in key set" */
+    JWT_ERR_REVOCATION_LIST,  /* "malformed revocation list" */
     JWT_RESULT_COUNT
 } jwt_result;
 
@@ -268,14 +269,19 @@ struct jwt_jws {
 /* Splits token[0..len) after checking len against max_len (first, before
  * any other look: JWT_ERR_TOO_LONG), non-empty (JWT_ERR_EMPTY), exactly
  * three segments with header and payload non-empty (JWT_ERR_SEGMENTS);
- * decodes the signature and parses the header: strict JSON object,
- * alg present and a string and in allowed_algs (a mask of JWT_ALG_BIT;
- * JWT_ERR_ALG_NOT_ALLOWED), kid/typ strings, no crit / b64 / jwk / jku /
- * x5u / x5c. The typ list is checked by jwt_typ_is_accepted, not here.
- * On error *out is cleared and holds nothing. */
+ * decodes the signature and checks the header in DESIGN §3's order: strict
+ * JSON object (JWT_ERR_JSON, JWT_ERR_HEADER), alg present, a string and in
+ * allowed_algs (a mask of JWT_ALG_BIT; JWT_ERR_ALG_NOT_ALLOWED), typ in typs
+ * by jwt_typ_is_accepted (skipped when typs is NULL: the caller checks typ
+ * itself), kid and typ strings, no crit / b64 / jwk / jku / x5u / x5c.
+ * On error *out is cleared and holds nothing; on success free it with
+ * jwt_jws_clear. */
 jwt_result jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_algs,
+                         const char *const *typs, size_t n_typs,
                          struct jwt_jws *out) JWT_MUST_CHECK;
-/* Decodes and strictly parses the payload of a parsed JWS. */
+/* Decodes and strictly parses the payload of a parsed JWS: JWT_ERR_BASE64,
+ * JWT_ERR_PAYLOAD when it does not start as a JSON object, JWT_ERR_JSON
+ * when it does but is not strict JSON. *out is the caller's (json_object_put). */
 jwt_result jwt_jws_payload(const struct jwt_jws *jws, struct json_object **out) JWT_MUST_CHECK;
 void jwt_jws_clear(struct jwt_jws *jws);
 
@@ -333,6 +339,42 @@ void jwt_verified_clear(struct jwt_verified *v);
 /* Fills policy with DESIGN §3's defaults (no issuers, audiences or user:
  * the caller sets those) and now = time(NULL). */
 void jwt_policy_init(struct jwt_policy *policy);
+
+/* ---- the per-process key set cache (jwt_keycache.c) ---- */
+
+/* Returns in *out the key set read from jwks_path and/or pem_path (either
+ * may be NULL, not both), parsing the files only when their identity changed
+ * since the last call (DESIGN §3: device, inode, size, mtime and ctime with
+ * nanoseconds). On JWT_OK the cache lock is held and *out stays valid until
+ * jwt_keycache_release, which the caller must call; on error nothing is held
+ * and the result is the loader's (JWT_ERR_FILE_*, JWT_ERR_KEY*, ...). */
+jwt_result jwt_keycache_acquire(const char *jwks_path, const char *pem_path,
+                                struct jwt_jwks **out) JWT_MUST_CHECK;
+/* Releases the lock taken by a successful jwt_keycache_acquire. */
+void jwt_keycache_release(void);
+
+/* ---- the "not before" revocation list, DESIGN §4 (jwt_revocation.c) ---- */
+
+#define JWT_USER_NAME_MAX 32
+#define JWT_MAX_REVOCATION_BYTES (1024 * 1024)
+
+struct jwt_revocation;
+
+/* Returns true when s[0..len) is a user name of DESIGN §4's grammar,
+ * [a-z_][a-z0-9_.-]{0,31}. */
+bool jwt_user_name_is_valid(const char *s, size_t len);
+/* Parses text[0..len): "name:unix-time" lines, each ended by "\n" (the last
+ * may lack it); a repeated name keeps the later instant. Any other line is
+ * JWT_ERR_REVOCATION_LIST: the list fails closed. *out is the caller's. */
+jwt_result jwt_revocation_parse(const char *text, size_t len,
+                                struct jwt_revocation **out) JWT_MUST_CHECK;
+/* Reads path with jwt_file_read (JWT_MAX_REVOCATION_BYTES; extra_owner is
+ * the daemon's uid, which writes the list, or -1) and parses it. */
+jwt_result jwt_revocation_load(const char *path, long extra_owner,
+                               struct jwt_revocation **out) JWT_MUST_CHECK;
+/* Returns true and sets *instant when name is listed. */
+bool jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64_t *instant);
+void jwt_revocation_free(struct jwt_revocation *list);
 
 /* ---- safe file reading (jwt_file.c) ---- */
 

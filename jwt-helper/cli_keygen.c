@@ -1,1 +1,411 @@
-/* SPDX-License-Identifier: MIT */ /* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/* `jwt-helper keygen`: creates signing.jwk, refresh.key and jwks.json (DESIGN §4, §5).
+ *
+ * MUST:
+ * 1. never replace an existing file without --force, and then write nothing
+ *    at all (every existing file is named before any file is touched);
+ * 2. give secret files their final mode at creation: they never exist, even
+ *    empty, with a looser one;
+ * 3. never leave a torn file: each is a temp file in the same directory,
+ *    written and fsynced, then renamed over the name, then the directory is
+ *    fsynced; on failure the temps are removed. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "cli.h"
+#include "jwt.h"
+#include "secret.h"
+#include "signer.h"
+
+/* RSA size for RS256/PS256 keys: 3072 bits (NIST SP 800-57's size for use
+ * beyond 2030); keygen is rare, so its second of generation does not matter. */
+#define KEYGEN_RSA_BITS 3072
+#define KEYGEN_DEFAULT_DIR "/etc/jwt-helper"
+#define REFRESH_KEY_BYTES 32
+
+struct keygen_opts {
+    enum jwt_alg alg;
+    const char *dir;
+    bool force;
+};
+
+/* One file to create: its contents and, once made, its temp name. */
+struct out_file {
+    const char *name;
+    char *data;
+    size_t len;
+    mode_t mode;
+    bool secret; /* wipe data; group _jwt-helper */
+    char tmp[96];
+    bool tmp_made;
+};
+
+enum { F_SIGNING, F_REFRESH, F_JWKS, F_COUNT };
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: jwt-helper keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n", f);
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int
+parse_args(int argc, char **argv, struct keygen_opts *o)
+{
+    static const struct option longopts[] = {
+        {"alg", required_argument, NULL, 'a'},
+        {"dir", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    o->alg = JWT_ALG_EDDSA;
+    o->dir = KEYGEN_DEFAULT_DIR;
+    o->force = false;
+    optind = 0; /* glibc: full re-initialisation, argv[0] is the verb */
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            if (!jwt_alg_from_name(optarg, &o->alg) || o->alg == JWT_ALG_HS256) {
+                fprintf(stderr, "jwt-helper keygen: unsupported alg \"%s\" (EdDSA, ES256, RS256)\n",
+                        optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'd':
+            o->dir = optarg;
+            break;
+        case 'f':
+            o->force = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        case 'c': /* global options: keygen uses only --dir (DESIGN §5) */
+        case 's':
+            break;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind != argc || o->dir[0] == '\0') {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Opens dir, creating it (0755, DESIGN §4) when only it is missing. */
+static int
+dir_open(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0 && errno == ENOENT && mkdir(dir, 0755) == 0) {
+        printf("created directory %s\n", dir);
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (fd < 0)
+        fprintf(stderr, "jwt-helper keygen: %s: %s\n", dir, strerror(errno));
+    return fd;
+}
+
+/* MUST 1: returns 0 when no file exists (or force), else an exit code. */
+static int
+refuse_existing(int dfd, const struct keygen_opts *o, const struct out_file *files)
+{
+    struct stat st;
+    int rc = 0;
+
+    for (int i = 0; i < F_COUNT; i++) {
+        if (fstatat(dfd, files[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (o->force)
+                continue;
+            fprintf(stderr, "jwt-helper keygen: %s/%s exists; use --force to replace it\n", o->dir,
+                    files[i].name);
+            rc = CLI_EXIT_REJECTED;
+        } else if (errno != ENOENT) {
+            fprintf(stderr, "jwt-helper keygen: %s/%s: %s\n", o->dir, files[i].name,
+                    strerror(errno));
+            return CLI_EXIT_CONFIG;
+        }
+    }
+    return rc;
+}
+
+static char *
+text_with_newline(const char *text, size_t *len)
+{
+    size_t n = strlen(text);
+    char *s = malloc(n + 2);
+
+    if (s == NULL)
+        return NULL;
+    memcpy(s, text, n);
+    s[n] = '\n';
+    s[n + 1] = '\0';
+    *len = n + 1;
+    return s;
+}
+
+/* {"keys":[the public JWK with kid, alg and "use":"sig"]} */
+static jwt_result
+jwks_text(const struct signer *s, struct out_file *f)
+{
+    struct jwt_jwk *pub = NULL;
+    struct json_object *set = NULL, *keys = NULL, *key = NULL, *use = NULL;
+    const char *text;
+    jwt_result r;
+
+    if ((r = signer_public_jwk(s, &pub)) != JWT_OK)
+        goto out;
+    r = JWT_ERR_NOMEM;
+    if ((set = json_object_new_object()) == NULL || (keys = json_object_new_array()) == NULL ||
+        json_object_object_add(set, "keys", keys) != 0) {
+        json_object_put(keys);
+        goto out;
+    }
+    if ((key = jwt_jwk_to_json(pub)) == NULL || json_object_array_add(keys, key) != 0) {
+        json_object_put(key);
+        goto out;
+    }
+    if ((use = json_object_new_string("sig")) == NULL ||
+        json_object_object_add(key, "use", use) != 0) {
+        json_object_put(use);
+        goto out;
+    }
+    text = json_object_to_json_string_ext(set,
+                                          JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (text != NULL && (f->data = text_with_newline(text, &f->len)) != NULL)
+        r = JWT_OK;
+out:
+    json_object_put(set);
+    jwt_jwk_free(pub);
+    return r;
+}
+
+static jwt_result
+refresh_text(struct out_file *f)
+{
+    unsigned char key[REFRESH_KEY_BYTES];
+    char *b64;
+
+    randombytes_buf(key, sizeof key);
+    b64 = jwt_b64url_encode(key, sizeof key); /* 43 characters, DESIGN §4 */
+    sodium_memzero(key, sizeof key);
+    if (b64 == NULL)
+        return JWT_ERR_NOMEM;
+    f->data = text_with_newline(b64, &f->len);
+    secret_free_str(b64);
+    return f->data == NULL ? JWT_ERR_NOMEM : JWT_OK;
+}
+
+/* The file we are about to write must load back as the same key. */
+static jwt_result
+signing_text(const struct signer *s, struct out_file *f)
+{
+    struct signer *again = NULL;
+    char *text = NULL;
+    jwt_result r;
+
+    if ((r = signer_private_jwk_json(s, &text)) != JWT_OK)
+        goto out;
+    if ((r = signer_from_jwk_json(text, strlen(text), &again)) != JWT_OK)
+        goto out;
+    r = JWT_ERR_INTERNAL;
+    if (strcmp(signer_kid(again), signer_kid(s)) != 0 || signer_alg(again) != signer_alg(s))
+        goto out;
+    r = (f->data = text_with_newline(text, &f->len)) == NULL ? JWT_ERR_NOMEM : JWT_OK;
+out:
+    signer_free(again);
+    secret_free_str(text);
+    return r;
+}
+
+static int
+make_contents(const struct keygen_opts *o, struct out_file *files, char *kid, size_t kid_size)
+{
+    struct signer *s = NULL;
+    jwt_result r;
+
+    if ((r = signer_generate(o->alg, KEYGEN_RSA_BITS, &s)) != JWT_OK ||
+        (r = signing_text(s, &files[F_SIGNING])) != JWT_OK ||
+        (r = refresh_text(&files[F_REFRESH])) != JWT_OK ||
+        (r = jwks_text(s, &files[F_JWKS])) != JWT_OK) {
+        fprintf(stderr, "jwt-helper keygen: cannot make a %s key: %s\n", jwt_alg_name(o->alg),
+                jwt_result_str(r));
+        signer_free(s);
+        return CLI_EXIT_CONFIG;
+    }
+    snprintf(kid, kid_size, "%s", signer_kid(s));
+    signer_free(s);
+    return 0;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* MUST 2 and 3: the temp file, complete and on disk, with mode and group. */
+static int
+temp_write(int dfd, struct out_file *f, gid_t gid)
+{
+    unsigned char rnd[8];
+    char hex[2 * sizeof rnd + 1];
+    int fd, rc = -1, saved;
+
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    snprintf(f->tmp, sizeof f->tmp, ".%s.%s.tmp", f->name, hex);
+    fd = openat(dfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f->mode);
+    if (fd < 0)
+        return -1;
+    f->tmp_made = true;
+    if (f->secret && gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0)
+        goto out;
+    if (fchmod(fd, f->mode) != 0) /* the umask may have cleared bits asked for at open */
+        goto out;
+    if (write_all(fd, f->data, f->len) != 0 || fsync(fd) != 0)
+        goto out;
+    rc = 0;
+out:
+    saved = errno;
+    if (close(fd) != 0 && rc == 0) {
+        saved = errno;
+        rc = -1;
+    }
+    errno = saved;
+    return rc;
+}
+
+static void
+temps_remove(int dfd, struct out_file *files)
+{
+    for (int i = 0; i < F_COUNT; i++) {
+        if (files[i].tmp_made)
+            (void)unlinkat(dfd, files[i].tmp, 0);
+        files[i].tmp_made = false;
+    }
+}
+
+static int
+files_write(int dfd, const struct keygen_opts *o, struct out_file *files, gid_t gid)
+{
+    int i;
+
+    for (i = 0; i < F_COUNT; i++) {
+        if (temp_write(dfd, &files[i], gid) != 0)
+            goto fail;
+    }
+    for (i = 0; i < F_COUNT; i++) {
+        /* without --force, a file that appeared since the check is not replaced */
+        if (renameat2(dfd, files[i].tmp, dfd, files[i].name, o->force ? 0 : RENAME_NOREPLACE) != 0)
+            goto fail;
+        files[i].tmp_made = false;
+    }
+    if (fsync(dfd) != 0) {
+        fprintf(stderr, "jwt-helper keygen: %s: fsync: %s\n", o->dir, strerror(errno));
+        return CLI_EXIT_CONFIG;
+    }
+    return 0;
+fail:
+    fprintf(stderr, "jwt-helper keygen: %s/%s: %s\n", o->dir, files[i].name, strerror(errno));
+    temps_remove(dfd, files);
+    return CLI_EXIT_CONFIG;
+}
+
+static gid_t
+daemon_gid(const struct keygen_opts *o)
+{
+    const struct group *gr = getgrnam(SIGNER_DAEMON_USER);
+
+    if (gr != NULL)
+        return gr->gr_gid;
+    fprintf(
+        stderr,
+        "jwt-helper keygen: warning: group %s does not exist; %s/signing.jwk and "
+        "refresh.key keep their group: create it, then chgrp both so the daemon can read them\n",
+        SIGNER_DAEMON_USER, o->dir);
+    return (gid_t)-1;
+}
+
+static void
+report(const struct keygen_opts *o, const struct out_file *files, const char *kid)
+{
+    printf("wrote %s/%s (%s key, kid %s, mode %04o)\n", o->dir, files[F_SIGNING].name,
+           jwt_alg_name(o->alg), kid, (unsigned)files[F_SIGNING].mode);
+    printf("wrote %s/%s (mode %04o)\n", o->dir, files[F_REFRESH].name,
+           (unsigned)files[F_REFRESH].mode);
+    printf("wrote %s/%s (mode %04o)\n", o->dir, files[F_JWKS].name, (unsigned)files[F_JWKS].mode);
+}
+
+int
+cli_keygen(int argc, char **argv)
+{
+    struct keygen_opts o;
+    struct out_file files[F_COUNT] = {
+        [F_SIGNING] = {.name = "signing.jwk", .mode = 0640, .secret = true},
+        [F_REFRESH] = {.name = "refresh.key", .mode = 0640, .secret = true},
+        [F_JWKS] = {.name = "jwks.json", .mode = 0644, .secret = false},
+    };
+    char kid[SIGNER_KID_LEN + 1] = "";
+    int dfd = -1, rc;
+
+    if ((rc = parse_args(argc, argv, &o)) >= 0)
+        return rc;
+    if (sodium_init() < 0) {
+        fputs("jwt-helper keygen: cannot initialise libsodium\n", stderr);
+        return CLI_EXIT_CONFIG;
+    }
+    if ((dfd = dir_open(o.dir)) < 0) {
+        rc = CLI_EXIT_CONFIG;
+        goto out;
+    }
+    if ((rc = refuse_existing(dfd, &o, files)) != 0)
+        goto out;
+    if ((rc = make_contents(&o, files, kid, sizeof kid)) != 0)
+        goto out;
+    if ((rc = files_write(dfd, &o, files, daemon_gid(&o))) != 0)
+        goto out;
+    report(&o, files, kid);
+    rc = CLI_EXIT_OK;
+out:
+    for (int i = 0; i < F_COUNT; i++) {
+        if (files[i].secret)
+            secret_free(files[i].data, files[i].len);
+        else
+            free(files[i].data);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    return rc;
+}

@@ -1,1 +1,93 @@
-/* SPDX-License-Identifier: MIT */ /* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/* jwt-helper's entry point: global options, then dispatch to one verb. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+    {"decode", cli_decode},
+    {"verify", cli_verify},
+    {"keygen", cli_keygen},
+    {"jwks", cli_jwks},
+};
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: jwt-helper [--config PATH] VERB [ARGS]\n"
+          "  decode TOKEN|-                       print header and claims, no verification\n"
+          "  verify [--config PATH] [--jwks PATH] [--user U] [--scope S] TOKEN|-\n"
+          "                                       verify as pam_jwt would\n"
+          "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n"
+          "                                       create signing.jwk, refresh.key, jwks.json\n"
+          "  jwks [--jwks PATH]                   print the public key set\n",
+          f);
+}
+
+/* Global options may come before the verb (DESIGN §5); they are handed to
+ * the verb as if written after it, so each verb parses one argument list. */
+static int
+move_globals_after_verb(int argc, char **argv, char ***out)
+{
+    char **v = calloc((size_t)argc + 1, sizeof(*v));
+    int n = 0, i = 1, g;
+
+    if (v == NULL)
+        return -1;
+    while (i < argc && (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--socket") == 0) &&
+           i + 1 < argc)
+        i += 2;
+    if (i >= argc) {
+        free(v);
+        return 0;
+    }
+    v[n++] = argv[i];
+    for (g = 1; g < i; g++)
+        v[n++] = argv[g];
+    for (g = i + 1; g < argc; g++)
+        v[n++] = argv[g];
+    *out = v;
+    return n;
+}
+
+int
+main(int argc, char **argv)
+{
+    char **args = NULL;
+    int n, rc = CLI_EXIT_USAGE;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        puts(PACKAGE_STRING);
+        return CLI_EXIT_OK;
+    }
+    if ((n = move_globals_after_verb(argc, argv, &args)) <= 0) {
+        usage(stderr);
+        return n < 0 ? CLI_EXIT_CONFIG : CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        if (strcmp(args[0], verbs[i].name) == 0) {
+            rc = verbs[i].run(n, args);
+            free(args);
+            return rc;
+        }
+    }
+    fprintf(stderr, "jwt-helper: unknown verb \"");
+    cli_print_escaped(stderr, args[0]);
+    fprintf(stderr, "\"\n");
+    usage(stderr);
+    free(args);
+    return rc;
+}

@@ -1,1 +1,686 @@
-/* SPDX-License-Identifier: MIT */ /* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for conf.c: defaults, every option good and bad, file then
+ * arguments, list and duplicate rules, reports naming option and path:line. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "conf.h"
+
+static char tmpdir[PATH_MAX];
+static char messages[16384]; /* every report of the last load, one per line */
+static int n_messages;
+
+static void
+collect(void *ctx, const char *message)
+{
+    size_t used = strlen(messages);
+
+    (void)ctx;
+    n_messages++;
+    snprintf(messages + used, sizeof messages - used, "%s\n", message);
+}
+
+static bool
+reported(const char *needle)
+{
+    return strstr(messages, needle) != NULL;
+}
+
+/* Writes text to tmpdir/name with mode 0600 and returns its path (static). */
+static const char *
+write_file(const char *name, const char *text, size_t len)
+{
+    static char path[PATH_MAX * 2];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len) {
+        perror(path);
+        exit(1);
+    }
+    close(fd);
+    return path;
+}
+
+static const char *
+conf_file(const char *text)
+{
+    return write_file("pam_jwt.conf", text, strlen(text));
+}
+
+static const char *
+missing_path(void)
+{
+    static char path[PATH_MAX * 2];
+
+    snprintf(path, sizeof path, "%s/does-not-exist.conf", tmpdir);
+    return path;
+}
+
+static conf_result
+load(struct conf *c, const char *path, int argc, const char **argv)
+{
+    messages[0] = '\0';
+    n_messages = 0;
+    return conf_load(c, path, argc, argv, collect, NULL);
+}
+
+#define N_ARGS(...) ((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)))
+#define LOAD(c, path, ...) load((c), (path), N_ARGS(__VA_ARGS__), (const char *[]){__VA_ARGS__})
+
+static bool
+conf_is_empty(const struct conf *c)
+{
+    static const struct conf zero;
+
+    return memcmp(c, &zero, sizeof zero) == 0;
+}
+
+static void
+host_names(char *full, char *shortname, size_t len)
+{
+    memset(full, 0, len);
+    if (gethostname(full, len - 1) != 0) {
+        perror("gethostname");
+        exit(1);
+    }
+    snprintf(shortname, len, "%.*s", (int)strcspn(full, "."), full);
+}
+
+static void
+test_parse_uint(void)
+{
+    uint64_t v = 7;
+
+    CHECK(conf_parse_uint("0", 0, UINT64_MAX, &v) && v == 0, "uint: 0");
+    CHECK(conf_parse_uint("18446744073709551615", 0, UINT64_MAX, &v) && v == UINT64_MAX,
+          "uint: 2^64-1");
+    v = 7;
+    CHECK(!conf_parse_uint("18446744073709551616", 0, UINT64_MAX, &v) && v == 7,
+          "uint: 2^64 overflows, out untouched");
+    CHECK(!conf_parse_uint("99999999999999999999", 0, UINT64_MAX, &v), "uint: 20 nines");
+    CHECK(!conf_parse_uint("01", 0, UINT64_MAX, &v), "uint: leading zero");
+    CHECK(!conf_parse_uint("00", 0, UINT64_MAX, &v), "uint: 00");
+    CHECK(!conf_parse_uint("+1", 0, UINT64_MAX, &v), "uint: sign");
+    CHECK(!conf_parse_uint("-1", 0, UINT64_MAX, &v), "uint: minus");
+    CHECK(!conf_parse_uint(" 1", 0, UINT64_MAX, &v), "uint: leading space");
+    CHECK(!conf_parse_uint("1 ", 0, UINT64_MAX, &v), "uint: trailing space");
+    CHECK(!conf_parse_uint("", 0, UINT64_MAX, &v), "uint: empty");
+    CHECK(!conf_parse_uint("1a", 0, UINT64_MAX, &v), "uint: trailing letter");
+    CHECK(!conf_parse_uint("0x10", 0, UINT64_MAX, &v), "uint: hex");
+    CHECK(!conf_parse_uint(NULL, 0, UINT64_MAX, &v), "uint: NULL");
+    CHECK(conf_parse_uint("10", 10, 20, &v) && v == 10, "uint: min is inclusive");
+    CHECK(conf_parse_uint("20", 10, 20, &v) && v == 20, "uint: max is inclusive");
+    CHECK(!conf_parse_uint("9", 10, 20, &v), "uint: below min");
+    CHECK(!conf_parse_uint("21", 10, 20, &v), "uint: above max");
+}
+
+static void
+test_hostname(void)
+{
+    char full[HOST_NAME_MAX + 1], shortname[HOST_NAME_MAX + 1], buf[HOST_NAME_MAX + 1];
+
+    host_names(full, shortname, sizeof full);
+    CHECK(conf_hostname(true, buf, sizeof buf), "hostname: full");
+    CHECK_STR(buf, full, "hostname: full equals gethostname");
+    CHECK(conf_hostname(false, buf, sizeof buf), "hostname: short");
+    CHECK_STR(buf, shortname, "hostname: short is up to the first dot");
+    CHECK(!conf_hostname(true, buf, strlen(full)), "hostname: no room for the NUL");
+    CHECK(conf_hostname(true, buf, strlen(full) + 1), "hostname: exactly enough room");
+}
+
+static void
+test_defaults(void)
+{
+    char full[HOST_NAME_MAX + 1], shortname[HOST_NAME_MAX + 1], issuer[HOST_NAME_MAX + 16];
+    struct conf c;
+
+    host_names(full, shortname, sizeof full);
+    snprintf(issuer, sizeof issuer, "jwt-helper@%s", full);
+    CHECK_INT(load(&c, missing_path(), 0, NULL), CONF_OK, "defaults: missing default file is fine");
+    CHECK_INT(n_messages, 0, "defaults: nothing reported");
+    CHECK_STR(c.jwks, CONF_DEFAULT_JWKS, "default jwks");
+    CHECK_STR(c.key, NULL, "default key");
+    CHECK(c.n_issuers == 1 && strcmp(c.issuers[0], issuer) == 0, "default issuer jwt-helper@host");
+    CHECK(c.n_audiences == 1 && strcmp(c.audiences[0], "pam") == 0, "default audience pam");
+    CHECK_INT(c.algs, JWT_ALGS_ACCESS, "default algs: all nine asymmetric");
+    CHECK_INT(c.algs & JWT_ALG_BIT(JWT_ALG_HS256), 0, "default algs: no HS256");
+    CHECK_STR(c.user_claim, "sub", "default user_claim");
+    CHECK_INT(c.n_scopes, 0, "default scope: none");
+    CHECK_INT(c.max_auth_age, -1, "default max_auth_age unset");
+    CHECK(!c.once, "default once off");
+    CHECK_STR(c.once_dir, CONF_DEFAULT_ONCE_DIR, "default once_dir");
+    CHECK_INT(c.leeway, 60, "default leeway");
+    CHECK_INT(c.max_lifetime, 3600, "default max_lifetime");
+    CHECK_INT(c.max_token_len, 8192, "default max_token_len");
+    CHECK(c.n_typs == 2 && strcmp(c.typs[0], "at+jwt") == 0 && strcmp(c.typs[1], "JWT") == 0,
+          "default typ at+jwt,JWT");
+    CHECK_STR(c.revocation, NULL, "default revocation unset");
+    CHECK_STR(c.prompt, "Token: ", "default prompt");
+    CHECK_STR(c.socket, CONF_DEFAULT_SOCKET, "default socket");
+    CHECK(!c.use_first_pass && !c.try_first_pass && !c.debug && !c.quiet, "default flags off");
+    conf_free(&c);
+    CHECK(conf_is_empty(&c), "conf_free zeroes");
+    conf_free(&c); /* twice is harmless */
+    CHECK_INT(load(&c, NULL, 0, NULL), CONF_OK, "defaults: no default path at all");
+    conf_free(&c);
+}
+
+/* Every option set away from its default, as arguments or from a file. */
+static void
+check_all_set(const struct conf *c, const char *how)
+{
+    char what[128];
+
+#define SAYS(x) (snprintf(what, sizeof what, "%s: %s", how, (x)), what)
+    CHECK_STR(c->jwks, "/k/jwks.json", SAYS("jwks"));
+    CHECK_STR(c->key, "/k/key.pem", SAYS("key"));
+    CHECK(c->n_issuers == 1 && strcmp(c->issuers[0], "https://idp.example/") == 0,
+          SAYS("issuer"));
+    CHECK(c->n_audiences == 1 && strcmp(c->audiences[0], "ssh") == 0, SAYS("audience"));
+    CHECK_INT(c->algs, JWT_ALG_BIT(JWT_ALG_EDDSA) | JWT_ALG_BIT(JWT_ALG_PS512), SAYS("algs"));
+    CHECK_STR(c->user_claim, "preferred_username", SAYS("user_claim"));
+    CHECK(c->n_scopes == 2 && strcmp(c->scopes[0], "sudo") == 0 &&
+              strcmp(c->scopes[1], "User.Read") == 0,
+          SAYS("scope"));
+    CHECK_INT(c->max_auth_age, 300, SAYS("max_auth_age"));
+    CHECK(c->once, SAYS("once"));
+    CHECK_STR(c->once_dir, "/tmp/once", SAYS("once_dir"));
+    CHECK_INT(c->leeway, 0, SAYS("leeway"));
+    CHECK_INT(c->max_lifetime, 600, SAYS("max_lifetime"));
+    CHECK_INT(c->max_token_len, 65536, SAYS("max_token_len"));
+    CHECK(c->n_typs == 1 && strcmp(c->typs[0], "application/at+jwt") == 0, SAYS("typ"));
+    CHECK_STR(c->revocation, "/var/lib/jwt-helper/revoked", SAYS("revocation"));
+    CHECK_STR(c->prompt, "JWT # please: ", SAYS("prompt"));
+    CHECK_STR(c->socket, "/tmp/sock", SAYS("socket"));
+    CHECK(c->use_first_pass && c->try_first_pass && c->debug && c->quiet, SAYS("flags"));
+#undef SAYS
+}
+
+static void
+test_all_options(void)
+{
+    struct conf c;
+
+    CHECK_INT(LOAD(&c, missing_path(), "jwks=/k/jwks.json", "key=/k/key.pem",
+                   "issuer=https://idp.example/", "audience=ssh", "algs=EdDSA,PS512",
+                   "user_claim=preferred_username", "scope=sudo,User.Read", "max_auth_age=300",
+                   "once", "once_dir=/tmp/once", "leeway=0", "max_lifetime=600",
+                   "max_token_len=65536", "typ=application/at+jwt",
+                   "revocation=/var/lib/jwt-helper/revoked", "prompt=JWT # please: ",
+                   "socket=/tmp/sock", "use_first_pass", "try_first_pass", "debug", "quiet"),
+              CONF_OK, "all options as arguments");
+    CHECK_INT(n_messages, 0, "all options as arguments: nothing reported");
+    check_all_set(&c, "args");
+    conf_free(&c);
+
+    CHECK_INT(load(&c, conf_file("# every option\n"
+                                 "jwks = /k/jwks.json\n"
+                                 "  key=/k/key.pem  \n"
+                                 "\n"
+                                 "issuer\t=\thttps://idp.example/\n"
+                                 "audience = ssh\r\n"
+                                 "algs = EdDSA , PS512\n"
+                                 "user_claim = preferred_username\n"
+                                 "scope = sudo, User.Read\n"
+                                 "max_auth_age = 300\n"
+                                 "once = yes\n"
+                                 "once_dir = /tmp/once\n"
+                                 "leeway = 0\n"
+                                 "   # indented comment = ignored\n"
+                                 "max_lifetime = 600\n"
+                                 "max_token_len = 65536\n"
+                                 "typ = application/at+jwt\n"
+                                 "revocation = /var/lib/jwt-helper/revoked\n"
+                                 "prompt = \"JWT # please: \"\n"
+                                 "socket = /tmp/sock\n"
+                                 "use_first_pass = yes\n"
+                                 "try_first_pass = yes\n"
+                                 "debug = yes\n"
+                                 "quiet = yes"),
+                   0, NULL),
+              CONF_OK, "all options from the file (last line without newline)");
+    CHECK_INT(n_messages, 0, "all options from the file: nothing reported");
+    check_all_set(&c, "file");
+    conf_free(&c);
+}
+
+static const struct {
+    const char *arg;
+    const char *says; /* must appear in the report */
+} bad_args[] = {
+    {"jwks=etc/jwks.json", "jwks: \"etc/jwks.json\" is not an absolute path"},
+    {"jwks=", "jwks: empty value"},
+    {"jwks", "jwks: needs a value"},
+    {"key=key.pem", "key: "},
+    {"issuer=", "issuer: empty value"},
+    {"issuer=a\x01z", "issuer: \"a\\x01z\""},
+    {"audience=pam%x", "audience: \"pam%x\""},
+    {"audience=pam%", "audience: "},
+    {"audience=a\tb", "audience: "},
+    {"algs=none", "algs: \"none\" can never be allowed"},
+    {"algs=HS256", "algs: \"HS256\" can never be allowed"},
+    {"algs=HS512", "algs: \"HS512\" can never be allowed"},
+    {"algs=ES512", "algs: \"ES512\" is not a known algorithm"},
+    {"algs=es256", "algs: \"es256\" is not a known algorithm"},
+    {"algs=ES256,,RS256", "algs: empty item"},
+    {"algs=ES256,", "algs: empty item"},
+    {"user_claim=a b", "user_claim: "},
+    {"user_claim=a,b", "user_claim: "},
+    {"scope=sudo,", "scope: empty item"},
+    {"scope=a\"b", "scope: "},
+    {"scope=a\\b", "scope: "},
+    {"max_auth_age=-1", "max_auth_age: \"-1\" is not a whole number from 0 to 31536000"},
+    {"max_auth_age=31536001", "max_auth_age: "},
+    {"max_auth_age=1e3", "max_auth_age: "},
+    {"once=maybe", "once: \"maybe\" is not yes or no"},
+    {"once=", "once: empty value"},
+    {"once_dir=run/pam_jwt", "once_dir: "},
+    {"leeway=3601", "leeway: \"3601\" is not a whole number from 0 to 3600"},
+    {"leeway=+5", "leeway: "},
+    {"leeway=060", "leeway: "},
+    {"max_lifetime=0", "max_lifetime: "},
+    {"max_lifetime=31536001", "max_lifetime: "},
+    {"max_token_len=15", "max_token_len: \"15\" is not a whole number from 16 to 65536"},
+    {"max_token_len=65537", "max_token_len: "},
+    {"max_token_len=18446744073709551616", "max_token_len: "},
+    {"typ=rt+jwt", "typ: \"rt+jwt\" can never be accepted"},
+    {"typ=JWT,application/RT+JWT", "typ: \"application/RT+JWT\" can never be accepted"},
+    {"typ=a b", "typ: "},
+    {"revocation=revoked", "revocation: "},
+    {"prompt=a\nb", "prompt: \"a\\x0ab\""},
+    {"socket=socket", "socket: "},
+    {"use_first_pass=1", "use_first_pass: "},
+    {"try_first_pass=on", "try_first_pass: "},
+    {"debug=true", "debug: "},
+    {"quiet=YES", "quiet: "},
+    {"config=relative.conf", "config: \"relative.conf\" is not an absolute path"},
+    {"config=", "config: "},
+    {"config", "config: needs a value"},
+    {"verbose", "unknown option \"verbose\""},
+    {"Debug", "unknown option \"Debug\""},
+    {"=x", "unknown option \"\""},
+    {"jwks =/a", "unknown option \"jwks \""},
+};
+
+static void
+test_bad_args(void)
+{
+    struct conf c;
+    char what[256];
+
+    for (size_t i = 0; i < sizeof bad_args / sizeof bad_args[0]; i++) {
+        conf_result r = LOAD(&c, missing_path(), bad_args[i].arg);
+        snprintf(what, sizeof what, "bad argument %zu refused", i);
+        CHECK_INT(r, CONF_ERR_INVALID, what);
+        snprintf(what, sizeof what, "bad argument %zu reported as '%s'", i, bad_args[i].says);
+        CHECK(n_messages == 1 && reported(bad_args[i].says), what);
+        if (n_messages != 1 || !reported(bad_args[i].says))
+            printf("#   got: %s", messages);
+        CHECK(conf_is_empty(&c), "refused conf is empty");
+        conf_free(&c);
+    }
+}
+
+static void
+test_bounds(void)
+{
+    struct conf c;
+
+    CHECK_INT(LOAD(&c, NULL, "leeway=3600", "max_lifetime=1", "max_auth_age=0",
+                   "max_token_len=16"),
+              CONF_OK, "bounds: edges accepted");
+    CHECK(c.leeway == 3600 && c.max_lifetime == 1 && c.max_auth_age == 0 &&
+              c.max_token_len == 16,
+          "bounds: edge values stored");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "max_lifetime=31536000", "max_auth_age=31536000"), CONF_OK,
+              "bounds: a year accepted");
+    CHECK_INT(c.max_lifetime, 31536000, "bounds: max_lifetime a year");
+    conf_free(&c);
+}
+
+static void
+test_all_problems_reported(void)
+{
+    struct conf c;
+    const char *path = conf_file("leeway = -1\n"
+                                 "bogus = 1\n"
+                                 "jwks\n"
+                                 "algs = none,HS256,ES512,ES256\n");
+
+    CHECK_INT(LOAD(&c, path, "max_lifetime=0", "prompt=ok"), CONF_ERR_INVALID,
+              "many problems: refused");
+    CHECK_INT(n_messages, 7, "many problems: each reported");
+    CHECK(reported("pam_jwt.conf:1: leeway: \"-1\""), "file problem names path:1 and option");
+    CHECK(reported("pam_jwt.conf:2: unknown option \"bogus\""), "unknown option names path:2");
+    CHECK(reported("pam_jwt.conf:3: \"jwks\" is not \"key = value\""), "line without =");
+    CHECK(reported("pam_jwt.conf:4: algs: \"none\""), "none reported at line 4");
+    CHECK(reported("pam_jwt.conf:4: algs: \"HS256\""), "HS256 reported at line 4");
+    CHECK(reported("pam_jwt.conf:4: algs: \"ES512\""), "ES512 reported at line 4");
+    CHECK(reported("\nmax_lifetime: \"0\""), "argument problem has no path");
+    CHECK(conf_is_empty(&c), "many problems: conf is empty");
+    conf_free(&c);
+
+    CHECK_INT(conf_load(&c, path, 0, NULL, NULL, NULL), CONF_ERR_INVALID,
+              "no report callback: still refused");
+    conf_free(&c);
+}
+
+static void
+test_file_syntax(void)
+{
+    struct conf c;
+    static const char nul[] = "debug = yes\nprompt = a\0b\n";
+
+    CHECK_INT(load(&c, conf_file("prompt = Token # here\n#debug = yes\n"), 0, NULL), CONF_OK,
+              "'#' inside a value is kept");
+    CHECK_STR(c.prompt, "Token # here", "value with '#'");
+    CHECK(!c.debug, "commented-out line ignored");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("prompt = \"  Key: \"\nissuer = \"\n"), 0, NULL), CONF_OK,
+              "quoted value");
+    CHECK_STR(c.prompt, "  Key: ", "quotes keep inner blanks");
+    CHECK_STR(c.issuers[0], "\"", "a lone quote is the value");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("prompt = Token:   \n"), 0, NULL), CONF_OK, "unquoted value");
+    CHECK_STR(c.prompt, "Token:", "unquoted value is trimmed");
+    conf_free(&c);
+    CHECK_INT(load(&c, write_file("nul.conf", nul, sizeof nul - 1), 0, NULL), CONF_ERR_INVALID,
+              "NUL byte refused");
+    CHECK(reported("nul.conf:2: NUL byte"), "NUL byte reported with its line");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file(""), 0, NULL), CONF_OK, "empty file");
+    CHECK_STR(c.jwks, CONF_DEFAULT_JWKS, "empty file: defaults");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("config = /etc/other.conf\n"), 0, NULL), CONF_ERR_INVALID,
+              "config= inside a file refused");
+    CHECK(reported(":1: config: only meaningful as a module argument"), "config in file reported");
+    conf_free(&c);
+}
+
+static void
+test_sources(void)
+{
+    struct conf c;
+    const char *path = conf_file("leeway = 10\nprompt = File: \nissuer = a\nissuer = b\n"
+                                 "audience = x\nscope = sudo\ndebug = yes\n");
+
+    CHECK_INT(load(&c, path, 0, NULL), CONF_OK, "file alone");
+    CHECK_INT(c.leeway, 10, "file sets leeway");
+    CHECK(c.n_issuers == 2 && strcmp(c.issuers[0], "a") == 0 && strcmp(c.issuers[1], "b") == 0,
+          "issuers add up within the file");
+    CHECK(c.debug, "file sets debug");
+    conf_free(&c);
+
+    CHECK_INT(LOAD(&c, path, "leeway=20", "issuer=c", "debug=no"), CONF_OK, "file then args");
+    CHECK_INT(c.leeway, 20, "argument wins over the file");
+    CHECK_STR(c.prompt, "File:", "file value kept where no argument");
+    CHECK(c.n_issuers == 1 && strcmp(c.issuers[0], "c") == 0,
+          "argument issuer list replaces the file's");
+    CHECK(c.n_audiences == 1 && strcmp(c.audiences[0], "x") == 0, "file audience kept");
+    CHECK(c.n_scopes == 1 && strcmp(c.scopes[0], "sudo") == 0, "file scope kept");
+    CHECK(!c.debug, "debug=no argument turns off the file's debug");
+    conf_free(&c);
+
+    CHECK_INT(LOAD(&c, path, "audience=y", "audience=z", "scope=ssh"), CONF_OK, "lists in args");
+    CHECK(c.n_audiences == 2 && strcmp(c.audiences[0], "y") == 0 &&
+              strcmp(c.audiences[1], "z") == 0,
+          "audiences add up within the arguments, replacing the file's");
+    CHECK(c.n_issuers == 2, "file issuers kept");
+    CHECK(c.n_scopes == 1 && strcmp(c.scopes[0], "ssh") == 0, "scope argument replaces");
+    conf_free(&c);
+}
+
+static void
+test_duplicates(void)
+{
+    struct conf c;
+
+    CHECK_INT(LOAD(&c, NULL, "leeway=1", "leeway=2"), CONF_ERR_INVALID, "duplicate argument");
+    CHECK(reported("leeway: given twice"), "duplicate argument named");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "debug", "debug"), CONF_ERR_INVALID, "duplicate flag argument");
+    CHECK(reported("debug: given twice"), "duplicate flag named");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "scope=a", "scope=b"), CONF_ERR_INVALID,
+              "scope is not a repeatable list");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("typ = JWT\n\ntyp = at+jwt\n"), 0, NULL), CONF_ERR_INVALID,
+              "duplicate in the file");
+    CHECK(reported("pam_jwt.conf:3: typ: given twice"), "duplicate in the file: path:line");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, conf_file("typ = JWT\n"), "typ=at+jwt"), CONF_OK,
+              "file and argument may both set one option");
+    CHECK(c.n_typs == 1 && strcmp(c.typs[0], "at+jwt") == 0, "argument typ wins");
+    conf_free(&c);
+}
+
+static void
+test_config_file(void)
+{
+    struct conf c;
+    char arg[PATH_MAX * 2 + 8], path[PATH_MAX * 2];
+
+    snprintf(arg, sizeof arg, "config=%s", missing_path());
+    CHECK_INT(LOAD(&c, NULL, arg), CONF_ERR_FILE, "config= names a missing file");
+    CHECK(reported("config: ") && reported("does-not-exist.conf: cannot open file"),
+          "missing config= file reported");
+    CHECK(conf_is_empty(&c), "missing config= file: conf empty");
+    conf_free(&c);
+
+    snprintf(path, sizeof path, "%s", write_file("other.conf", "leeway = 7\n", 11));
+    snprintf(arg, sizeof arg, "config=%s", path);
+    CHECK_INT(LOAD(&c, conf_file("leeway = 9\n"), arg), CONF_OK, "config= names a file");
+    CHECK_INT(c.leeway, 7, "config= replaces the default file");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, arg, arg), CONF_ERR_INVALID, "config= twice");
+    CHECK(reported("config: given twice"), "config= twice reported");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "config=rel.conf", arg), CONF_ERR_INVALID, "relative and good config=");
+    CHECK(reported("config: \"rel.conf\" is not an absolute path"), "each config= checked");
+    conf_free(&c);
+
+    if (chmod(path, 0620) != 0)
+        perror("chmod");
+    CHECK_INT(LOAD(&c, NULL, arg), CONF_ERR_FILE, "group-writable config= file refused");
+    CHECK(reported("unsafe file"), "unsafe file reported");
+    conf_free(&c);
+    CHECK_INT(load(&c, path, 0, NULL), CONF_ERR_FILE, "group-writable default file refused");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, path, "leeway=x"), CONF_ERR_FILE,
+              "file problem wins, and arguments are still checked");
+    CHECK_INT(n_messages, 2, "both the file and the argument reported");
+    conf_free(&c);
+}
+
+static void
+test_audience_expansion(void)
+{
+    char full[HOST_NAME_MAX + 1], shortname[HOST_NAME_MAX + 1], want[3 * HOST_NAME_MAX + 32];
+    struct conf c;
+
+    host_names(full, shortname, sizeof full);
+    snprintf(want, sizeof want, "host:%s/%s/100%%", shortname, full);
+    CHECK_INT(LOAD(&c, NULL, "audience=host:%h/%H/100%%", "audience=%h"), CONF_OK,
+              "audience %h %H %%");
+    CHECK(c.n_audiences == 2, "two audiences");
+    CHECK_STR(c.audiences[0], want, "%h, %H and %% expanded");
+    CHECK_STR(c.audiences[1], shortname, "%h alone");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("audience = %H\n"), 0, NULL), CONF_OK, "%H from the file");
+    CHECK_STR(c.audiences[0], full, "%H from the file expanded");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "issuer=%H"), CONF_OK, "issuer does not expand");
+    CHECK_STR(c.issuers[0], "%H", "issuer kept literally");
+    conf_free(&c);
+}
+
+static void
+test_algs_typ(void)
+{
+    struct conf c;
+
+    CHECK_INT(LOAD(&c, NULL, "algs=ES256"), CONF_OK, "algs=ES256");
+    CHECK_INT(c.algs, JWT_ALG_BIT(JWT_ALG_ES256), "algs mask is ES256 only");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "algs=ES256,none,HS256,ES512"), CONF_ERR_INVALID,
+              "algs with none, HS256, ES512");
+    CHECK_INT(n_messages, 3, "each bad alg reported");
+    CHECK(reported("\"none\"") && reported("\"HS256\"") && reported("\"ES512\""),
+          "bad algs named");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "typ=JWT,at+jwt,application/JWT"), CONF_OK, "typ list");
+    CHECK_INT(c.n_typs, 3, "three typs");
+    conf_free(&c);
+}
+
+static void
+test_key_without_jwks(void)
+{
+    struct conf c;
+
+    CHECK_INT(LOAD(&c, NULL, "key=/k/key.pem"), CONF_OK, "key= alone");
+    CHECK_STR(c.jwks, NULL, "key= without jwks=: no JWK Set");
+    CHECK_STR(c.key, "/k/key.pem", "key= kept");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, NULL, "key=/k/key.pem", "jwks=/k/jwks.json"), CONF_OK, "key= and jwks=");
+    CHECK_STR(c.jwks, "/k/jwks.json", "jwks= kept beside key=");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, conf_file("jwks = /f/jwks.json\n"), "key=/k/key.pem"), CONF_OK,
+              "jwks= in file, key= argument");
+    CHECK_STR(c.jwks, "/f/jwks.json", "file jwks= kept");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, conf_file("key = /f/key.pem\n"), "debug"), CONF_OK, "key= in the file");
+    CHECK_STR(c.jwks, NULL, "key= in the file: no JWK Set either");
+    conf_free(&c);
+}
+
+static void
+test_flags(void)
+{
+    struct conf c;
+
+    CHECK_INT(load(&c, conf_file("once = yes\ndebug = no\nquiet = yes\n"), 0, NULL), CONF_OK,
+              "flags in the file");
+    CHECK(c.once && !c.debug && c.quiet, "yes and no in the file");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, conf_file("once = no\n"), "once", "try_first_pass"), CONF_OK,
+              "bare flags");
+    CHECK(c.once && c.try_first_pass && !c.use_first_pass, "bare flags set");
+    conf_free(&c);
+    CHECK_INT(load(&c, conf_file("debug\n"), 0, NULL), CONF_ERR_INVALID,
+              "bare flag in the file refused");
+    CHECK(reported("pam_jwt.conf:1: \"debug\" is not \"key = value\""), "bare flag in file");
+    conf_free(&c);
+}
+
+static void
+test_limits(void)
+{
+    struct conf c;
+    const char *args[CONF_MAX_LIST + 1];
+    char *big = malloc(CONF_MAX_VALUE + 16);
+
+    for (size_t i = 0; i < CONF_MAX_LIST + 1; i++)
+        args[i] = "issuer=x";
+    CHECK_INT(load(&c, NULL, CONF_MAX_LIST, args), CONF_OK, "CONF_MAX_LIST issuers");
+    CHECK_INT(c.n_issuers, CONF_MAX_LIST, "all kept");
+    conf_free(&c);
+    CHECK_INT(load(&c, NULL, CONF_MAX_LIST + 1, args), CONF_ERR_INVALID, "one issuer too many");
+    CHECK(reported("issuer: more than"), "too many values reported");
+    conf_free(&c);
+
+    if (big == NULL)
+        exit(1);
+    memcpy(big, "prompt=", 7);
+    memset(big + 7, 'a', CONF_MAX_VALUE);
+    big[7 + CONF_MAX_VALUE] = '\0';
+    CHECK_INT(LOAD(&c, NULL, big), CONF_OK, "value of CONF_MAX_VALUE bytes");
+    conf_free(&c);
+    big[7 + CONF_MAX_VALUE] = 'a';
+    big[8 + CONF_MAX_VALUE] = '\0';
+    CHECK_INT(LOAD(&c, NULL, big), CONF_ERR_INVALID, "value one byte over the limit");
+    CHECK(reported("prompt: value longer than"), "long value reported");
+    conf_free(&c);
+    free(big);
+}
+
+static void
+test_policy(void)
+{
+    struct conf c;
+    struct jwt_policy p;
+
+    CHECK_INT(LOAD(&c, NULL, "scope=sudo", "max_auth_age=300", "leeway=5", "max_token_len=100",
+                   "algs=ES384", "user_claim=email"),
+              CONF_OK, "policy source");
+    conf_policy(&c, &p);
+    CHECK_INT(p.algs, JWT_ALG_BIT(JWT_ALG_ES384), "policy algs");
+    CHECK(p.n_typs == 2 && p.typs[0] == c.typs[0], "policy typs point into conf");
+    CHECK(p.n_issuers == 1 && p.issuers[0] == c.issuers[0], "policy issuers");
+    CHECK(p.n_audiences == 1 && strcmp(p.audiences[0], "pam") == 0, "policy audiences");
+    CHECK(p.n_scopes == 1 && strcmp(p.scopes[0], "sudo") == 0, "policy scopes");
+    CHECK_STR(p.user_claim, "email", "policy user_claim");
+    CHECK_STR(p.user, NULL, "policy user unset");
+    CHECK(p.max_auth_age == 300 && p.leeway == 5 && p.max_lifetime == 3600, "policy times");
+    CHECK_INT(p.max_token_len, 100, "policy max_token_len");
+    CHECK(p.now > 1700000000 && p.now <= (int64_t)time(NULL), "policy now is the clock");
+    conf_free(&c);
+}
+
+static void
+remove_tmpdir(void)
+{
+    static const char *const names[] = {"pam_jwt.conf", "nul.conf", "other.conf"};
+    char path[PATH_MAX * 2];
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
+        unlink(path);
+    }
+    if (rmdir(tmpdir) != 0)
+        printf("# could not remove %s\n", tmpdir);
+}
+
+int
+main(void)
+{
+    const char *base = getenv("TMPDIR");
+
+    snprintf(tmpdir, sizeof tmpdir, "%s/test_conf.XXXXXX", base != NULL ? base : "/tmp");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_parse_uint();
+    test_hostname();
+    test_defaults();
+    test_all_options();
+    test_bad_args();
+    test_bounds();
+    test_all_problems_reported();
+    test_file_syntax();
+    test_sources();
+    test_duplicates();
+    test_config_file();
+    test_audience_expansion();
+    test_algs_typ();
+    test_key_without_jwks();
+    test_flags();
+    test_limits();
+    test_policy();
+    remove_tmpdir();
+    return check_done();
+}

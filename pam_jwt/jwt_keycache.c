@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* Keeps the parsed key set in memory while its files stay the same.
+ *
+ * MUST:
+ * 1. reuse a parsed set only while every file it came from has the same
+ *    identity (device, inode, size, mtime and ctime with nanoseconds): a
+ *    replaced, edited or chmod'ed file is read again at the next call;
+ * 2. take the identity before reading, so what is cached is never older
+ *    than the identity recorded for it (a change in between only costs one
+ *    more reload);
+ * 3. never cache a failure: a missing or unsafe file is reported every time;
+ * 4. hand the set out only with the lock held: verification fills per-key
+ *    caches (jwt_sig.c), which are not thread-safe. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jwt.h"
+
+struct file_identity {
+    bool present;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+};
+
+struct cache_entry {
+    char *jwks_path, *pem_path;
+    struct file_identity jwks_id, pem_id;
+    struct jwt_jwks *set;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_entry cache;
+
+static struct file_identity
+identity_of(const char *path)
+{
+    struct file_identity id = {0};
+    struct stat st;
+
+    /* lstat: a symlink has its own identity and jwt_file_read refuses it. */
+    if (path == NULL || lstat(path, &st) != 0)
+        return id;
+    id.present = true;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.size = st.st_size;
+    id.mtime = st.st_mtim;
+    id.ctime = st.st_ctim;
+    return id;
+}
+
+static bool
+same_identity(const struct file_identity *a, const struct file_identity *b)
+{
+    return a->present && b->present && a->dev == b->dev && a->ino == b->ino &&
+           a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
+           a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+static bool
+same_path(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+entry_is_current(const char *jwks_path, const char *pem_path, const struct file_identity *jwks_id,
+                 const struct file_identity *pem_id)
+{
+    if (cache.set == NULL || !same_path(cache.jwks_path, jwks_path) ||
+        !same_path(cache.pem_path, pem_path))
+        return false;
+    if (jwks_path != NULL && !same_identity(&cache.jwks_id, jwks_id))
+        return false;
+    return pem_path == NULL || same_identity(&cache.pem_id, pem_id);
+}
+
+static void
+entry_clear(void)
+{
+    jwt_jwks_free(cache.set);
+    free(cache.jwks_path);
+    free(cache.pem_path);
+    memset(&cache, 0, sizeof(cache));
+}
+
+static jwt_result
+load_set(const char *jwks_path, const char *pem_path, struct jwt_jwks **out)
+{
+    struct jwt_jwks *set = NULL;
+    jwt_result r = JWT_OK;
+
+    *out = NULL;
+    if (jwks_path != NULL)
+        r = jwt_jwks_load(jwks_path, &set);
+    if (r == JWT_OK && pem_path != NULL)
+        r = jwt_jwks_add_pem(pem_path, &set);
+    if (r == JWT_OK && set == NULL)
+        r = JWT_ERR_KEYSET_EMPTY;
+    if (r != JWT_OK) {
+        jwt_jwks_free(set);
+        return r;
+    }
+    *out = set;
+    return JWT_OK;
+}
+
+static jwt_result
+entry_fill(const char *jwks_path, const char *pem_path, const struct file_identity *jwks_id,
+           const struct file_identity *pem_id)
+{
+    struct jwt_jwks *set = NULL;
+    jwt_result r;
+
+    entry_clear();
+    if ((r = load_set(jwks_path, pem_path, &set)) != JWT_OK)
+        return r;
+    cache.jwks_path = jwks_path != NULL ? strdup(jwks_path) : NULL;
+    cache.pem_path = pem_path != NULL ? strdup(pem_path) : NULL;
+    if ((jwks_path != NULL && cache.jwks_path == NULL) ||
+        (pem_path != NULL && cache.pem_path == NULL)) {
+        jwt_jwks_free(set);
+        entry_clear();
+        return JWT_ERR_NOMEM;
+    }
+    cache.jwks_id = *jwks_id;
+    cache.pem_id = *pem_id;
+    cache.set = set;
+    return JWT_OK;
+}
+
+jwt_result
+jwt_keycache_acquire(const char *jwks_path, const char *pem_path, struct jwt_jwks **out)
+{
+    struct file_identity jwks_id = identity_of(jwks_path), pem_id = identity_of(pem_path);
+    jwt_result r = JWT_OK;
+
+    *out = NULL;
+    if (pthread_mutex_lock(&cache_lock) != 0)
+        return JWT_ERR_INTERNAL;
+    if (!entry_is_current(jwks_path, pem_path, &jwks_id, &pem_id))
+        r = entry_fill(jwks_path, pem_path, &jwks_id, &pem_id);
+    if (r != JWT_OK) {
+        pthread_mutex_unlock(&cache_lock);
+        return r;
+    }
+    *out = cache.set;
+    return JWT_OK;
+}
+
+void
+jwt_keycache_release(void)
+{
+    pthread_mutex_unlock(&cache_lock);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The module's internal parts: token input, the auth flow, state, logging. */
+#ifndef PAM_JWT_MODULE_H
+#define PAM_JWT_MODULE_H
+
+#include <security/pam_modules.h>
+
+#include "conf.h"
+#include "jwt.h"
+
+/* pam_set_data name of the verified facts (struct module_state). */
+#define MODULE_STATE_NAME "pam_jwt_verified"
+/* The daemon's user, who writes the revocation list (DESIGN §3). */
+#define MODULE_DAEMON_USER "_jwt-helper"
+
+/* What a successful auth leaves on the handle for account and session. */
+struct module_state {
+    char *subject;
+    char *jti;
+    char *scope;
+    int64_t exp;
+};
+
+/* Gets the token: PAM_AUTHTOK under use_first_pass / try_first_pass, else
+ * the conversation (echo off, c->prompt), after which PAM_AUTHTOK is set so
+ * a following try_first_pass module sees what the user typed. Returns a PAM
+ * code; on PAM_SUCCESS *token points to libpam-owned memory (PAM_AUTHTOK). */
+int module_token_get(pam_handle_t *pamh, const struct conf *c, const char **token);
+
+/* Verifies token for user with every check of DESIGN §3, including the
+ * revocation list and the once cache. out is filled as jwt_verify does. */
+jwt_result module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user,
+                              const char *token, struct jwt_verified *out) JWT_MUST_CHECK;
+
+/* Revocation ("not before") check of a verified token (module_revocation.c):
+ * JWT_OK, JWT_ERR_REVOKED, or a file/list error (fails closed). */
+jwt_result module_revocation_check(const struct conf *c, const char *user,
+                                   const struct jwt_verified *v) JWT_MUST_CHECK;
+
+/* One-time use (module_once.c): records iss+jti until exp under once_dir;
+ * JWT_ERR_JTI_MISSING, JWT_ERR_REPLAYED, JWT_ERR_FILE_* or JWT_OK. */
+jwt_result module_once_record(const struct conf *c, const struct jwt_verified *v) JWT_MUST_CHECK;
+
+/* Stores the facts of v on the handle (pam_set_data, wiped on cleanup) and
+ * puts JWT_SUBJECT, JWT_ID, JWT_EXPIRES into the PAM environment. */
+int module_state_save(pam_handle_t *pamh, const struct jwt_verified *v);
+/* The facts of an earlier pam_jwt auth on this handle, or NULL. */
+const struct module_state *module_state_get(pam_handle_t *pamh);
+
+/* Logs one decision line (LOG_AUTHPRIV): service, user, and, only once the
+ * signature verified, jti and kid (escaped, at most 64 bytes); the reason on
+ * rejection. Never the token. quiet drops successes; debug adds detail. */
+void module_log_decision(pam_handle_t *pamh, const struct conf *c, const char *user,
+                         jwt_result r, const struct jwt_verified *v);
+/* conf_report_fn that sends each configuration problem to syslog. */
+void module_log_conf_problem(void *pamh, const char *message);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* The module's whole token check: core verification, revocation, once. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "module.h"
+
+jwt_result
+module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, const char *token,
+                   struct jwt_verified *out)
+{
+    struct jwt_jwks *keys = NULL;
+    struct jwt_policy policy;
+    size_t len = strnlen(token, c->max_token_len + 1);
+    jwt_result r;
+
+    (void)pamh;
+    memset(out, 0, sizeof(*out));
+    conf_policy(c, &policy);
+    policy.user = user;
+    /* Empty and oversize tokens are refused before any file is read. */
+    if (len == 0 || len > c->max_token_len) {
+        len = strlen(token);
+        return jwt_verify(token, len, NULL, &policy, out);
+    }
+    if ((r = jwt_keycache_acquire(c->jwks, c->key, &keys)) != JWT_OK) {
+        snprintf(out->reason, sizeof(out->reason), "key set: %s", jwt_result_str(r));
+        return r;
+    }
+    r = jwt_verify(token, len, keys, &policy, out);
+    jwt_keycache_release();
+    if (r != JWT_OK)
+        return r;
+    /* The last checks of DESIGN §3's order, on a token already verified. */
+    if (c->revocation != NULL && (r = module_revocation_check(c, user, out)) != JWT_OK)
+        snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
+    else if (c->once && (r = module_once_record(c, out)) != JWT_OK)
+        snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
+    return r;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* The PAM entry points: gather input, call one core function, map its result. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "conf.h"
+#include "jwt.h"
+#include "module.h"
+
+#define PAM_JWT_EXPORT __attribute__((visibility("default")))
+
+/* The one place core results become PAM codes (STYLE "Errors"). A bad
+ * configuration is PAM_SERVICE_ERR, an unreadable key set or revocation
+ * list PAM_AUTHINFO_UNAVAIL, never the code of a wrong token. */
+static int
+pam_code_for(jwt_result r)
+{
+    switch (r) {
+    case JWT_OK:
+        return PAM_SUCCESS;
+    case JWT_ERR_NOMEM:
+        return PAM_BUF_ERR;
+    case JWT_ERR_FILE_OPEN:
+    case JWT_ERR_FILE_UNSAFE:
+    case JWT_ERR_FILE_TOO_BIG:
+    case JWT_ERR_KEY_INVALID:
+    case JWT_ERR_KEY_UNSUPPORTED:
+    case JWT_ERR_KEYSET_EMPTY:
+    case JWT_ERR_REVOCATION_LIST:
+        return PAM_AUTHINFO_UNAVAIL;
+    default:
+        return PAM_AUTH_ERR;
+    }
+}
+
+/* Loads the options; every problem goes to syslog naming the option. */
+static int
+load_conf(pam_handle_t *pamh, int argc, const char **argv, struct conf *c)
+{
+    switch (conf_load(c, CONF_DEFAULT_PATH, argc, argv, module_log_conf_problem, pamh)) {
+    case CONF_OK:
+        return PAM_SUCCESS;
+    case CONF_ERR_NOMEM:
+        return PAM_BUF_ERR;
+    default:
+        return PAM_SERVICE_ERR;
+    }
+}
+
+PAM_JWT_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct conf c = {0};
+    struct jwt_verified v = {0};
+    const char *user = NULL, *token = NULL;
+    int rc;
+    jwt_result r;
+
+    (void)flags;
+    if ((rc = load_conf(pamh, argc, argv, &c)) != PAM_SUCCESS)
+        goto out;
+    if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0') {
+        pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
+        rc = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    if ((rc = module_token_get(pamh, &c, &token)) != PAM_SUCCESS)
+        goto out;
+    r = module_token_check(pamh, &c, user, token, &v);
+    module_log_decision(pamh, &c, user, r, &v);
+    rc = pam_code_for(r);
+    if (rc == PAM_SUCCESS)
+        rc = module_state_save(pamh, &v);
+out:
+    jwt_verified_clear(&v);
+    conf_free(&c);
+    return rc;
+}
+
+PAM_JWT_EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return module_state_get(pamh) != NULL ? PAM_SUCCESS : PAM_IGNORE;
+}
+
+/* Returns true when every scope of the stack line is in the space-separated
+ * list granted. */
+static bool
+scopes_granted(const struct conf *c, const char *granted)
+{
+    for (size_t i = 0; i < c->n_scopes; i++) {
+        size_t len = strlen(c->scopes[i]);
+        const char *p = granted != NULL ? granted : "";
+        bool found = false;
+        while (!found && *p != '\0') {
+            size_t n = strcspn(p, " ");
+            found = n == len && strncmp(p, c->scopes[i], n) == 0;
+            p += n + strspn(p + n, " ");
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+PAM_JWT_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    const struct module_state *st = module_state_get(pamh);
+    struct conf c = {0};
+    int rc;
+
+    (void)flags;
+    if (st == NULL)
+        return PAM_IGNORE; /* someone else authenticated this handle */
+    if ((rc = load_conf(pamh, argc, argv, &c)) != PAM_SUCCESS)
+        goto out;
+    if (st->exp <= (int64_t)time(NULL) - c.leeway) {
+        pam_syslog(pamh, LOG_NOTICE, "account: token expired since authentication");
+        rc = PAM_AUTH_ERR;
+    } else if (!scopes_granted(&c, st->scope)) {
+        pam_syslog(pamh, LOG_NOTICE, "account: scope not granted");
+        rc = PAM_PERM_DENIED;
+    }
+out:
+    conf_free(&c);
+    return rc;
+}
+
+/* sshd runs auth in another process than the session: the PAM environment
+ * set at auth is what proves a pam_jwt login there. */
+static bool
+authenticated_by_us(pam_handle_t *pamh)
+{
+    return module_state_get(pamh) != NULL || pam_getenv(pamh, "JWT_SUBJECT") != NULL;
+}
+
+PAM_JWT_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return authenticated_by_us(pamh) ? PAM_SUCCESS : PAM_IGNORE;
+}
+
+PAM_JWT_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return authenticated_by_us(pamh) ? PAM_SUCCESS : PAM_IGNORE;
+}
+
+/* Password changes go through jwt-helperd; until its client exists the
+ * password stack is not ours to answer. */
+PAM_JWT_EXPORT int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh;
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return PAM_IGNORE;
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The README's test command: installs the Debian 12 packages the build and
+# tests need, then builds and runs every suite (normal build, ASan+UBSan
+# build, fuzz smoke) and ends with one line "N passed, M failed, K skipped".
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
+  libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
+  python3 python3-jwt python3-jwcrypto valgrind clang
+  libcjose-dev libjwt-dev"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+    missing=""
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "installing:$missing"
+    as_root apt-get update -qq &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            $missing >/dev/null
+}
+
+passed=0 failed=0 skipped=0
+
+# Adds the counts of one automake test-suite.log to the totals.
+count_suite() {
+    log=$1
+    p=$(sed -n 's/^# PASS: *//p' "$log"); f=$(sed -n 's/^# FAIL: *//p' "$log")
+    e=$(sed -n 's/^# ERROR: *//p' "$log"); x=$(sed -n 's/^# XPASS: *//p' "$log")
+    s=$(sed -n 's/^# SKIP: *//p' "$log"); xf=$(sed -n 's/^# XFAIL: *//p' "$log")
+    passed=$((passed + ${p:-0} + ${xf:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+    skipped=$((skipped + ${s:-0}))
+}
+
+# build_and_check NAME [configure args...]: one build directory, make check.
+build_and_check() {
+    name=$1; shift
+    dir="$top/build/$name"
+    rm -rf "$dir"; mkdir -p "$dir"
+    echo "== $name: configure $*"
+    if ! (cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out 2>&1); then
+        tail -30 "$dir/configure.out"; failed=$((failed + 1)); return
+    fi
+    echo "== $name: make check"
+    (cd "$dir" && make -j2 >make.out 2>&1 && make -j2 check >check.out 2>&1)
+    if [ -f "$dir/test-suite.log" ]; then
+        grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
+        count_suite "$dir/test-suite.log"
+        grep -q '^# FAIL: *[1-9]\|^# ERROR: *[1-9]' "$dir/test-suite.log" && cat "$dir/test-suite.log" | head -200
+    else
+        tail -40 "$dir/make.out" "$dir/check.out" 2>/dev/null; failed=$((failed + 1))
+    fi
+}
+
+# Fuzz harnesses must keep building and survive a short run each.
+fuzz_smoke() {
+    dir="$top/build/fuzz"
+    rm -rf "$dir"; mkdir -p "$dir"
+    echo "== fuzz: build and smoke run"
+    if (cd "$dir" && CC=clang "$top/configure" --enable-fuzzing >configure.out 2>&1 &&
+        make -j2 fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-15}" >fuzz.out 2>&1); then
+        passed=$((passed + 1))
+    else
+        tail -40 "$dir/fuzz.out" 2>/dev/null; failed=$((failed + 1))
+    fi
+}
+
+install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed"; exit 1; }
+[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
+build_and_check normal
+build_and_check sanitizers --enable-sanitizers
+fuzz_smoke
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
