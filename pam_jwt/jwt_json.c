@@ -392,6 +392,7 @@ static jwt_result
 step_name(struct scanner *s, enum step *step)
 {
     struct name *names;
+    unsigned char *buf;
     size_t idx = s->n_names;
     jwt_result r;
 
@@ -401,6 +402,10 @@ step_name(struct scanner *s, enum step *step)
     if (names == NULL)
         return JWT_ERR_NOMEM;
     s->names = names;
+    /* buf exists from the first name on, even when every name is "" */
+    if ((buf = array_grow(s->buf, &s->buf_cap, s->buf_len + 1, 1)) == NULL)
+        return JWT_ERR_NOMEM;
+    s->buf = buf;
     s->names[idx].off = s->buf_len;
     s->n_names++;
     if ((r = scan_string(s, true)) != JWT_OK)

@@ -539,7 +539,8 @@ rsa_pkey_build(const struct jwt_jwk *key, EVP_PKEY **out)
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
         (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
         (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-        EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
         goto out;
     r = JWT_OK;
 out:
@@ -626,6 +627,7 @@ jwt_jwk_thumbprint(const struct jwt_jwk *key, unsigned char out[32])
 {
     char *input = thumbprint_input(key);
 
+    memset(out, 0, 32);
     if (input == NULL)
         return JWT_ERR_NOMEM;
     crypto_hash_sha256(out, (const unsigned char *)input, strlen(input));

@@ -488,7 +488,8 @@ test_config_file(void)
     CHECK_INT(LOAD(&c, NULL, arg, arg), CONF_ERR_INVALID, "config= twice");
     CHECK(reported("config: given twice"), "config= twice reported");
     conf_free(&c);
-    CHECK_INT(LOAD(&c, NULL, "config=rel.conf", arg), CONF_ERR_INVALID, "relative and good config=");
+    CHECK_INT(LOAD(&c, NULL, "config=rel.conf", arg), CONF_ERR_INVALID,
+              "relative and good config=");
     CHECK(reported("config: \"rel.conf\" is not an absolute path"), "each config= checked");
     conf_free(&c);
 

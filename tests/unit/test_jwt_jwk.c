@@ -22,11 +22,13 @@
 
 /* RFC 7638 §3.1: the example RSA key and its SHA-256 thumbprint. */
 static const char rfc7638_key[] =
-    "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1"
-    "L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Qv"
-    "zqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2"
-    "NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\",\"alg\":\"RS256\","
-    "\"kid\":\"2011-04-29\"}";
+    "{\"kty\":\"RSA\",\"n\":\""
+    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aP"
+    "FFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl9"
+    "3lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdA"
+    "ZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3"
+    "XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+    "\",\"e\":\"AQAB\",\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}";
 static const char rfc7638_thumbprint[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 /* The keys every test shares, generated once: RSA key generation is slow. */
@@ -543,7 +545,8 @@ small_rsa_member(const char *kid)
 
     if (key == NULL || (key->kid = strdup(kid)) == NULL ||
         EVP_PKEY_get_bn_param(rsa1024, OSSL_PKEY_PARAM_RSA_N, &bn) != 1 ||
-        BN_bn2binpad(bn, n, sizeof(n)) != (int)sizeof(n) || (quoted = quoted_b64(n, sizeof(n))) == NULL)
+        BN_bn2binpad(bn, n, sizeof(n)) != (int)sizeof(n) ||
+        (quoted = quoted_b64(n, sizeof(n))) == NULL)
         goto out;
     text = jwk_text_edit(key, "n", quoted);
 out:
