@@ -205,7 +205,8 @@ struct jwt_jwks {
     size_t n_unusable;
 };
 
-/* Parses a JWK Set ({"keys":[...]}) from text[0..len): strict JSON first.
+/* Parses a JWK Set ({"keys":[...]}) from text[0..len): strict JSON first
+ * (text that is not a strict JSON object is JWT_ERR_KEY_INVALID).
  * Keys that are well-formed but unsupported (oct, small RSA, other curves,
  * use=enc) are skipped and their kid remembered; a malformed key member
  * fails the whole set (JWT_ERR_KEY_INVALID); a set with no usable key is

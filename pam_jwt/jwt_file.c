@@ -74,7 +74,9 @@ jwt_file_read(const char *path, size_t max_bytes, long extra_owner, char **out, 
 
     *out = NULL;
     *out_len = 0;
-    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+    /* O_NONBLOCK: a FIFO planted at the path must not hang sshd in open();
+     * fstat then refuses it as not a regular file. */
+    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
         saved_errno = errno;
         r = JWT_ERR_FILE_OPEN;
         goto out;

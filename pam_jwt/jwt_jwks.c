@@ -78,7 +78,10 @@ jwt_jwks_parse(const char *text, size_t len, struct jwt_jwks **out)
 
     *out = NULL;
     if ((r = jwt_json_parse_object(text, len, &root)) != JWT_OK) {
-        if (r == JWT_ERR_PAYLOAD) /* valid JSON, but not an object */
+        /* A key set that is not a strict JSON object is a malformed key
+         * set: callers map that to "key set unusable", never to a verdict
+         * on a token. */
+        if (r != JWT_ERR_NOMEM)
             r = JWT_ERR_KEY_INVALID;
         goto out;
     }

@@ -3,8 +3,9 @@
  *
  * MUST:
  * 1. reuse a parsed set only while every file it came from has the same
- *    identity (device, inode, size, mtime and ctime with nanoseconds): a
- *    replaced, edited or chmod'ed file is read again at the next call;
+ *    identity (device, inode, size, mode, owner, mtime and ctime with
+ *    nanoseconds): a replaced, edited or chmod'ed file is read again at the
+ *    next call;
  * 2. take the identity before reading, so what is cached is never older
  *    than the identity recorded for it (a change in between only costs one
  *    more reload);
@@ -25,6 +26,8 @@ struct file_identity {
     dev_t dev;
     ino_t ino;
     off_t size;
+    mode_t mode;
+    uid_t uid;
     struct timespec mtime, ctime;
 };
 
@@ -50,6 +53,10 @@ identity_of(const char *path)
     id.dev = st.st_dev;
     id.ino = st.st_ino;
     id.size = st.st_size;
+    /* ctime already moves on chmod and chown; mode and owner are compared
+     * too so a coarse clock cannot hide a permission change. */
+    id.mode = st.st_mode;
+    id.uid = st.st_uid;
     id.mtime = st.st_mtim;
     id.ctime = st.st_ctim;
     return id;
@@ -59,7 +66,8 @@ static bool
 same_identity(const struct file_identity *a, const struct file_identity *b)
 {
     return a->present && b->present && a->dev == b->dev && a->ino == b->ino &&
-           a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->size == b->size && a->mode == b->mode && a->uid == b->uid &&
+           a->mtime.tv_sec == b->mtime.tv_sec &&
            a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
            a->ctime.tv_nsec == b->ctime.tv_nsec;
 }

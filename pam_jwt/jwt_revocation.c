@@ -155,7 +155,7 @@ jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64
     struct revocation_entry key;
     const struct revocation_entry *found;
 
-    if (strlen(name) > JWT_USER_NAME_MAX)
+    if (list->n == 0 || strlen(name) > JWT_USER_NAME_MAX)
         return false;
     strcpy(key.name, name);
     found = bsearch(&key, list->entries, list->n, sizeof(key), compare_entries);

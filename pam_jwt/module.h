@@ -21,6 +21,16 @@ struct module_state {
     int64_t exp;
 };
 
+/* Resolves the options for these module arguments (conf_load with the
+ * default file, every problem sent to syslog), from the per-process cache
+ * while the arguments, the file and the host name are unchanged
+ * (module_conf.c). Returns PAM_SUCCESS with *c read-only until
+ * module_conf_release, PAM_BUF_ERR, or PAM_SERVICE_ERR for a bad or
+ * unreadable configuration. */
+int module_conf_acquire(pam_handle_t *pamh, int argc, const char **argv, const struct conf **c);
+/* Gives back what module_conf_acquire handed out; NULL is a no-op. */
+void module_conf_release(const struct conf *c);
+
 /* Gets the token: PAM_AUTHTOK under use_first_pass / try_first_pass, else
  * the conversation (echo off, c->prompt), after which PAM_AUTHTOK is set so
  * a following try_first_pass module sees what the user typed. Returns a PAM

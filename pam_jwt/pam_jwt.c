@@ -40,47 +40,33 @@ pam_code_for(jwt_result r)
     }
 }
 
-/* Loads the options; every problem goes to syslog naming the option. */
-static int
-load_conf(pam_handle_t *pamh, int argc, const char **argv, struct conf *c)
-{
-    switch (conf_load(c, CONF_DEFAULT_PATH, argc, argv, module_log_conf_problem, pamh)) {
-    case CONF_OK:
-        return PAM_SUCCESS;
-    case CONF_ERR_NOMEM:
-        return PAM_BUF_ERR;
-    default:
-        return PAM_SERVICE_ERR;
-    }
-}
-
 PAM_JWT_EXPORT int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    struct conf c = {0};
+    const struct conf *c = NULL;
     struct jwt_verified v = {0};
     const char *user = NULL, *token = NULL;
     int rc;
     jwt_result r;
 
     (void)flags;
-    if ((rc = load_conf(pamh, argc, argv, &c)) != PAM_SUCCESS)
+    if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
         goto out;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0') {
         pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
         rc = PAM_USER_UNKNOWN;
         goto out;
     }
-    if ((rc = module_token_get(pamh, &c, &token)) != PAM_SUCCESS)
+    if ((rc = module_token_get(pamh, c, &token)) != PAM_SUCCESS)
         goto out;
-    r = module_token_check(pamh, &c, user, token, &v);
-    module_log_decision(pamh, &c, user, r, &v);
+    r = module_token_check(pamh, c, user, token, &v);
+    module_log_decision(pamh, c, user, r, &v);
     rc = pam_code_for(r);
     if (rc == PAM_SUCCESS)
         rc = module_state_save(pamh, &v);
 out:
     jwt_verified_clear(&v);
-    conf_free(&c);
+    module_conf_release(c);
     return rc;
 }
 
@@ -117,23 +103,23 @@ PAM_JWT_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     const struct module_state *st = module_state_get(pamh);
-    struct conf c = {0};
+    const struct conf *c = NULL;
     int rc;
 
     (void)flags;
     if (st == NULL)
         return PAM_IGNORE; /* someone else authenticated this handle */
-    if ((rc = load_conf(pamh, argc, argv, &c)) != PAM_SUCCESS)
+    if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
         goto out;
-    if (st->exp <= (int64_t)time(NULL) - c.leeway) {
+    if (st->exp <= (int64_t)time(NULL) - c->leeway) {
         pam_syslog(pamh, LOG_NOTICE, "account: token expired since authentication");
         rc = PAM_AUTH_ERR;
-    } else if (!scopes_granted(&c, st->scope)) {
+    } else if (!scopes_granted(c, st->scope)) {
         pam_syslog(pamh, LOG_NOTICE, "account: scope not granted");
         rc = PAM_PERM_DENIED;
     }
 out:
-    conf_free(&c);
+    module_conf_release(c);
     return rc;
 }
 

@@ -49,7 +49,7 @@ build_and_check() {
     rm -rf "$dir"; mkdir -p "$dir"
     echo "== $name: configure $*"
     if ! (cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out 2>&1); then
-        tail -30 "$dir/configure.out"; failed=$((failed + 1)); return
+        tail -n 30 "$dir/configure.out"; failed=$((failed + 1)); return
     fi
     echo "== $name: make check"
     (cd "$dir" && make -j2 >make.out 2>&1 && make -j2 check >check.out 2>&1)
@@ -58,7 +58,7 @@ build_and_check() {
         count_suite "$dir/test-suite.log"
         grep -q '^# FAIL: *[1-9]\|^# ERROR: *[1-9]' "$dir/test-suite.log" && cat "$dir/test-suite.log" | head -200
     else
-        tail -40 "$dir/make.out" "$dir/check.out" 2>/dev/null; failed=$((failed + 1))
+        tail -n 40 "$dir/make.out" "$dir/check.out" 2>/dev/null; failed=$((failed + 1))
     fi
 }
 
@@ -71,7 +71,7 @@ fuzz_smoke() {
         make -j2 fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-15}" >fuzz.out 2>&1); then
         passed=$((passed + 1))
     else
-        tail -40 "$dir/fuzz.out" 2>/dev/null; failed=$((failed + 1))
+        tail -n 40 "$dir/fuzz.out" 2>/dev/null; failed=$((failed + 1))
     fi
 }
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,9 +59,10 @@ bool
 harness_jwks_write(const char *path, struct signer *const *keys, size_t n, bool atomic)
 {
     struct json_object *set = json_object_new_object(), *arr = json_object_new_array();
-    struct harness none = {{0}};
+    struct harness none;
     bool ok = set != NULL && arr != NULL;
 
+    memset(&none, 0, sizeof(none));
     for (size_t i = 0; ok && i < n; i++) {
         struct jwt_jwk *pub = NULL;
         struct json_object *j = NULL;
@@ -133,6 +135,8 @@ remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 void
 harness_cleanup(struct harness *h)
 {
+    for (int i = 0; i < h->log_nconn; i++)
+        close(h->log_conn[i]);
     if (h->log_fd >= 0)
         close(h->log_fd);
     if (h->dev_replaced) {
@@ -254,14 +258,14 @@ dev_replace(struct harness *h, const char *newdev, char *why, size_t why_len)
 
     snprintf(h->olddev, sizeof(h->olddev), "%s/olddev", h->dir);
     if (mkdir(h->olddev, 0700) != 0 || mkdir(newdev, 0755) != 0 ||
-        mount("/dev", h->olddev, NULL, MS_BIND | MS_REC, NULL) != 0) {
+        mount("/dev", h->olddev, "none", MS_BIND | MS_REC, NULL) != 0) {
         snprintf(why, why_len, "cannot bind /dev: %s", strerror(errno));
         return false;
     }
     if ((d = opendir(h->olddev)) == NULL)
         return false;
     while ((e = readdir(d)) != NULL) {
-        char from[PATH_MAX], to[PATH_MAX];
+        char from[PATH_MAX + 300], to[PATH_MAX + 300];
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         snprintf(from, sizeof(from), "%s/%s", newdev, e->d_name);
@@ -270,7 +274,7 @@ dev_replace(struct harness *h, const char *newdev, char *why, size_t why_len)
             break;
     }
     closedir(d);
-    if (mount(newdev, "/dev", NULL, MS_BIND, NULL) != 0) {
+    if (mount(newdev, "/dev", "none", MS_BIND, NULL) != 0) {
         snprintf(why, why_len, "cannot bind a new /dev: %s", strerror(errno));
         return false;
     }
@@ -278,20 +282,24 @@ dev_replace(struct harness *h, const char *newdev, char *why, size_t why_len)
     return true;
 }
 
+/* A stream socket, not a datagram one: a unix datagram socket queues only
+ * net.unix.max_dgram_qlen (10) messages before syslog(3) blocks, while
+ * glibc falls back to a stream connection (EPROTOTYPE) whose buffer holds
+ * far more than one test step logs, and which we read between steps
+ * without a thread. */
 static int
 log_socket(const char *path)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int big = 1 << 20;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || chmod(path, 0666) != 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || chmod(path, 0666) != 0 ||
+        listen(fd, HARNESS_LOG_CONNS) != 0) {
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
     return fd;
 }
 
@@ -305,7 +313,7 @@ harness_log_capture(struct harness *h, char *why, size_t why_len)
         snprintf(why, why_len, "not root: cannot put a socket at /dev/log");
         return false;
     }
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
         snprintf(why, why_len, "no private mount namespace: %s", strerror(errno));
         return false;
     }
@@ -317,7 +325,7 @@ harness_log_capture(struct harness *h, char *why, size_t why_len)
     } else {
         snprintf(sock, sizeof(sock), "%s/log.sock", h->dir);
         h->log_fd = log_socket(sock);
-        if (h->log_fd >= 0 && mount(sock, "/dev/log", NULL, MS_BIND, NULL) != 0) {
+        if (h->log_fd >= 0 && mount(sock, "/dev/log", "none", MS_BIND, NULL) != 0) {
             close(h->log_fd);
             h->log_fd = -1;
         }
@@ -330,26 +338,28 @@ harness_log_capture(struct harness *h, char *why, size_t why_len)
     return true;
 }
 
+/* Reads what is queued on every connection made to our /dev/log. */
 int
 harness_log_drain(struct harness *h, char *buf, size_t len)
 {
     size_t used = 0;
-    int count = 0;
-    char msg[4096];
+    int count = 0, fd;
+    char chunk[4096];
     ssize_t n;
 
     buf[0] = '\0';
-    while (h->log_fd >= 0 && (n = recv(h->log_fd, msg, sizeof(msg) - 1, 0)) >= 0) {
-        msg[n] = '\0';
-        if (n > 0 && msg[n - 1] == '\n')
-            msg[--n] = '\0';
-        if (used + (size_t)n + 2 < len) {
-            memcpy(buf + used, msg, (size_t)n);
-            used += (size_t)n;
-            buf[used++] = '\n';
+    while (h->log_fd >= 0 && h->log_nconn < HARNESS_LOG_CONNS &&
+           (fd = accept4(h->log_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+        h->log_conn[h->log_nconn++] = fd;
+    for (int i = 0; i < h->log_nconn; i++) {
+        while ((n = read(h->log_conn[i], chunk, sizeof(chunk))) > 0) {
+            for (ssize_t k = 0; k < n && used + 2 < len; k++) {
+                /* glibc ends each message with a NUL on a stream socket. */
+                buf[used++] = chunk[k] == '\0' ? '\n' : chunk[k];
+                count += chunk[k] == '\0';
+            }
             buf[used] = '\0';
         }
-        count++;
     }
     return count;
 }

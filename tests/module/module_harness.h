@@ -21,6 +21,9 @@
 #define HARNESS_ISSUER "test-issuer"
 #define HARNESS_AUDIENCE "pam"
 
+/* Connections to our /dev/log we keep (syslog(3) makes one per openlog). */
+#define HARNESS_LOG_CONNS 16
+
 /* One test's world: every file lives under dir (mkdtemp). */
 struct harness {
     char dir[256];
@@ -28,9 +31,11 @@ struct harness {
     char jwks[300];   /* the key set the default config names */
     char conf[300];   /* the default config file (config=) */
     struct signer *key; /* signs harness tokens; its public half is in jwks */
-    int log_fd;       /* datagram socket over /dev/log, or -1 */
+    int log_fd;       /* listening socket at /dev/log, or -1 */
     bool dev_replaced; /* /dev was replaced in our private mount namespace */
     char olddev[300];
+    int log_conn[HARNESS_LOG_CONNS]; /* syslog(3)'s connections, accepted */
+    int log_nconn;
 };
 
 /* What the application's conversation does and saw. */

@@ -170,7 +170,12 @@ test_user_names(void)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char what[96];
-        snprintf(what, sizeof(what), "user name \"%s\" %s", cases[i].name,
+        char shown[40];
+        size_t k;
+        for (k = 0; cases[i].name[k] != '\0' && k < sizeof(shown) - 1; k++)
+            shown[k] = cases[i].name[k] >= 0x20 && cases[i].name[k] < 0x7f ? cases[i].name[k] : '?';
+        shown[k] = '\0';
+        snprintf(what, sizeof(what), "user name \"%s\" %s", shown,
                  cases[i].valid ? "valid" : "invalid");
         CHECK(jwt_user_name_is_valid(cases[i].name, strlen(cases[i].name)) == cases[i].valid,
               what);
@@ -228,7 +233,7 @@ static void
 test_load(void)
 {
     size_t big = JWT_MAX_REVOCATION_BYTES + 1;
-    char *text = malloc(big);
+    char *text = malloc(big), missing[128];
     int64_t instant = 0;
     const char *path;
 
@@ -241,8 +246,8 @@ test_load(void)
     CHECK_RESULT(load(path, &instant), JWT_ERR_FILE_UNSAFE, "0666 list refused");
     path = write_file("bad", "a:42\nB:1\n", 9, 0644);
     CHECK_RESULT(load(path, &instant), JWT_ERR_REVOCATION_LIST, "malformed file refused");
-    snprintf(text, 64, "%s/missing", dir);
-    CHECK_RESULT(load(text, &instant), JWT_ERR_FILE_OPEN, "missing file is an open error");
+    snprintf(missing, sizeof(missing), "%s/missing", dir);
+    CHECK_RESULT(load(missing, &instant), JWT_ERR_FILE_OPEN, "missing file is an open error");
 
     /* "a:9\n" repeated fills the cap exactly; one more byte is too big. */
     for (size_t i = 0; i + 4 <= JWT_MAX_REVOCATION_BYTES; i += 4)

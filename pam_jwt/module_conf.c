@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* Keeps the module's resolved options while everything they came from stays
+ * the same, so a warm login neither re-reads nor re-parses the config file.
+ *
+ * MUST (the key-set cache's rules, jwt_keycache.c, applied to conf_load):
+ * 1. serve a cached configuration only for the very same inputs: the same
+ *    module arguments, byte for byte (they are applied as on every call,
+ *    since the result is conf_load's for exactly these arguments); a config
+ *    file with the same identity (device, inode, size, mtime and ctime with
+ *    nanoseconds), or a default file still absent; the same euid when the
+ *    file is not root's (jwt_file_read trusts files the euid owns); the same
+ *    host name when one was expanded (%h, %H, the default issuer);
+ * 2. take the identity before reading, so what is cached is never older
+ *    than the identity recorded for it (a change in between costs one more
+ *    load);
+ * 3. never cache a failure: conf_load reports only failures, so each
+ *    problem reaches syslog on every call, as without the cache;
+ * 4. hand out read-only snapshots that stay valid until released, whatever
+ *    another thread loads meanwhile. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "module.h"
+
+/* Stack lines differ in their arguments (auth with scope=sudo, account
+ * without): one slot each for the few a process uses. */
+#define CACHE_SLOTS 4
+
+enum file_state { FILE_UNKNOWN, FILE_PRESENT, FILE_ABSENT };
+
+struct file_identity {
+    enum file_state state;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    uid_t uid;
+    struct timespec mtime, ctime;
+};
+
+/* A resolved configuration and its holders: the cache slot and each caller
+ * between acquire and release. conf comes first: the pointer callers get
+ * is the snapshot's. */
+struct snapshot {
+    struct conf conf;
+    unsigned refs;
+};
+
+struct slot {
+    struct snapshot *snap;
+    char **argv;
+    int argc;
+    char *path;
+    struct file_identity id;
+    uid_t euid;
+    bool uses_host;
+    char host[HOST_NAME_MAX + 1];
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct slot slots[CACHE_SLOTS];
+static size_t next_victim;
+
+/* The file conf_load reads for these arguments: the first config= (several
+ * make conf_load fail, and failures are never cached), else the default. */
+static const char *
+file_of(int argc, const char **argv, bool *named)
+{
+    *named = true;
+    for (int i = 0; i < argc; i++)
+        if (argv[i] != NULL && strncmp(argv[i], "config=", 7) == 0)
+            return argv[i] + 7;
+    *named = false;
+    return CONF_DEFAULT_PATH;
+}
+
+static struct file_identity
+identity_of(const char *path, bool named)
+{
+    struct file_identity id = {0};
+    struct stat st;
+
+    /* lstat: a symlink has its own identity, and conf_load refuses it. */
+    if (lstat(path, &st) != 0) {
+        /* only a missing default file is a valid (empty) configuration */
+        id.state = errno == ENOENT && !named ? FILE_ABSENT : FILE_UNKNOWN;
+        return id;
+    }
+    id.state = FILE_PRESENT;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.size = st.st_size;
+    id.uid = st.st_uid;
+    id.mtime = st.st_mtim;
+    id.ctime = st.st_ctim;
+    return id;
+}
+
+static bool
+same_identity(const struct file_identity *a, const struct file_identity *b)
+{
+    if (a->state == FILE_UNKNOWN || a->state != b->state)
+        return false;
+    return a->state == FILE_ABSENT ||
+           (a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->uid == b->uid &&
+            a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+            a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
+}
+
+static bool
+same_args(const struct slot *s, int argc, const char **argv)
+{
+    if (s->argc != argc)
+        return false;
+    for (int i = 0; i < argc; i++)
+        if (argv[i] == NULL || strcmp(s->argv[i], argv[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The rest of rule 1 once arguments and file match: who reads, and where. */
+static bool
+same_reader(const struct slot *s)
+{
+    char host[HOST_NAME_MAX + 1];
+
+    if (s->id.state == FILE_PRESENT && s->id.uid != 0 && s->euid != geteuid())
+        return false;
+    return !s->uses_host || (conf_hostname(true, host, sizeof(host)) && strcmp(host, s->host) == 0);
+}
+
+static void
+snapshot_put(struct snapshot *snap)
+{
+    if (snap != NULL && --snap->refs == 0) {
+        conf_free(&snap->conf);
+        free(snap);
+    }
+}
+
+static void
+slot_clear(struct slot *s)
+{
+    snapshot_put(s->snap);
+    for (int i = 0; i < s->argc; i++)
+        free(s->argv[i]);
+    free(s->argv);
+    free(s->path);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Returns a held snapshot for these inputs, or NULL. Called locked. */
+static struct snapshot *
+cache_find(int argc, const char **argv, const char *path, const struct file_identity *id)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        struct slot *s = &slots[i];
+        if (s->snap != NULL && same_args(s, argc, argv) && strcmp(s->path, path) == 0 &&
+            same_identity(&s->id, id) && same_reader(s)) {
+            s->snap->refs++;
+            return s->snap;
+        }
+    }
+    return NULL;
+}
+
+static bool
+list_mentions(char *const *list, size_t n, const char *word)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(list[i], word) != NULL)
+            return true;
+    return false;
+}
+
+/* Whether any value of c contains word. Every string and list of struct
+ * conf is here: a new option whose default expands %h must be added. */
+static bool
+conf_mentions(const struct conf *c, const char *word)
+{
+    const char *strings[] = {c->jwks,       c->key,    c->user_claim, c->once_dir,
+                             c->revocation, c->prompt, c->socket};
+
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+        if (strings[i] != NULL && strstr(strings[i], word) != NULL)
+            return true;
+    return list_mentions(c->issuers, c->n_issuers, word) ||
+           list_mentions(c->audiences, c->n_audiences, word) ||
+           list_mentions(c->scopes, c->n_scopes, word) || list_mentions(c->typs, c->n_typs, word);
+}
+
+/* Fills s's key for a configuration loaded under host (the full name taken
+ * before and after the load, NULL when it changed or is unknown). Expanded
+ * names contain the short name, the full one's prefix: where no value
+ * contains it, the host name played no part. Returns false when the result
+ * cannot be cached. */
+static bool
+slot_fill(struct slot *s, int argc, const char **argv, const char *path,
+          const struct file_identity *id, const struct conf *c, const char *host)
+{
+    char short_host[HOST_NAME_MAX + 1];
+
+    memset(s, 0, sizeof(*s));
+    if (id->state == FILE_UNKNOWN || host == NULL)
+        return false;
+    memcpy(short_host, host, strcspn(host, "."));
+    short_host[strcspn(host, ".")] = '\0';
+    s->uses_host = conf_mentions(c, short_host);
+    memcpy(s->host, host, strlen(host) + 1);
+    s->id = *id;
+    s->euid = geteuid();
+    if ((s->path = strdup(path)) == NULL ||
+        (s->argv = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
+        return false;
+    for (s->argc = 0; s->argc < argc; s->argc++)
+        if (argv[s->argc] == NULL || (s->argv[s->argc] = strdup(argv[s->argc])) == NULL)
+            return false;
+    return true;
+}
+
+/* Puts a fresh snapshot (held once by the caller) into a slot: the one
+ * these arguments had, else the next in turn. Called locked. */
+static void
+cache_store(struct slot *fresh, int argc, const char **argv)
+{
+    struct slot *s = NULL;
+
+    for (size_t i = 0; i < CACHE_SLOTS && s == NULL; i++)
+        if (slots[i].snap != NULL && same_args(&slots[i], argc, argv))
+            s = &slots[i];
+    if (s == NULL) {
+        s = &slots[next_victim];
+        next_victim = (next_victim + 1) % CACHE_SLOTS;
+    }
+    slot_clear(s);
+    *s = *fresh;
+    s->snap->refs++;
+    memset(fresh, 0, sizeof(*fresh));
+}
+
+/* conf_load into a new snapshot held by the caller, cached when it can be. */
+static int
+load_fresh(pam_handle_t *pamh, int argc, const char **argv, const char *path,
+           const struct file_identity *id, struct snapshot **out)
+{
+    char before[HOST_NAME_MAX + 1], after[HOST_NAME_MAX + 1];
+    bool host_known = conf_hostname(true, before, sizeof(before));
+    struct snapshot *snap = calloc(1, sizeof(*snap));
+    struct slot fresh = {0};
+    conf_result r = CONF_ERR_NOMEM;
+
+    *out = NULL;
+    if (snap == NULL || (r = conf_load(&snap->conf, CONF_DEFAULT_PATH, argc, argv,
+                                       module_log_conf_problem, pamh)) != CONF_OK)
+        goto out;
+    snap->refs = 1;
+    host_known = host_known && conf_hostname(true, after, sizeof(after)) &&
+                 strcmp(before, after) == 0;
+    if (slot_fill(&fresh, argc, argv, path, id, &snap->conf, host_known ? before : NULL) &&
+        pthread_mutex_lock(&cache_lock) == 0) {
+        fresh.snap = snap;
+        cache_store(&fresh, argc, argv);
+        pthread_mutex_unlock(&cache_lock);
+    }
+    *out = snap;
+    snap = NULL;
+out:
+    slot_clear(&fresh);
+    free(snap);
+    return r == CONF_OK ? PAM_SUCCESS : r == CONF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
+}
+
+int
+module_conf_acquire(pam_handle_t *pamh, int argc, const char **argv, const struct conf **out)
+{
+    bool named = false;
+    const char *path = file_of(argc, argv, &named);
+    struct file_identity id = identity_of(path, named);
+    struct snapshot *snap = NULL;
+    int rc;
+
+    *out = NULL;
+    if (id.state != FILE_UNKNOWN && pthread_mutex_lock(&cache_lock) == 0) {
+        snap = cache_find(argc, argv, path, &id);
+        pthread_mutex_unlock(&cache_lock);
+    }
+    if (snap == NULL && (rc = load_fresh(pamh, argc, argv, path, &id, &snap)) != PAM_SUCCESS)
+        return rc;
+    *out = &snap->conf;
+    return PAM_SUCCESS;
+}
+
+void
+module_conf_release(const struct conf *c)
+{
+    if (c == NULL || pthread_mutex_lock(&cache_lock) != 0)
+        return;
+    /* conf is the snapshot's first member */
+    snapshot_put((struct snapshot *)(uintptr_t)c);
+    pthread_mutex_unlock(&cache_lock);
+}
