@@ -7,6 +7,15 @@
 
 #include "module.h"
 
+static void
+set_reason(struct jwt_verified *out, jwt_result r, const char *what)
+{
+    if (what != NULL)
+        snprintf(out->reason, sizeof(out->reason), "%s: %s", what, jwt_result_str(r));
+    else
+        snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
+}
+
 jwt_result
 module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, const char *token,
                    struct jwt_verified *out)
@@ -26,17 +35,20 @@ module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, c
         return jwt_verify(token, len, NULL, &policy, out);
     }
     if ((r = jwt_keycache_acquire(c->jwks, c->key, &keys)) != JWT_OK) {
-        snprintf(out->reason, sizeof(out->reason), "key set: %s", jwt_result_str(r));
+        set_reason(out, r, "key set");
         return r;
     }
     r = jwt_verify(token, len, keys, &policy, out);
     jwt_keycache_release();
     if (r != JWT_OK)
         return r;
-    /* The last checks of DESIGN §3's order, on a token already verified. */
+    /* The last checks of DESIGN §3's order, on a token already verified.
+     * A file problem names the file's option, so the log tells an
+     * administrator which file failed closed. */
     if (c->revocation != NULL && (r = module_revocation_check(c, user, out)) != JWT_OK)
-        snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
+        set_reason(out, r,
+                   r == JWT_ERR_REVOKED || r == JWT_ERR_REVOCATION_LIST ? NULL : "revocation list");
     else if (c->once && (r = module_once_record(c, out)) != JWT_OK)
-        snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
+        set_reason(out, r, r == JWT_ERR_REPLAYED || r == JWT_ERR_JTI_MISSING ? NULL : "once_dir");
     return r;
 }
