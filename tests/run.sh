@@ -62,6 +62,25 @@ build_and_check() {
     fi
 }
 
+# Every C test program of the normal build again under valgrind: one count
+# per program, failing on any memory error or definite/indirect leak.
+valgrind_suite() {
+    dir="$top/build/normal"
+    echo "== valgrind: C test programs"
+    for t in "$dir"/tests/unit/test_* "$dir"/tests/vectors/test_rfc_vectors "$dir"/tests/module/test_module; do
+        case "$t" in *.c|*.o|*.log|*.trs) continue ;; esac
+        [ -x "$t" ] || continue
+        if (cd "$dir" && ./libtool --mode=execute valgrind -q --leak-check=full \
+                --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$t" \
+                >"$t.valgrind.log" 2>&1); then
+            passed=$((passed + 1))
+        else
+            echo "valgrind: FAIL $(basename "$t")"; grep -E '==[0-9]+==|^not ok' "$t.valgrind.log" | head -n 30
+            failed=$((failed + 1))
+        fi
+    done
+}
+
 # Fuzz harnesses must keep building and survive a short run each.
 fuzz_smoke() {
     dir="$top/build/fuzz"
@@ -78,6 +97,7 @@ fuzz_smoke() {
 install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed"; exit 1; }
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
 build_and_check normal
+valgrind_suite
 build_and_check sanitizers --enable-sanitizers
 fuzz_smoke
 echo "$passed passed, $failed failed, $skipped skipped"

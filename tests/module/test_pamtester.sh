@@ -28,6 +28,16 @@ if [ -z "$wrapper" ] || [ ! -f "$wrapper" ]; then
     echo "1..0 # SKIP libpam_wrapper.so not installed (Debian package libpam-wrapper)"
     exit 0
 fi
+# A module built with --enable-sanitizers loads into an uninstrumented
+# program only with the ASan runtime loaded first (DESIGN §6).
+preload=$wrapper
+asan=$(ldd "$module" 2>/dev/null | sed -n 's/.*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
+if [ -n "$asan" ]; then
+    preload="$asan:$wrapper"
+    # pamtester's own allocations are not ours to judge.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    export ASAN_OPTIONS
+fi
 for f in "$module" "$helper" "$mint"; do
     if [ ! -x "$f" ] && [ ! -f "$f" ]; then
         echo "1..0 # SKIP $f not built (make check builds it)"
@@ -54,7 +64,7 @@ mint() {
 run() {
     user=$1
     shift
-    PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD="$wrapper" PAM_WRAPPER=1 \
+    PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD="$preload" PAM_WRAPPER=1 \
         PAM_WRAPPER_SERVICE_DIR="$dir/svc" pamtester -v jwttest "$user" "$@" \
         >"$dir/out" 2>"$dir/log"
 }
