@@ -117,6 +117,11 @@ jwt_result jwt_b64url_decode(const char *in, size_t in_len, unsigned char **out,
 /* As above into a caller buffer that must be filled exactly: out_len bytes. */
 jwt_result jwt_b64url_decode_exact(const char *in, size_t in_len, unsigned char *out,
                                    size_t out_len) JWT_MUST_CHECK;
+/* As jwt_b64url_decode, exactly as strict, for PUBLIC data only (token
+ * segments, public JWK members): table-driven, so its timing depends on the
+ * input. Anything secret goes through the two constant-time calls above. */
+jwt_result jwt_b64url_decode_public(const char *in, size_t in_len, unsigned char **out,
+                                    size_t *out_len) JWT_MUST_CHECK;
 /* Returns a malloc'd NUL-terminated unpadded base64url string, or NULL. */
 char *jwt_b64url_encode(const unsigned char *in, size_t len);
 
@@ -196,6 +201,19 @@ jwt_result jwt_jwk_thumbprint(const struct jwt_jwk *key, unsigned char out[32]) 
  * e, and kid / alg / use when set), or NULL on allocation failure. */
 struct json_object *jwt_jwk_to_json(const struct jwt_jwk *key);
 
+/* The last token header that passed every check of jwt_jws_parse_cached,
+ * kept by its exact base64url bytes: the same bytes decode and parse to the
+ * same header, alg, kid and typ, so a stream of tokens from one issuer
+ * parses its header once. The policy checks (alg mask, typ list) run again
+ * on every token. Zeroed = empty. */
+struct jwt_jws_header_cache {
+    char *segment;              /* a copy of the header's base64url text */
+    size_t segment_len;
+    struct json_object *header; /* one reference, held by the cache */
+    enum jwt_alg alg;
+    const char *kid, *typ;      /* NULL when absent; point into header */
+};
+
 /* A key that was in the file but refused, remembered by kid so that a token
  * naming it gets "key not usable" rather than "no matching key". */
 struct jwt_jwks {
@@ -203,6 +221,9 @@ struct jwt_jwks {
     size_t n_keys;
     char **unusable_kids;
     size_t n_unusable;
+    /* jwt_verify's header cache: it lives and dies with the set, so a
+     * reloaded key set starts empty; callers already serialise a set. */
+    struct jwt_jws_header_cache header_cache;
 };
 
 /* Parses a JWK Set ({"keys":[...]}) from text[0..len): strict JSON first
@@ -280,6 +301,17 @@ struct jwt_jws {
 jwt_result jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_algs,
                          const char *const *typs, size_t n_typs,
                          struct jwt_jws *out) JWT_MUST_CHECK;
+/* As jwt_jws_parse, remembering the header in cache (NULL: no cache). A
+ * token whose header segment is byte for byte the cached one takes the
+ * cached header (a new reference) and only its alg and typ are checked
+ * again against allowed_algs and typs; any other header is parsed afresh
+ * and, when it passes, replaces the cached one. */
+jwt_result jwt_jws_parse_cached(const char *token, size_t len, size_t max_len,
+                                unsigned allowed_algs, const char *const *typs, size_t n_typs,
+                                struct jwt_jws_header_cache *cache,
+                                struct jwt_jws *out) JWT_MUST_CHECK;
+/* Empties cache; a zeroed cache is a no-op. */
+void jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache);
 /* Decodes and strictly parses the payload of a parsed JWS: JWT_ERR_BASE64,
  * JWT_ERR_PAYLOAD when it does not start as a JSON object, JWT_ERR_JSON
  * when it does but is not strict JSON. *out is the caller's (json_object_put). */
@@ -340,6 +372,32 @@ void jwt_verified_clear(struct jwt_verified *v);
 /* Fills policy with DESIGN §3's defaults (no issuers, audiences or user:
  * the caller sets those) and now = time(NULL). */
 void jwt_policy_init(struct jwt_policy *policy);
+
+/* ---- file identity for caches (jwt_file_identity.c) ---- */
+
+#include <sys/types.h>
+#include <time.h>
+
+enum jwt_file_state { JWT_FILE_UNKNOWN, JWT_FILE_PRESENT, JWT_FILE_ABSENT };
+
+/* What a cache compares to know a file is unchanged (DESIGN §3): device,
+ * inode, size, mode, owner, mtime and ctime with nanoseconds. */
+struct jwt_file_identity {
+    enum jwt_file_state state;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    mode_t mode;
+    uid_t uid;
+    struct timespec mtime, ctime;
+};
+
+/* Fills *out from lstat(path): JWT_FILE_ABSENT when it does not exist,
+ * JWT_FILE_UNKNOWN when it cannot be looked at (or path is NULL). */
+void jwt_file_identity_of(const char *path, struct jwt_file_identity *out);
+/* Returns true when a and b name the same unchanged file, or both an absent
+ * one; an unknown identity is never the same as anything. */
+bool jwt_file_identity_same(const struct jwt_file_identity *a, const struct jwt_file_identity *b);
 
 /* ---- the per-process key set cache (jwt_keycache.c) ---- */
 

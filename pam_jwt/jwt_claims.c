@@ -9,57 +9,80 @@
 
 #include "jwt.h"
 
-/* NumericDate claims: all must be integers within int64 when present. */
-static const char *const date_claims[] = {"exp", "nbf", "iat", "auth_time"};
-/* String claims (DESIGN §3 "Types"). */
-static const char *const string_claims[] = {"iss", "sub", "scope", "jti"};
 /* Claims that mark an OpenID Connect ID token (OIDC Core §2, §3.1.3.6). */
 static const char *const id_token_markers[] = {"nonce", "at_hash", "c_hash"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The claims the checks read, each looked up once (a json-c member lookup
+ * hashes the name: the checks below would otherwise repeat ~25 of them).
+ * Pointers point into the payload; NULL or has_* false = absent. */
+struct claim_view {
+    int64_t exp, nbf, iat, auth_time;
+    bool has_exp, has_nbf, has_iat, has_auth_time;
+    const char *iss, *sub, *scope, *jti, *user;
+    const char *scp_words;          /* scp when it is a string */
+    const struct json_object *aud;  /* a string or an array of strings */
+    const struct json_object *scp;
+};
+
+/* Reads a NumericDate into *value; false when it has the wrong type. */
+static bool
+view_date(const struct json_object *payload, const char *name, int64_t *value, bool *has)
+{
+    int got = jwt_json_get_int64(payload, name, value);
+
+    *has = got > 0;
+    return got >= 0;
+}
+
 /* Every value's type is checked before any value is used: json-c aborts on
  * a type mismatch in Debian's build, and a claim of the wrong type is a
- * rejection of its own rather than "absent". */
+ * rejection of its own rather than "absent" (DESIGN §3 "Types"). */
 static jwt_result
-check_types(const struct json_object *payload, const char *user_claim)
+view_fill(const struct json_object *payload, const char *user_claim, struct claim_view *c)
 {
-    const struct json_object *list;
-    const char *s;
-    int64_t n;
-
-    for (size_t i = 0; i < COUNT(date_claims); i++) {
-        if (jwt_json_get_int64(payload, date_claims[i], &n) < 0)
-            return JWT_ERR_CLAIM_TYPE;
-    }
-    for (size_t i = 0; i < COUNT(string_claims); i++) {
-        if (jwt_json_get_string(payload, string_claims[i], &s) < 0)
-            return JWT_ERR_CLAIM_TYPE;
-    }
-    if (jwt_json_get_string(payload, user_claim, &s) < 0 ||
-        jwt_json_get_string_or_array(payload, "aud", &list) < 0 ||
-        jwt_json_get_string_or_array(payload, "scp", &list) < 0)
+    memset(c, 0, sizeof(*c));
+    if (!view_date(payload, "exp", &c->exp, &c->has_exp) ||
+        !view_date(payload, "nbf", &c->nbf, &c->has_nbf) ||
+        !view_date(payload, "iat", &c->iat, &c->has_iat) ||
+        !view_date(payload, "auth_time", &c->auth_time, &c->has_auth_time))
+        return JWT_ERR_CLAIM_TYPE;
+    if (jwt_json_get_string(payload, "iss", &c->iss) < 0 ||
+        jwt_json_get_string(payload, "sub", &c->sub) < 0 ||
+        jwt_json_get_string(payload, "scope", &c->scope) < 0 ||
+        jwt_json_get_string(payload, "jti", &c->jti) < 0 ||
+        jwt_json_get_string(payload, user_claim, &c->user) < 0 ||
+        jwt_json_get_string_or_array(payload, "aud", &c->aud) < 0 ||
+        jwt_json_get_string_or_array(payload, "scp", &c->scp) < 0)
+        return JWT_ERR_CLAIM_TYPE;
+    /* scp as a string is a word list like scope (rare: one more lookup). */
+    if (c->scp != NULL && json_object_is_type(c->scp, json_type_string) &&
+        jwt_json_get_string(payload, "scp", &c->scp_words) != 1)
         return JWT_ERR_CLAIM_TYPE;
     return JWT_OK;
 }
 
 static jwt_result
-check_times(const struct json_object *payload, const struct jwt_policy *p, struct jwt_verified *v)
+check_times(const struct claim_view *c, const struct jwt_policy *p, struct jwt_verified *v)
 {
-    int64_t nbf = 0, lifetime = 0;
+    int64_t lifetime = 0;
     int64_t now = p->now, leeway = p->leeway;
 
     /* RFC 7519 §4.1.4: the token is valid only before exp. */
-    if (jwt_json_get_int64(payload, "exp", &v->exp) == 0)
+    if (!c->has_exp)
         return JWT_ERR_EXP_MISSING;
+    v->exp = c->exp;
     if (v->exp <= now - leeway)
         return JWT_ERR_EXPIRED;
     /* §4.1.5: not before nbf. */
-    if (jwt_json_get_int64(payload, "nbf", &nbf) > 0 && nbf > now + leeway)
+    if (c->has_nbf && c->nbf > now + leeway)
         return JWT_ERR_NOT_YET_VALID;
     /* §4.1.6 says nothing about future iat; a token from the future is
      * either a clock fault or a forgery that dodges max_lifetime. */
-    v->has_iat = jwt_json_get_int64(payload, "iat", &v->iat) > 0;
+    v->has_iat = c->has_iat;
+    if (v->has_iat)
+        v->iat = c->iat;
     if (v->has_iat && v->iat > now + leeway)
         return JWT_ERR_IAT_FUTURE;
     /* No leeway here: an issuer that forgets expiry cannot mint long-lived
@@ -82,26 +105,20 @@ string_in_list(const char *s, const char *const *list, size_t n)
 }
 
 static jwt_result
-check_identity(const struct json_object *payload, const struct jwt_policy *p)
+check_identity(const struct claim_view *c, const struct jwt_policy *p)
 {
-    const struct json_object *aud = NULL;
-    const char *iss = NULL, *user = NULL;
     bool aud_ok = false;
 
-    if (p->n_issuers > 0 && (jwt_json_get_string(payload, "iss", &iss) <= 0 ||
-                             !string_in_list(iss, p->issuers, p->n_issuers)))
+    if (p->n_issuers > 0 && (c->iss == NULL || !string_in_list(c->iss, p->issuers, p->n_issuers)))
         return JWT_ERR_ISSUER;
     if (p->n_audiences > 0) {
-        if (jwt_json_get_string_or_array(payload, "aud", &aud) > 0) {
-            for (size_t i = 0; i < p->n_audiences && !aud_ok; i++)
-                aud_ok = jwt_json_strings_contain(aud, p->audiences[i]);
-        }
+        for (size_t i = 0; i < p->n_audiences && !aud_ok && c->aud != NULL; i++)
+            aud_ok = jwt_json_strings_contain(c->aud, p->audiences[i]);
         if (!aud_ok)
             return JWT_ERR_AUDIENCE;
     }
     /* Exact match, case and all: "Root" is not "root". */
-    if (p->user != NULL && (jwt_json_get_string(payload, p->user_claim, &user) <= 0 ||
-                            strcmp(user, p->user) != 0))
+    if (p->user != NULL && (c->user == NULL || strcmp(c->user, p->user) != 0))
         return JWT_ERR_USER;
     return JWT_OK;
 }
@@ -125,28 +142,26 @@ words_contain(const char *list, const char *word)
 /* The granted scopes: "scope" (RFC 9068 §2.2.3, a space-separated string)
  * or, only where it is absent, "scp" (a string or an array of strings). */
 static bool
-scope_granted(const struct json_object *payload, const char *want)
+scope_granted(const struct claim_view *c, const char *want)
 {
-    const struct json_object *scp = NULL;
-    const char *words = NULL;
-
-    if (jwt_json_get_string(payload, "scope", &words) > 0 ||
-        jwt_json_get_string(payload, "scp", &words) > 0)
-        return words_contain(words, want);
-    if (jwt_json_get_string_or_array(payload, "scp", &scp) <= 0)
-        return false;
-    return jwt_json_strings_contain(scp, want);
+    if (c->scope != NULL)
+        return words_contain(c->scope, want);
+    if (c->scp_words != NULL)
+        return words_contain(c->scp_words, want);
+    return c->scp != NULL && jwt_json_strings_contain(c->scp, want);
 }
 
 static jwt_result
-check_grants(const struct json_object *payload, const struct jwt_policy *p,
-             struct jwt_verified *v)
+check_grants(const struct json_object *payload, const struct claim_view *c,
+             const struct jwt_policy *p, struct jwt_verified *v)
 {
     for (size_t i = 0; i < p->n_scopes; i++) {
-        if (!scope_granted(payload, p->scopes[i]))
+        if (!scope_granted(c, p->scopes[i]))
             return JWT_ERR_SCOPE;
     }
-    v->has_auth_time = jwt_json_get_int64(payload, "auth_time", &v->auth_time) > 0;
+    v->has_auth_time = c->has_auth_time;
+    if (v->has_auth_time)
+        v->auth_time = c->auth_time;
     /* Step-up (DESIGN §1): the password login behind the token is recent.
      * auth_time <= now + leeway was not checked, so compare without
      * subtracting from a value the token chose. */
@@ -162,72 +177,69 @@ check_grants(const struct json_object *payload, const struct jwt_policy *p,
 
 /* Copies a string claim for the caller; absent stays NULL. */
 static jwt_result
-copy_claim(const struct json_object *payload, const char *name, char **out)
+copy_string(const char *s, char **out)
 {
-    const char *s = NULL;
-
-    if (jwt_json_get_string(payload, name, &s) <= 0)
-        return JWT_OK;
-    if ((*out = strdup(s)) == NULL)
+    if (s != NULL && (*out = strdup(s)) == NULL)
         return JWT_ERR_NOMEM;
     return JWT_OK;
 }
 
 /* The granted scope as one space-separated string, from scope or scp. */
 static jwt_result
-copy_scope(const struct json_object *payload, char **out)
+copy_scope(const struct claim_view *c, char **out)
 {
-    const struct json_object *scp = NULL;
-    const char *words = NULL;
-    size_t len = 1, n;
+    const struct json_object *scp = c->scp;
+    size_t len = 1, n, at = 0, piece;
+    const char *word;
     char *s;
 
-    if (jwt_json_get_string(payload, "scope", &words) > 0)
-        return copy_claim(payload, "scope", out);
-    if (jwt_json_get_string(payload, "scp", &words) > 0)
-        return copy_claim(payload, "scp", out);
-    if (jwt_json_get_string_or_array(payload, "scp", &scp) <= 0)
-        return JWT_OK;
+    if (c->scope != NULL || c->scp_words != NULL || scp == NULL)
+        return copy_string(c->scope != NULL ? c->scope : c->scp_words, out);
     n = json_object_array_length(scp);
     for (size_t i = 0; i < n; i++)
         len += strlen(json_object_get_string(json_object_array_get_idx(scp, i))) + 1;
-    if ((s = calloc(1, len)) == NULL)
+    if ((s = malloc(len)) == NULL)
         return JWT_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
+        word = json_object_get_string(json_object_array_get_idx(scp, i));
+        piece = strlen(word);
         if (i > 0)
-            strcat(s, " ");
-        strcat(s, json_object_get_string(json_object_array_get_idx(scp, i)));
+            s[at++] = ' ';
+        memcpy(s + at, word, piece);
+        at += piece;
     }
+    s[at] = '\0';
     *out = s;
     return JWT_OK;
 }
 
 static jwt_result
-copy_facts(const struct json_object *payload, struct jwt_verified *v)
+copy_facts(const struct claim_view *c, struct jwt_verified *v)
 {
     jwt_result r;
 
-    if ((r = copy_claim(payload, "sub", &v->subject)) != JWT_OK ||
-        (r = copy_claim(payload, "jti", &v->jti)) != JWT_OK ||
-        (r = copy_claim(payload, "iss", &v->iss)) != JWT_OK)
+    if ((r = copy_string(c->sub, &v->subject)) != JWT_OK ||
+        (r = copy_string(c->jti, &v->jti)) != JWT_OK ||
+        (r = copy_string(c->iss, &v->iss)) != JWT_OK)
         return r;
-    return copy_scope(payload, &v->scope);
+    return copy_scope(c, &v->scope);
 }
 
 jwt_result
 jwt_claims_check(const struct json_object *payload, const struct jwt_policy *policy,
                  struct jwt_verified *out)
 {
+    struct claim_view c;
     jwt_result r;
 
-    if ((r = check_types(payload, policy->user_claim)) != JWT_OK)
+    if ((r = view_fill(payload, policy->user_claim, &c)) != JWT_OK)
         return r;
     /* Facts first, so a rejection's log line still names jti and sub. */
-    if ((r = copy_facts(payload, out)) != JWT_OK)
+    if ((r = copy_facts(&c, out)) != JWT_OK)
         return r;
-    if ((r = check_times(payload, policy, out)) != JWT_OK)
+    if ((r = check_times(&c, policy, out)) != JWT_OK)
         return r;
-    if ((r = check_identity(payload, policy)) != JWT_OK)
+    if ((r = check_identity(&c, policy)) != JWT_OK)
         return r;
-    return check_grants(payload, policy, out);
+    return check_grants(payload, &c, policy, out);
 }

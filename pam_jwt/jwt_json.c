@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,26 +32,34 @@ struct name {
     const unsigned char *p;    /* buf + off, set just before sorting */
 };
 
+/* Room for the names of a typical token or key set without touching the
+ * heap; larger texts move to malloc'd arrays (array_grow). */
+#define LOCAL_NAMES 32
+#define LOCAL_BUF 512
+
 struct scanner {
     const unsigned char *p, *end;
     size_t depth;
     unsigned char kind[JWT_JSON_MAX_DEPTH];  /* '{' or '[' per open container */
     size_t first_name[JWT_JSON_MAX_DEPTH];   /* an object's first entry in names */
     size_t first_off[JWT_JSON_MAX_DEPTH];    /* ... and its first byte in buf */
-    unsigned char *buf;
+    unsigned char *buf;                      /* buf_local until it outgrows it */
     size_t buf_len, buf_cap;
-    struct name *names;
+    struct name *names;                      /* names_local until they outgrow it */
     size_t n_names, names_cap;
+    unsigned char buf_local[LOCAL_BUF];
+    struct name names_local[LOCAL_NAMES];
 };
 
 enum step { STEP_VALUE, STEP_OBJ_FIRST, STEP_ARR_FIRST, STEP_NAME, STEP_AFTER, STEP_DONE };
 
 /* Returns mem grown to hold need elements of size bytes (doubling), or NULL
- * with mem untouched. */
+ * with mem untouched. mem starts as local, the scanner's own array, which
+ * is copied to the heap rather than realloc'd. */
 static void *
-array_grow(void *mem, size_t *cap, size_t need, size_t size)
+array_grow(void *mem, const void *local, size_t *cap, size_t need, size_t size)
 {
-    size_t n = *cap ? *cap : 64;
+    size_t n = *cap;
     void *p;
 
     if (need <= *cap)
@@ -60,7 +69,13 @@ array_grow(void *mem, size_t *cap, size_t need, size_t size)
             return NULL;
         n *= 2;
     }
-    if (n > SIZE_MAX / size || (p = realloc(mem, n * size)) == NULL)
+    if (n > SIZE_MAX / size)
+        return NULL;
+    if (mem != local)
+        p = realloc(mem, n * size);
+    else if ((p = malloc(n * size)) != NULL)
+        memcpy(p, mem, *cap * size);
+    if (p == NULL)
         return NULL;
     *cap = n;
     return p;
@@ -83,7 +98,7 @@ skip_ws(struct scanner *s)
 static jwt_result
 name_put(struct scanner *s, const unsigned char *bytes, size_t n)
 {
-    unsigned char *p = array_grow(s->buf, &s->buf_cap, s->buf_len + n, 1);
+    unsigned char *p = array_grow(s->buf, s->buf_local, &s->buf_cap, s->buf_len + n, 1);
 
     if (p == NULL)
         return JWT_ERR_NOMEM;
@@ -236,6 +251,13 @@ scan_string(struct scanner *s, bool collect)
 
     s->p++;
     for (;;) {
+        /* The common case first: a run of printable ASCII other than the
+         * quote and the backslash, taken (and collected) whole. */
+        run = s->p;
+        while (s->p < s->end && *s->p >= 0x20 && *s->p < 0x80 && *s->p != '"' && *s->p != '\\')
+            s->p++;
+        if (collect && s->p > run && (r = name_put(s, run, (size_t)(s->p - run))) != JWT_OK)
+            return r;
         if (s->p >= s->end)
             return JWT_ERR_JSON;
         if (*s->p == '"') {
@@ -335,6 +357,27 @@ name_cmp(const void *a, const void *b)
     return memcmp(x->p, y->p, x->len);
 }
 
+/* Sorts v by name_cmp: insertion sort for the few members of a token's
+ * objects (no call per comparison to qsort's callback), qsort beyond, so
+ * a hostile object with many members still costs O(n log n). */
+static void
+names_sort(struct name *v, size_t n)
+{
+    struct name t;
+    size_t i, j;
+
+    if (n > 16) {
+        qsort(v, n, sizeof(*v), name_cmp);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        t = v[i];
+        for (j = i; j > 0 && name_cmp(&v[j - 1], &t) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+}
+
 /* Closes the innermost container (s->p at its '}' or ']'). For an object,
  * refuses two members with one decoded name: "a" and "\u0061" are the same
  * name, and json-c would silently keep only the last. */
@@ -348,7 +391,7 @@ container_close(struct scanner *s, enum step *step)
     if (s->kind[level] == '{' && n > 1) {
         for (i = 0; i < n; i++)
             v[i].p = s->buf + v[i].off;
-        qsort(v, n, sizeof(*v), name_cmp);
+        names_sort(v, n);
         for (i = 1; i < n; i++)
             if (name_cmp(&v[i - 1], &v[i]) == 0)
                 return JWT_ERR_JSON;
@@ -392,20 +435,15 @@ static jwt_result
 step_name(struct scanner *s, enum step *step)
 {
     struct name *names;
-    unsigned char *buf;
     size_t idx = s->n_names;
     jwt_result r;
 
     if (!at(s, '"'))
         return JWT_ERR_JSON;
-    names = array_grow(s->names, &s->names_cap, idx + 1, sizeof(*names));
+    names = array_grow(s->names, s->names_local, &s->names_cap, idx + 1, sizeof(*names));
     if (names == NULL)
         return JWT_ERR_NOMEM;
     s->names = names;
-    /* buf exists from the first name on, even when every name is "" */
-    if ((buf = array_grow(s->buf, &s->buf_cap, s->buf_len + 1, 1)) == NULL)
-        return JWT_ERR_NOMEM;
-    s->buf = buf;
     s->names[idx].off = s->buf_len;
     s->n_names++;
     if ((r = scan_string(s, true)) != JWT_OK)
@@ -482,12 +520,20 @@ jwt_json_scan(const char *text, size_t len)
 
     if (text == NULL)
         return JWT_ERR_JSON;
-    memset(&s, 0, sizeof(s));
+    /* Only the bookkeeping is cleared: the local arrays are written before
+     * they are read, and zeroing them would cost more than the scan. */
+    memset(&s, 0, offsetof(struct scanner, buf_local));
     s.p = (const unsigned char *)text;
     s.end = s.p + len;
+    s.buf = s.buf_local;
+    s.buf_cap = LOCAL_BUF;
+    s.names = s.names_local;
+    s.names_cap = LOCAL_NAMES;
     r = scan_run(&s);
-    free(s.buf);
-    free(s.names);
+    if (s.buf != s.buf_local)
+        free(s.buf);
+    if (s.names != s.names_local)
+        free(s.names);
     return r;
 }
 

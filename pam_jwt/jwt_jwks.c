@@ -22,6 +22,7 @@ jwt_jwks_free(struct jwt_jwks *set)
         free(set->unusable_kids[i]);
     free(set->keys);
     free(set->unusable_kids);
+    jwt_jws_header_cache_clear(&set->header_cache);
     free(set);
 }
 

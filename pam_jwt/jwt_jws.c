@@ -49,7 +49,7 @@ parse_header_json(const char *b64, size_t b64_len, struct json_object **out)
     size_t text_len = 0;
     jwt_result r;
 
-    if ((r = jwt_b64url_decode(b64, b64_len, &text, &text_len)) != JWT_OK)
+    if ((r = jwt_b64url_decode_public(b64, b64_len, &text, &text_len)) != JWT_OK)
         return r;
     r = jwt_json_parse_object((const char *)text, text_len, out);
     free(text);
@@ -97,12 +97,80 @@ check_members(struct jwt_jws *jws, const char *const *typs, size_t n_typs)
     return JWT_OK;
 }
 
+void
+jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache)
+{
+    free(cache->segment);
+    json_object_put(cache->header);
+    memset(cache, 0, sizeof(*cache));
+}
+
+/* Takes the cached header when the segment is byte for byte the cached
+ * one. The bytes are public, so memcmp's timing gives nothing away. */
+static bool
+header_cache_take(const struct jwt_jws_header_cache *cache, const char *segment, size_t len,
+                  struct jwt_jws *jws)
+{
+    if (cache == NULL || cache->header == NULL || cache->segment_len != len ||
+        memcmp(cache->segment, segment, len) != 0)
+        return false;
+    jws->header = json_object_get(cache->header);
+    jws->alg = cache->alg;
+    jws->kid = cache->kid;
+    jws->typ = cache->typ;
+    return true;
+}
+
+/* Remembers a header that passed every check; without memory for the copy
+ * the cache just stays empty, which costs speed, not correctness. */
+static void
+header_cache_put(struct jwt_jws_header_cache *cache, const char *segment, size_t len,
+                 const struct jwt_jws *jws)
+{
+    char *copy;
+
+    if (cache == NULL)
+        return;
+    jwt_jws_header_cache_clear(cache);
+    if ((copy = malloc(len > 0 ? len : 1)) == NULL)
+        return;
+    memcpy(copy, segment, len);
+    cache->segment = copy;
+    cache->segment_len = len;
+    cache->header = json_object_get(jws->header);
+    cache->alg = jws->alg;
+    cache->kid = jws->kid;
+    cache->typ = jws->typ;
+}
+
+/* The header checks in DESIGN §3's order. A cached header passed all of
+ * them once; only the ones that depend on the caller's policy can change. */
+static jwt_result
+check_header(struct jwt_jws *jws, bool cached, unsigned allowed_algs, const char *const *typs,
+             size_t n_typs)
+{
+    jwt_result r;
+
+    if (!cached) {
+        if ((r = check_alg(jws, allowed_algs)) != JWT_OK)
+            return r;
+        return check_members(jws, typs, n_typs);
+    }
+    if ((allowed_algs & JWT_ALG_BIT(jws->alg)) == 0)
+        return JWT_ERR_ALG_NOT_ALLOWED;
+    if (typs != NULL && !jwt_typ_is_accepted(jws->typ, typs, n_typs))
+        return JWT_ERR_TYP;
+    return JWT_OK;
+}
+
 jwt_result
-jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_algs,
-              const char *const *typs, size_t n_typs, struct jwt_jws *out)
+jwt_jws_parse_cached(const char *token, size_t len, size_t max_len, unsigned allowed_algs,
+                     const char *const *typs, size_t n_typs, struct jwt_jws_header_cache *cache,
+                     struct jwt_jws *out)
 {
     struct jwt_jws jws = {0};
     size_t dot1 = 0, dot2 = 0;
+    bool cached = false;
     jwt_result r;
 
     memset(out, 0, sizeof(*out));
@@ -113,15 +181,16 @@ jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_al
         return JWT_ERR_EMPTY;
     if ((r = split_segments(token, len, &dot1, &dot2)) != JWT_OK)
         goto out;
-    if ((r = jwt_b64url_decode(token + dot2 + 1, len - dot2 - 1, &jws.sig, &jws.sig_len)) !=
-        JWT_OK)
+    if ((r = jwt_b64url_decode_public(token + dot2 + 1, len - dot2 - 1, &jws.sig,
+                                      &jws.sig_len)) != JWT_OK)
         goto out;
-    if ((r = parse_header_json(token, dot1, &jws.header)) != JWT_OK)
+    cached = header_cache_take(cache, token, dot1, &jws);
+    if (!cached && (r = parse_header_json(token, dot1, &jws.header)) != JWT_OK)
         goto out;
-    if ((r = check_alg(&jws, allowed_algs)) != JWT_OK)
+    if ((r = check_header(&jws, cached, allowed_algs, typs, n_typs)) != JWT_OK)
         goto out;
-    if ((r = check_members(&jws, typs, n_typs)) != JWT_OK)
-        goto out;
+    if (!cached)
+        header_cache_put(cache, token, dot1, &jws);
     jws.signing_input = token;
     jws.signing_input_len = dot2;
     jws.payload_b64 = token + dot1 + 1;
@@ -131,6 +200,13 @@ jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_al
 out:
     jwt_jws_clear(&jws);
     return r;
+}
+
+jwt_result
+jwt_jws_parse(const char *token, size_t len, size_t max_len, unsigned allowed_algs,
+              const char *const *typs, size_t n_typs, struct jwt_jws *out)
+{
+    return jwt_jws_parse_cached(token, len, max_len, allowed_algs, typs, n_typs, NULL, out);
 }
 
 /* An object starts with '{' after optional whitespace; anything else
@@ -153,8 +229,8 @@ jwt_jws_payload(const struct jwt_jws *jws, struct json_object **out)
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_b64url_decode(jws->payload_b64, jws->payload_b64_len, &text, &text_len)) !=
-        JWT_OK)
+    if ((r = jwt_b64url_decode_public(jws->payload_b64, jws->payload_b64_len, &text,
+                                      &text_len)) != JWT_OK)
         return r;
     if (!looks_like_object(text, text_len))
         r = JWT_ERR_PAYLOAD;

@@ -17,60 +17,17 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "jwt.h"
 
-struct file_identity {
-    bool present;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    mode_t mode;
-    uid_t uid;
-    struct timespec mtime, ctime;
-};
-
 struct cache_entry {
     char *jwks_path, *pem_path;
-    struct file_identity jwks_id, pem_id;
+    struct jwt_file_identity jwks_id, pem_id;
     struct jwt_jwks *set;
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry cache;
-
-static struct file_identity
-identity_of(const char *path)
-{
-    struct file_identity id = {0};
-    struct stat st;
-
-    /* lstat: a symlink has its own identity and jwt_file_read refuses it. */
-    if (path == NULL || lstat(path, &st) != 0)
-        return id;
-    id.present = true;
-    id.dev = st.st_dev;
-    id.ino = st.st_ino;
-    id.size = st.st_size;
-    /* ctime already moves on chmod and chown; mode and owner are compared
-     * too so a coarse clock cannot hide a permission change. */
-    id.mode = st.st_mode;
-    id.uid = st.st_uid;
-    id.mtime = st.st_mtim;
-    id.ctime = st.st_ctim;
-    return id;
-}
-
-static bool
-same_identity(const struct file_identity *a, const struct file_identity *b)
-{
-    return a->present && b->present && a->dev == b->dev && a->ino == b->ino &&
-           a->size == b->size && a->mode == b->mode && a->uid == b->uid &&
-           a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
-           a->ctime.tv_nsec == b->ctime.tv_nsec;
-}
 
 static bool
 same_path(const char *a, const char *b)
@@ -79,15 +36,15 @@ same_path(const char *a, const char *b)
 }
 
 static bool
-entry_is_current(const char *jwks_path, const char *pem_path, const struct file_identity *jwks_id,
-                 const struct file_identity *pem_id)
+entry_is_current(const char *jwks_path, const char *pem_path, const struct jwt_file_identity *jwks_id,
+                 const struct jwt_file_identity *pem_id)
 {
     if (cache.set == NULL || !same_path(cache.jwks_path, jwks_path) ||
         !same_path(cache.pem_path, pem_path))
         return false;
-    if (jwks_path != NULL && !same_identity(&cache.jwks_id, jwks_id))
+    if (jwks_path != NULL && !jwt_file_identity_same(&cache.jwks_id, jwks_id))
         return false;
-    return pem_path == NULL || same_identity(&cache.pem_id, pem_id);
+    return pem_path == NULL || jwt_file_identity_same(&cache.pem_id, pem_id);
 }
 
 static void
@@ -121,8 +78,8 @@ load_set(const char *jwks_path, const char *pem_path, struct jwt_jwks **out)
 }
 
 static jwt_result
-entry_fill(const char *jwks_path, const char *pem_path, const struct file_identity *jwks_id,
-           const struct file_identity *pem_id)
+entry_fill(const char *jwks_path, const char *pem_path, const struct jwt_file_identity *jwks_id,
+           const struct jwt_file_identity *pem_id)
 {
     struct jwt_jwks *set = NULL;
     jwt_result r;
@@ -147,9 +104,11 @@ entry_fill(const char *jwks_path, const char *pem_path, const struct file_identi
 jwt_result
 jwt_keycache_acquire(const char *jwks_path, const char *pem_path, struct jwt_jwks **out)
 {
-    struct file_identity jwks_id = identity_of(jwks_path), pem_id = identity_of(pem_path);
+    struct jwt_file_identity jwks_id, pem_id;
     jwt_result r = JWT_OK;
 
+    jwt_file_identity_of(jwks_path, &jwks_id);
+    jwt_file_identity_of(pem_path, &pem_id);
     *out = NULL;
     if (pthread_mutex_lock(&cache_lock) != 0)
         return JWT_ERR_INTERNAL;

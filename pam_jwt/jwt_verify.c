@@ -81,8 +81,11 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
     jwt_result r;
 
     memset(out, 0, sizeof(*out));
-    if ((r = jwt_jws_parse(token, len, policy->max_token_len, algs, policy->typs, policy->n_typs,
-                           &jws)) != JWT_OK)
+    /* The key set keeps the last good header: tokens from one issuer
+     * share it, so it is decoded and parsed once (jwt_jws_parse_cached). */
+    if ((r = jwt_jws_parse_cached(token, len, policy->max_token_len, algs, policy->typs,
+                                  policy->n_typs, keys != NULL ? &keys->header_cache : NULL,
+                                  &jws)) != JWT_OK)
         goto out;
     out->alg = jws.alg;
     if ((r = check_signature(&jws, keys, out)) != JWT_OK)

@@ -6,7 +6,8 @@
  * 1. serve a cached configuration only for the very same inputs: the same
  *    module arguments, byte for byte (they are applied as on every call,
  *    since the result is conf_load's for exactly these arguments); a config
- *    file with the same identity (device, inode, size, mtime and ctime with
+ *    file with the same identity (jwt_file_identity: device, inode, size,
+ *    mode, owner, mtime and ctime with
  *    nanoseconds), or a default file still absent; the same euid when the
  *    file is not root's (jwt_file_read trusts files the euid owns); the same
  *    host name when one was expanded (%h, %H, the default issuer);
@@ -34,17 +35,6 @@
  * without): one slot each for the few a process uses. */
 #define CACHE_SLOTS 4
 
-enum file_state { FILE_UNKNOWN, FILE_PRESENT, FILE_ABSENT };
-
-struct file_identity {
-    enum file_state state;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    uid_t uid;
-    struct timespec mtime, ctime;
-};
-
 /* A resolved configuration and its holders: the cache slot and each caller
  * between acquire and release. conf comes first: the pointer callers get
  * is the snapshot's. */
@@ -58,7 +48,7 @@ struct slot {
     char **argv;
     int argc;
     char *path;
-    struct file_identity id;
+    struct jwt_file_identity id;
     uid_t euid;
     bool uses_host;
     char host[HOST_NAME_MAX + 1];
@@ -81,37 +71,13 @@ file_of(int argc, const char **argv, bool *named)
     return CONF_DEFAULT_PATH;
 }
 
-static struct file_identity
-identity_of(const char *path, bool named)
+/* A missing named config= file is an error, never a cacheable state. */
+static void
+identity_of(const char *path, bool named, struct jwt_file_identity *id)
 {
-    struct file_identity id = {0};
-    struct stat st;
-
-    /* lstat: a symlink has its own identity, and conf_load refuses it. */
-    if (lstat(path, &st) != 0) {
-        /* only a missing default file is a valid (empty) configuration */
-        id.state = errno == ENOENT && !named ? FILE_ABSENT : FILE_UNKNOWN;
-        return id;
-    }
-    id.state = FILE_PRESENT;
-    id.dev = st.st_dev;
-    id.ino = st.st_ino;
-    id.size = st.st_size;
-    id.uid = st.st_uid;
-    id.mtime = st.st_mtim;
-    id.ctime = st.st_ctim;
-    return id;
-}
-
-static bool
-same_identity(const struct file_identity *a, const struct file_identity *b)
-{
-    if (a->state == FILE_UNKNOWN || a->state != b->state)
-        return false;
-    return a->state == FILE_ABSENT ||
-           (a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->uid == b->uid &&
-            a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
-            a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
+    jwt_file_identity_of(path, id);
+    if (named && id->state == JWT_FILE_ABSENT)
+        id->state = JWT_FILE_UNKNOWN;
 }
 
 static bool
@@ -131,7 +97,7 @@ same_reader(const struct slot *s)
 {
     char host[HOST_NAME_MAX + 1];
 
-    if (s->id.state == FILE_PRESENT && s->id.uid != 0 && s->euid != geteuid())
+    if (s->id.state == JWT_FILE_PRESENT && s->id.uid != 0 && s->euid != geteuid())
         return false;
     return !s->uses_host || (conf_hostname(true, host, sizeof(host)) && strcmp(host, s->host) == 0);
 }
@@ -158,12 +124,12 @@ slot_clear(struct slot *s)
 
 /* Returns a held snapshot for these inputs, or NULL. Called locked. */
 static struct snapshot *
-cache_find(int argc, const char **argv, const char *path, const struct file_identity *id)
+cache_find(int argc, const char **argv, const char *path, const struct jwt_file_identity *id)
 {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         struct slot *s = &slots[i];
         if (s->snap != NULL && same_args(s, argc, argv) && strcmp(s->path, path) == 0 &&
-            same_identity(&s->id, id) && same_reader(s)) {
+            jwt_file_identity_same(&s->id, id) && same_reader(s)) {
             s->snap->refs++;
             return s->snap;
         }
@@ -203,12 +169,12 @@ conf_mentions(const struct conf *c, const char *word)
  * cannot be cached. */
 static bool
 slot_fill(struct slot *s, int argc, const char **argv, const char *path,
-          const struct file_identity *id, const struct conf *c, const char *host)
+          const struct jwt_file_identity *id, const struct conf *c, const char *host)
 {
     char short_host[HOST_NAME_MAX + 1];
 
     memset(s, 0, sizeof(*s));
-    if (id->state == FILE_UNKNOWN || host == NULL)
+    if (id->state == JWT_FILE_UNKNOWN || host == NULL)
         return false;
     memcpy(short_host, host, strcspn(host, "."));
     short_host[strcspn(host, ".")] = '\0';
@@ -248,7 +214,7 @@ cache_store(struct slot *fresh, int argc, const char **argv)
 /* conf_load into a new snapshot held by the caller, cached when it can be. */
 static int
 load_fresh(pam_handle_t *pamh, int argc, const char **argv, const char *path,
-           const struct file_identity *id, struct snapshot **out)
+           const struct jwt_file_identity *id, struct snapshot **out)
 {
     char before[HOST_NAME_MAX + 1], after[HOST_NAME_MAX + 1];
     bool host_known = conf_hostname(true, before, sizeof(before));
@@ -282,12 +248,13 @@ module_conf_acquire(pam_handle_t *pamh, int argc, const char **argv, const struc
 {
     bool named = false;
     const char *path = file_of(argc, argv, &named);
-    struct file_identity id = identity_of(path, named);
+    struct jwt_file_identity id;
     struct snapshot *snap = NULL;
     int rc;
 
     *out = NULL;
-    if (id.state != FILE_UNKNOWN && pthread_mutex_lock(&cache_lock) == 0) {
+    identity_of(path, named, &id);
+    if (id.state != JWT_FILE_UNKNOWN && pthread_mutex_lock(&cache_lock) == 0) {
         snap = cache_find(argc, argv, path, &id);
         pthread_mutex_unlock(&cache_lock);
     }

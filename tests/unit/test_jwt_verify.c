@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -41,21 +42,29 @@ sign_token(const struct test_key *k, const char *header, const char *payload)
     return token;
 }
 
-static struct jwt_jwks *
-make_set(int both_keys)
+/* Writes the JWK Set text of key a (and b) into text. */
+static void
+jwks_text(int both_keys, char *text, size_t size)
 {
     char *xa = jwt_b64url_encode(key_a.pk, 32), *xb = jwt_b64url_encode(key_b.pk, 32);
-    char text[1024];
-    struct jwt_jwks *set = NULL;
 
-    snprintf(text, sizeof(text),
+    snprintf(text, size,
              "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"a\",\"x\":\"%s\"}%s%s%s]}",
              xa, both_keys ? ",{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"" : "",
              both_keys ? xb : "", both_keys ? "\"}" : "");
-    if (jwt_jwks_parse(text, strlen(text), &set) != JWT_OK)
-        set = NULL;
     free(xa);
     free(xb);
+}
+
+static struct jwt_jwks *
+make_set(int both_keys)
+{
+    char text[1024];
+    struct jwt_jwks *set = NULL;
+
+    jwks_text(both_keys, text, sizeof(text));
+    if (jwt_jwks_parse(text, strlen(text), &set) != JWT_OK)
+        set = NULL;
     return set;
 }
 
@@ -179,6 +188,105 @@ test_length_reason(struct jwt_jwks *set)
     free(t);
 }
 
+/* True when the set's header cache holds exactly token's header segment. */
+static bool
+cache_holds(const struct jwt_jwks *set, const char *token)
+{
+    size_t n = (size_t)(strchr(token, '.') - token);
+
+    return set->header_cache.header != NULL && set->header_cache.segment_len == n &&
+           memcmp(set->header_cache.segment, token, n) == 0;
+}
+
+/* The key set's header cache: same header bytes reuse the parse, and every
+ * check that is not the header's own still runs on every token. */
+static void
+test_header_cache(void)
+{
+    static const char *const jwt_only[] = {"JWT"};
+    const char *h1 = "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"a\"}";
+    struct jwt_jwks *set = make_set(0);
+    struct jwt_verified v;
+    struct jwt_policy p;
+    struct json_object *cached;
+    char *good = sign_token(&key_a, h1, good_payload);
+    char *forged = sign_token(&key_b, h1, good_payload); /* same header, b's signature */
+    char *other = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\"}", good_payload);
+    char *crit = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"crit\":[\"x\"]}",
+                            good_payload);
+
+    CHECK(set != NULL && set->header_cache.header == NULL, "a new key set has no cached header");
+    CHECK_RESULT(verify(set, good, &v), JWT_OK, "cache: first token accepted");
+    jwt_verified_clear(&v);
+    CHECK(cache_holds(set, good), "cache: its header is kept");
+    cached = set->header_cache.header;
+    CHECK_RESULT(verify(set, forged, &v), JWT_ERR_BAD_SIGNATURE,
+                 "cache: same header, bad signature still refused");
+    CHECK(!v.sig_ok && v.kid == NULL, "cache: nothing of the forged token kept");
+    jwt_verified_clear(&v);
+    CHECK(set->header_cache.header == cached, "cache: the forged token used the cached header");
+    CHECK_RESULT(verify(set, good, &v), JWT_OK, "cache: hit accepted");
+    CHECK_STR(v.kid, "a", "cache: kid from the cached header");
+    jwt_verified_clear(&v);
+    jwt_policy_init(&p);
+    p.now = NOW;
+    p.algs = JWT_ALG_BIT(JWT_ALG_ES256);
+    CHECK_RESULT(jwt_verify(good, strlen(good), set, &p, &v), JWT_ERR_ALG_NOT_ALLOWED,
+                 "cache: hit still checks alg against the policy");
+    jwt_verified_clear(&v);
+    p.algs = JWT_ALGS_ACCESS;
+    p.typs = jwt_only;
+    p.n_typs = 1;
+    CHECK_RESULT(jwt_verify(good, strlen(good), set, &p, &v), JWT_ERR_TYP,
+                 "cache: hit still checks typ against the policy");
+    jwt_verified_clear(&v);
+    CHECK_RESULT(verify(set, other, &v), JWT_OK, "cache: another header parsed afresh");
+    jwt_verified_clear(&v);
+    CHECK(cache_holds(set, other) && !cache_holds(set, good), "cache: now holds the new header");
+    CHECK_RESULT(verify(set, crit, &v), JWT_ERR_CRIT, "cache: a bad header is refused");
+    jwt_verified_clear(&v);
+    CHECK(cache_holds(set, other), "cache: a refused header is not kept");
+    jwt_jwks_free(set);
+    free(good);
+    free(forged);
+    free(other);
+    free(crit);
+}
+
+/* A key set reload (the module's key cache reading a changed file) starts
+ * with an empty header cache; an unchanged file keeps the set and its cache. */
+static void
+test_header_cache_reload(void)
+{
+    char path[] = "/tmp/test_jwt_verify.XXXXXX", text[1024];
+    char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\"}", good_payload);
+    struct jwt_jwks *set = NULL;
+    struct jwt_verified v;
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    jwt_result r;
+
+    jwks_text(0, text, sizeof(text));
+    CHECK(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, "reload: key file written");
+    CHECK_RESULT(jwt_keycache_acquire(path, NULL, &set), JWT_OK, "reload: key set loaded");
+    r = verify(set, t, &v);
+    jwt_verified_clear(&v);
+    CHECK(r == JWT_OK && cache_holds(set, t), "reload: a verification fills the cache");
+    jwt_keycache_release();
+    CHECK_RESULT(jwt_keycache_acquire(path, NULL, &set), JWT_OK, "reload: same file again");
+    CHECK(cache_holds(set, t), "reload: unchanged file keeps the cached header");
+    jwt_keycache_release();
+    jwks_text(1, text, sizeof(text)); /* another size: another identity */
+    f = fopen(path, "w");
+    CHECK(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, "reload: key file rewritten");
+    CHECK_RESULT(jwt_keycache_acquire(path, NULL, &set), JWT_OK, "reload: changed file read");
+    CHECK(set->n_keys == 2 && set->header_cache.header == NULL,
+          "reload: the new set has no cached header");
+    jwt_keycache_release();
+    unlink(path);
+    free(t);
+}
+
 int
 main(void)
 {
@@ -198,6 +306,8 @@ main(void)
     test_key_choice(one, two);
     test_policy_cannot_enable_hs(one);
     test_length_reason(one);
+    test_header_cache();
+    test_header_cache_reload();
     jwt_jwks_free(one);
     jwt_jwks_free(two);
     return check_done();
