@@ -74,6 +74,59 @@ void conf_free(struct conf *c);
  * and user = NULL. */
 void conf_policy(const struct conf *c, struct jwt_policy *policy);
 
+/* ---- Text-level pieces shared by the option parsers (pam_jwt/conf_text.c):
+ * pam_jwt's conf.c and jwt-helperd's helperd_conf.c read the same "key =
+ * value" syntax and report problems the same way; each keeps its own table. */
+
+#define CONF_QUOTE_MAX 64                         /* value bytes quoted in a message */
+#define CONF_QUOTED_SIZE (CONF_QUOTE_MAX * 4 + 8) /* room for conf_quote of any value */
+#define CONF_MESSAGE_MAX (CONF_MAX_VALUE + 512)   /* one message, with its NUL */
+
+/* Where one parse sends its messages, and what it has reported so far. The
+ * caller fills report, ctx, source, line and message_max; the conf_
+ * functions below set invalid and nomem. A zeroed struct reports nothing. */
+struct conf_reporter {
+    conf_report_fn report; /* NULL: messages are dropped, the flags still set */
+    void *ctx;             /* handed to report */
+    const char *source;    /* the file named in messages, or NULL */
+    size_t line;           /* the current line of source, 0 for none */
+    size_t message_max;    /* messages are cut to this many bytes with the NUL;
+                            * 0 or more than CONF_MESSAGE_MAX: CONF_MESSAGE_MAX */
+    bool invalid;          /* a problem (not a warning) was reported */
+    bool nomem;            /* "out of memory" was reported */
+};
+
+/* Called by conf_lines_parse for each "key = value" line with key and
+ * value trimmed (and value's double quotes taken off); both point into the
+ * text and last only for the call. r->line is the line's number. */
+typedef void (*conf_pair_fn)(void *ctx, const char *key, const char *value);
+
+/* Results of conf_hosts_expand. */
+enum conf_expand {
+    CONF_EXPAND_OK,
+    CONF_EXPAND_NOMEM,
+    CONF_EXPAND_BAD_ESCAPE, /* a '%' not followed by h, H or % */
+    CONF_EXPAND_NO_HOST,    /* gethostname failed or gave a name too long */
+    CONF_EXPAND_TOO_LONG,   /* the result would pass max bytes */
+};
+
+/* Writes s[0..len) into out (out_len bytes, at least 16) as a double-quoted
+ * string with C-style escapes (\", \\, \xNN for control and non-ASCII
+ * bytes), cut to CONF_QUOTE_MAX bytes of s and marked "..." when cut, so a
+ * hostile value cannot forge log lines. out_len >= CONF_QUOTED_SIZE holds
+ * any value; a smaller out is cut sooner. Always NUL-terminates out. */
+void conf_quote(const char *s, size_t len, char *out, size_t out_len);
+
+/* Returns true when s holds a control byte (below 0x20, or 0x7f). */
+bool conf_has_control(const char *s);
+
+/* Returns true when s is visible ASCII only (0x21..0x7e) and holds no ','
+ * (the list separator); true for "". */
+bool conf_is_visible_word(const char *s);
+
+/* Returns true when s starts with '/' and holds no control byte. */
+bool conf_is_absolute_path(const char *s);
+
 /* Parses a decimal unsigned integer in [min, max]: digits only, no sign, no
  * spaces, no leading zeros except "0". Returns true and sets *out, else false. */
 bool conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out) JWT_MUST_CHECK;
@@ -82,5 +135,71 @@ bool conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out) J
  * expansion) or short (up to the first dot, %h). Returns false when it does
  * not fit or gethostname fails. */
 bool conf_hostname(bool full, char *buf, size_t len) JWT_MUST_CHECK;
+
+/* Expands %h (short host name), %H (full) and %% in in. Any other '%' is
+ * refused: a typo must not silently match nothing. Problems are found in
+ * the order of the text; max bounds the result's length (SIZE_MAX: none).
+ * Returns CONF_EXPAND_OK with *out a new string (the caller's: free), else
+ * the first problem with *out NULL. */
+enum conf_expand conf_hosts_expand(const char *in, size_t max, char **out) JWT_MUST_CHECK;
+
+/* Returns what a value that failed conf_hosts_expand with e is not, as the
+ * end of "VALUE is not ..." ("valid: only %h, %H and %% may follow a '%'");
+ * a static string, never NULL. */
+const char *conf_expand_wanted(enum conf_expand e);
+
+/* Reports "[source:line: |line N: |source: ][name: ]message" (the first part
+ * from r->source and r->line, name when not NULL) and sets r->invalid. */
+void conf_complain(struct conf_reporter *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports as conf_complain does, after "warning: ", without setting
+ * r->invalid: advice, not a problem. */
+void conf_warn(struct conf_reporter *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports "out of memory" once per reporter; sets r->nomem and r->invalid. */
+void conf_complain_nomem(struct conf_reporter *r);
+
+/* Reports "name: "ITEM" is not WANTED" (ITEM quoted by conf_quote). Returns
+ * false, so a check can end with return conf_refuse(...). */
+bool conf_refuse(struct conf_reporter *r, const char *name, const char *item, const char *wanted);
+
+/* Returns true when value is neither empty nor longer than CONF_MAX_VALUE
+ * bytes; else reports "empty value" or "value longer than N bytes". */
+bool conf_value_fits(struct conf_reporter *r, const char *name, const char *value);
+
+/* Parses value as conf_parse_uint does. Returns true with *out set, else
+ * reports ""VALUE" is not a whole number from MIN to MAX" and returns false. */
+bool conf_number_parse(struct conf_reporter *r, const char *name, const char *value, uint64_t min,
+                       uint64_t max, uint64_t *out);
+
+/* Reports a failed jwt_file_read of path (result jr, errno err) as
+ * "PATH: REASON", with ": strerror(err)" when the file could not be opened. */
+void conf_file_complain(struct conf_reporter *r, const char *name, const char *path, jwt_result jr,
+                        int err);
+
+/* Parses text[0..len] (NUL at text[len]; modified in place) line by line:
+ * blank lines and lines whose first non-blank byte is '#' are skipped; a
+ * line with a NUL byte or without '=' is reported; every other line is
+ * split at its first '=', key and value trimmed of blanks (space, tab, CR),
+ * a value wrapped in double quotes unwrapped (no escapes), and handed to
+ * apply. r->line counts the lines from 1 and is 0 again on return. */
+void conf_lines_parse(struct conf_reporter *r, char *text, size_t len, conf_pair_fn apply,
+                      void *ctx);
+
+/* Appends item to the list *list of *n entries (growing it) and takes it:
+ * on out of memory it is freed and reported, and false returned. */
+bool conf_list_append(struct conf_reporter *r, char ***list, size_t *n, char *item);
+
+/* Frees list's n entries and list itself; NULL is a no-op. */
+void conf_list_free(char **list, size_t n);
+
+/* Takes the next item of the comma-separated list at *p (start with *p =
+ * the value), blanks (space, tab) around it dropped, and moves *p past it;
+ * *p becomes NULL after the last item, and on out of memory (the rest is
+ * left unread). Returns the item as a new string (the caller's: free), or
+ * NULL for an empty item or out of memory, both reported under name. */
+char *conf_list_next(struct conf_reporter *r, const char *name, const char **p);
 
 #endif

@@ -1,1 +1,158 @@
-/* SPDX-License-Identifier: MIT */ /* placeholder: being written */ typedef int placeholder_t;
+/* SPDX-License-Identifier: MIT */
+/* Raises one user's "not before" instant in the shared revocation list.
+ *
+ * MUST:
+ * 1. change the list only under its lock, from the freshest copy, through
+ *    atomic_file_replace: pam_jwt fails closed on a torn list;
+ * 2. never overwrite a list that does not parse (someone else's data);
+ * 3. never move an instant back: the later one wins (DESIGN §4);
+ * 4. keep every other user's line byte for byte. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "revocation_publish.h"
+
+#define INSTANT_MAX_DIGITS 19 /* INT64_MAX */
+
+const char *
+revocation_publish_result_str(revocation_publish_result r)
+{
+    switch (r) {
+    case REVOCATION_PUBLISH_OK:
+        return "ok";
+    case REVOCATION_PUBLISH_ERR_NOMEM:
+        return "out of memory";
+    case REVOCATION_PUBLISH_ERR_IO:
+        return "cannot read or write the revocation list";
+    case REVOCATION_PUBLISH_ERR_UNSAFE:
+        return "revocation list has an unsafe type, owner or mode";
+    case REVOCATION_PUBLISH_ERR_MALFORMED:
+        return "malformed revocation list";
+    case REVOCATION_PUBLISH_ERR_TOO_BIG:
+        return "revocation list too big";
+    case REVOCATION_PUBLISH_ERR_INVALID:
+        return "invalid user name or instant";
+    }
+    return "unknown revocation publish error";
+}
+
+/* Reads the list; a missing one is empty text. */
+static revocation_publish_result
+read_list(const char *path, long daemon_uid, char **text, size_t *len)
+{
+    jwt_result r = jwt_file_read(path, JWT_MAX_REVOCATION_BYTES, daemon_uid, text, len);
+
+    if (r == JWT_ERR_FILE_OPEN && errno == ENOENT) {
+        *len = 0;
+        return (*text = strdup("")) != NULL ? REVOCATION_PUBLISH_OK : REVOCATION_PUBLISH_ERR_NOMEM;
+    }
+    switch (r) {
+    case JWT_OK:
+        return REVOCATION_PUBLISH_OK;
+    case JWT_ERR_NOMEM:
+        return REVOCATION_PUBLISH_ERR_NOMEM;
+    case JWT_ERR_FILE_UNSAFE:
+        return REVOCATION_PUBLISH_ERR_UNSAFE;
+    case JWT_ERR_FILE_TOO_BIG:
+        return REVOCATION_PUBLISH_ERR_TOO_BIG;
+    case JWT_ERR_FILE_OPEN:
+        return errno == ELOOP ? REVOCATION_PUBLISH_ERR_UNSAFE : REVOCATION_PUBLISH_ERR_IO;
+    default:
+        return REVOCATION_PUBLISH_ERR_IO;
+    }
+}
+
+/* True when line is one of name's ("name:..."). */
+static bool
+line_is_for(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+
+    return len > n && memcmp(line, name, n) == 0 && line[n] == ':';
+}
+
+/* Builds the new list: text (already parsed, so well-formed) without name's
+ * lines, each line ended by "\n", then "name:instant\n". */
+static revocation_publish_result
+build_list(const char *text, size_t len, const char *name, int64_t instant, char **out,
+           size_t *out_len)
+{
+    size_t cap = len + 1 + strlen(name) + 1 + INSTANT_MAX_DIGITS + 2, pos = 0, at = 0;
+    char *buf = malloc(cap);
+
+    *out = NULL;
+    if (buf == NULL)
+        return REVOCATION_PUBLISH_ERR_NOMEM;
+    while (at < len) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t line_len = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+        if (!line_is_for(text + at, line_len, name)) {
+            memcpy(buf + pos, text + at, line_len);
+            pos += line_len;
+            buf[pos++] = '\n';
+        }
+        at += line_len + 1;
+    }
+    pos += (size_t)snprintf(buf + pos, cap - pos, "%s:%lld\n", name, (long long)instant);
+    if (pos > JWT_MAX_REVOCATION_BYTES) {
+        free(buf);
+        return REVOCATION_PUBLISH_ERR_TOO_BIG;
+    }
+    *out = buf;
+    *out_len = pos;
+    return REVOCATION_PUBLISH_OK;
+}
+
+/* The locked part: read, parse, compare, rewrite. */
+static revocation_publish_result
+publish_locked(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
+               const char *name, int64_t instant)
+{
+    struct jwt_revocation *list = NULL;
+    char *text = NULL, *next = NULL;
+    size_t len = 0, next_len = 0;
+    int64_t listed = 0;
+    revocation_publish_result r;
+
+    if ((r = read_list(path, daemon_uid, &text, &len)) != REVOCATION_PUBLISH_OK)
+        goto out;
+    r = REVOCATION_PUBLISH_ERR_MALFORMED;
+    if (jwt_revocation_parse(text, len, &list) != JWT_OK)
+        goto out; /* a list we cannot read is someone's to fix, not ours to replace */
+    r = REVOCATION_PUBLISH_OK;
+    if (jwt_revocation_lookup(list, name, &listed) && listed >= instant)
+        goto out;
+    if ((r = build_list(text, len, name, instant, &next, &next_len)) != REVOCATION_PUBLISH_OK)
+        goto out;
+    if (!atomic_file_replace(path, next, next_len, 0644, owner_uid, owner_gid))
+        r = REVOCATION_PUBLISH_ERR_IO;
+out:
+    jwt_revocation_free(list);
+    free(text);
+    free(next);
+    return r;
+}
+
+revocation_publish_result
+revocation_publish(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
+                   const char *name, int64_t instant)
+{
+    revocation_publish_result r;
+    int lock, saved;
+
+    if (!jwt_user_name_is_valid(name, strnlen(name, JWT_USER_NAME_MAX + 1)) || instant < 0)
+        return REVOCATION_PUBLISH_ERR_INVALID;
+    if ((lock = atomic_file_lock(path, owner_uid, owner_gid)) < 0)
+        return errno == ELOOP ? REVOCATION_PUBLISH_ERR_UNSAFE : REVOCATION_PUBLISH_ERR_IO;
+    (void)atomic_file_clean_stale(path); /* a killed writer's temporary files */
+    r = publish_locked(path, daemon_uid, owner_uid, owner_gid, name, instant);
+    saved = errno;
+    atomic_file_unlock(lock);
+    errno = saved;
+    return r;
+}

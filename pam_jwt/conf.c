@@ -14,19 +14,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "conf.h"
 
-#define QUOTE_MAX 64               /* value bytes quoted in a message */
-#define MESSAGE_MAX (CONF_MAX_VALUE + 512)
 #define MAX_SECONDS_OPTION 31536000 /* one year: longer is a typo, not a policy */
 
 struct loader;
@@ -62,13 +57,11 @@ struct option {
 /* State of one conf_load call. */
 struct loader {
     struct conf *c;
-    conf_report_fn report;
-    void *ctx;
-    const char *path;  /* the file being read, NULL for arguments and defaults */
-    size_t line;
-    bool seen[32];     /* set within the current source (duplicates) */
-    bool set[32];      /* set by any source (defaults apply to the rest) */
-    bool invalid, file_failed, nomem;
+    struct conf_reporter rep; /* source: the file being read, NULL for
+                               * arguments and defaults */
+    bool seen[32];            /* set within the current source (duplicates) */
+    bool set[32];             /* set by any source (defaults apply to the rest) */
+    bool file_failed;
 };
 
 static bool check_path(struct loader *l, const struct option *o, char **item);
@@ -108,162 +101,29 @@ static const struct option options[] = {
 #define N_OPTIONS (sizeof options / sizeof options[0])
 _Static_assert(N_OPTIONS <= 32, "struct loader's seen/set arrays are too small");
 
-/* ---- messages ---- */
-
-/* Writes s[0..len) as a double-quoted C-style string, cut to QUOTE_MAX bytes,
- * so that a hostile value cannot forge log lines. */
-static void
-quote(const char *s, size_t len, char *out, size_t out_len)
-{
-    size_t o = 0, i;
-
-    out[o++] = '"';
-    for (i = 0; i < len && i < QUOTE_MAX && o + 8 < out_len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            o += (size_t)snprintf(out + o, out_len - o, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", ch);
-        else
-            out[o++] = (char)ch;
-    }
-    if (i < len)
-        o += (size_t)snprintf(out + o, out_len - o, "...");
-    out[o++] = '"';
-    out[o] = '\0';
-}
-
-/* Reports one problem as "[path:line: ][name: ]message" and marks the load
- * as failed (file access problems are marked by the caller instead). */
-static void __attribute__((format(printf, 3, 4)))
-complain(struct loader *l, const char *name, const char *fmt, ...)
-{
-    char msg[MESSAGE_MAX];
-    size_t n = 0;
-    va_list ap;
-
-    l->invalid = true;
-    if (l->report == NULL)
-        return;
-    if (l->path != NULL)
-        n += (size_t)snprintf(msg, sizeof msg, "%s:%zu: ", l->path, l->line);
-    if (name != NULL && n < sizeof msg)
-        n += (size_t)snprintf(msg + n, sizeof msg - n, "%s: ", name);
-    if (n < sizeof msg) {
-        va_start(ap, fmt);
-        vsnprintf(msg + n, sizeof msg - n, fmt, ap);
-        va_end(ap);
-    }
-    l->report(l->ctx, msg);
-}
-
-static void
-complain_nomem(struct loader *l)
-{
-    if (!l->nomem)
-        complain(l, NULL, "out of memory");
-    l->nomem = true;
-}
-
-/* ---- numbers and host names ---- */
-
-bool
-conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-
-    if (s == NULL || s[0] < '0' || s[0] > '9')
-        return false;
-    if (s[0] == '0' && s[1] != '\0')
-        return false; /* "01" might be read as octal elsewhere: refuse doubt */
-    for (i = 0; s[i] != '\0'; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    if (v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-bool
-conf_hostname(bool full, char *buf, size_t len)
-{
-    char name[HOST_NAME_MAX + 1];
-    size_t n;
-
-    if (buf == NULL || len == 0)
-        return false;
-    buf[0] = '\0';
-    memset(name, 0, sizeof name);
-    if (gethostname(name, sizeof name - 1) != 0)
-        return false;
-    n = full ? strlen(name) : strcspn(name, ".");
-    if (n == 0 || n >= len)
-        return false;
-    memcpy(buf, name, n);
-    buf[n] = '\0';
-    return true;
-}
-
 /* ---- value checks ---- */
-
-static bool
-has_control(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-            return true;
-    return false;
-}
-
-/* Reports that item is not what option o wants ("an absolute path"). */
-static bool
-refuse(struct loader *l, const struct option *o, const char *item, const char *wanted)
-{
-    char q[QUOTE_MAX * 4 + 8];
-
-    quote(item, strlen(item), q, sizeof q);
-    complain(l, o->name, "%s is not %s", q, wanted);
-    return false;
-}
 
 static bool
 check_path(struct loader *l, const struct option *o, char **item)
 {
-    if ((*item)[0] != '/' || has_control(*item))
-        return refuse(l, o, *item, "an absolute path");
+    if (!conf_is_absolute_path(*item))
+        return conf_refuse(&l->rep, o->name, *item, "an absolute path");
     return true;
 }
 
 static bool
 check_text(struct loader *l, const struct option *o, char **item)
 {
-    if (has_control(*item))
-        return refuse(l, o, *item, "text without control characters");
-    return true;
-}
-
-/* Visible ASCII (0x21..0x7e) except the list separator ','. */
-static bool
-is_visible_word(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == ',')
-            return false;
+    if (conf_has_control(*item))
+        return conf_refuse(&l->rep, o->name, *item, "text without control characters");
     return true;
 }
 
 static bool
 check_name(struct loader *l, const struct option *o, char **item)
 {
-    if (!is_visible_word(*item))
-        return refuse(l, o, *item, "a claim name (visible ASCII, no ',')");
+    if (!conf_is_visible_word(*item))
+        return conf_refuse(&l->rep, o->name, *item, "a claim name (visible ASCII, no ',')");
     return true;
 }
 
@@ -271,16 +131,16 @@ static bool
 check_typ(struct loader *l, const struct option *o, char **item)
 {
     const char *t = *item;
-    char q[QUOTE_MAX * 4 + 8];
+    char q[CONF_QUOTED_SIZE];
 
-    if (!is_visible_word(t))
-        return refuse(l, o, t, "a media type (visible ASCII, no ',')");
+    if (!conf_is_visible_word(t))
+        return conf_refuse(&l->rep, o->name, t, "a media type (visible ASCII, no ',')");
     if (strncasecmp(t, "application/", 12) == 0)
         t += 12;
     /* A refresh token must never pass as an access token (DESIGN §1). */
     if (strcasecmp(t, "rt+jwt") == 0) {
-        quote(*item, strlen(*item), q, sizeof q);
-        complain(l, o->name, "%s can never be accepted (refresh tokens)", q);
+        conf_quote(*item, strlen(*item), q, sizeof q);
+        conf_complain(&l->rep, o->name, "%s can never be accepted (refresh tokens)", q);
         return false;
     }
     return true;
@@ -290,77 +150,31 @@ check_typ(struct loader *l, const struct option *o, char **item)
 static bool
 check_scope(struct loader *l, const struct option *o, char **item)
 {
-    if (!is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
-        return refuse(l, o, *item, "a scope word (RFC 6749 scope-token without ',')");
+    if (!conf_is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
+        return conf_refuse(&l->rep, o->name, *item,
+                           "a scope word (RFC 6749 scope-token without ',')");
     return true;
-}
-
-enum expand_result { EXPAND_OK, EXPAND_NOMEM, EXPAND_BAD_ESCAPE, EXPAND_NO_HOST };
-
-/* Expands %h (short host name), %H (full) and %% in in into a malloc'd *out;
- * any other '%' is refused: a typo must not silently match nothing. */
-static enum expand_result
-expand_hosts(const char *in, char **out)
-{
-    char host[HOST_NAME_MAX + 1], *buf;
-    size_t n = 0, cap = strlen(in) + 1, add;
-    const char *piece;
-    enum expand_result r = EXPAND_OK;
-
-    *out = NULL;
-    for (const char *p = in; *p != '\0'; p++)
-        if (*p == '%')
-            cap += sizeof host;
-    if ((buf = malloc(cap)) == NULL)
-        return EXPAND_NOMEM;
-    for (; *in != '\0'; in++) {
-        piece = in;
-        add = 1;
-        if (*in == '%') {
-            in++;
-            if (*in != '%' && *in != 'h' && *in != 'H') {
-                r = EXPAND_BAD_ESCAPE;
-                goto out;
-            }
-            if (*in != '%' && !conf_hostname(*in == 'H', host, sizeof host)) {
-                r = EXPAND_NO_HOST;
-                goto out;
-            }
-            piece = *in == '%' ? "%" : host;
-            add = strlen(piece);
-        }
-        memcpy(buf + n, piece, add);
-        n += add;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    buf = NULL;
-out:
-    free(buf);
-    return r;
 }
 
 static bool
 check_audience(struct loader *l, const struct option *o, char **item)
 {
     char *expanded = NULL;
+    enum conf_expand e;
 
-    if (has_control(*item))
-        return refuse(l, o, *item, "text without control characters");
-    switch (expand_hosts(*item, &expanded)) {
-    case EXPAND_OK:
-        break;
-    case EXPAND_NOMEM:
-        complain_nomem(l);
+    if (conf_has_control(*item))
+        return conf_refuse(&l->rep, o->name, *item, "text without control characters");
+    /* Unbounded here: the whole result's length is what a user can act on. */
+    if ((e = conf_hosts_expand(*item, SIZE_MAX, &expanded)) == CONF_EXPAND_NOMEM) {
+        conf_complain_nomem(&l->rep);
         return false;
-    case EXPAND_BAD_ESCAPE:
-        return refuse(l, o, *item, "valid: only %h, %H and %% may follow a '%'");
-    default:
-        return refuse(l, o, *item, "expandable: the host name is unknown");
     }
+    if (e != CONF_EXPAND_OK)
+        return conf_refuse(&l->rep, o->name, *item, conf_expand_wanted(e));
     if (strlen(expanded) > CONF_MAX_VALUE) {
         free(expanded);
-        complain(l, o->name, "value longer than %d bytes after expansion", CONF_MAX_VALUE);
+        conf_complain(&l->rep, o->name, "value longer than %d bytes after expansion",
+                      CONF_MAX_VALUE);
         return false;
     }
     free(*item);
@@ -402,9 +216,7 @@ clear_field(struct conf *c, const struct option *o)
         break;
     case OPT_REPEAT:
     case OPT_CSV:
-        for (size_t i = 0; i < *field_count(c, o); i++)
-            free((*field_list(c, o))[i]);
-        free(*field_list(c, o));
+        conf_list_free(*field_list(c, o), *field_count(c, o));
         *field_list(c, o) = NULL;
         *field_count(c, o) = 0;
         break;
@@ -429,22 +241,16 @@ clear_field(struct conf *c, const struct option *o)
 static void
 list_take(struct loader *l, const struct option *o, char *item)
 {
-    char ***list = field_list(l->c, o), **grown;
     size_t *n = field_count(l->c, o);
 
     if (!o->check(l, o, &item))
         goto out;
     if (*n >= CONF_MAX_LIST) {
-        complain(l, o->name, "more than %d values", CONF_MAX_LIST);
+        conf_complain(&l->rep, o->name, "more than %d values", CONF_MAX_LIST);
         goto out;
     }
-    if ((grown = realloc(*list, (*n + 1) * sizeof *grown)) == NULL) {
-        complain_nomem(l);
-        goto out;
-    }
-    *list = grown;
-    grown[(*n)++] = item;
-    item = NULL;
+    (void)conf_list_append(&l->rep, field_list(l->c, o), n, item);
+    item = NULL; /* the list's now, or freed */
 out:
     free(item);
 }
@@ -454,64 +260,43 @@ out:
 static void
 algs_take(struct loader *l, const struct option *o, char *item)
 {
-    char q[QUOTE_MAX * 4 + 8];
+    char q[CONF_QUOTED_SIZE];
     enum jwt_alg alg;
 
-    quote(item, strlen(item), q, sizeof q);
+    conf_quote(item, strlen(item), q, sizeof q);
     if (strcasecmp(item, "none") == 0 || strncasecmp(item, "HS", 2) == 0)
-        complain(l, o->name, "%s can never be allowed", q);
+        conf_complain(&l->rep, o->name, "%s can never be allowed", q);
     else if (!jwt_alg_from_name(item, &alg) || (JWT_ALG_BIT(alg) & JWT_ALGS_ACCESS) == 0)
-        complain(l, o->name, "%s is not a known algorithm (%s)", q, DEFAULT_ALGS);
+        conf_complain(&l->rep, o->name, "%s is not a known algorithm (%s)", q, DEFAULT_ALGS);
     else
         *(unsigned *)(void *)((char *)l->c + o->field) |= JWT_ALG_BIT(alg);
     free(item);
 }
 
-/* Splits a comma-separated value, dropping blanks around each item, and
- * hands each item to the option's taker. An empty item is an error. */
+/* Hands each item of a comma-separated value to the option's taker. */
 static void
 split_list(struct loader *l, const struct option *o, const char *value)
 {
-    const char *p = value, *end;
-    size_t len;
     char *item;
 
-    for (;;) {
-        end = strchr(p, ',');
-        len = end != NULL ? (size_t)(end - p) : strlen(p);
-        while (len > 0 && (*p == ' ' || *p == '\t'))
-            p++, len--;
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len == 0) {
-            complain(l, o->name, "empty item in the list");
-        } else if ((item = strndup(p, len)) == NULL) {
-            complain_nomem(l);
-            return;
-        } else if (o->type == OPT_ALGS) {
+    for (const char *p = value; p != NULL;) {
+        if ((item = conf_list_next(&l->rep, o->name, &p)) == NULL)
+            continue; /* reported */
+        if (o->type == OPT_ALGS)
             algs_take(l, o, item);
-        } else {
+        else
             list_take(l, o, item);
-        }
-        if (end == NULL)
-            return;
-        p = end + 1;
     }
 }
 
 static void
 set_number(struct loader *l, const struct option *o, const char *value)
 {
-    char q[QUOTE_MAX * 4 + 8];
     char *base = (char *)l->c + o->field;
     uint64_t v;
 
-    if (!conf_parse_uint(value, o->min, o->max, &v)) {
-        quote(value, strlen(value), q, sizeof q);
-        complain(l, o->name, "%s is not a whole number from %llu to %llu", q,
-                 (unsigned long long)o->min, (unsigned long long)o->max);
+    if (!conf_number_parse(&l->rep, o->name, value, o->min, o->max, &v))
         return;
-    }
     if (o->type == OPT_INT64)
         *(int64_t *)(void *)base = (int64_t)v; /* max is at most a year */
     else
@@ -521,7 +306,7 @@ set_number(struct loader *l, const struct option *o, const char *value)
 static void
 set_flag(struct loader *l, const struct option *o, const char *value)
 {
-    char q[QUOTE_MAX * 4 + 8];
+    char q[CONF_QUOTED_SIZE];
     bool *flag = (bool *)(void *)((char *)l->c + o->field);
 
     if (strcmp(value, "yes") == 0) {
@@ -529,8 +314,8 @@ set_flag(struct loader *l, const struct option *o, const char *value)
     } else if (strcmp(value, "no") == 0) {
         *flag = false;
     } else {
-        quote(value, strlen(value), q, sizeof q);
-        complain(l, o->name, "%s is not yes or no", q);
+        conf_quote(value, strlen(value), q, sizeof q);
+        conf_complain(&l->rep, o->name, "%s is not yes or no", q);
     }
 }
 
@@ -540,7 +325,7 @@ set_string(struct loader *l, const struct option *o, const char *value)
     char *copy = strdup(value);
 
     if (copy == NULL) {
-        complain_nomem(l);
+        conf_complain_nomem(&l->rep);
         return;
     }
     if (o->type == OPT_REPEAT) {
@@ -556,16 +341,8 @@ set_string(struct loader *l, const struct option *o, const char *value)
 static void
 set_value(struct loader *l, const struct option *o, const char *value)
 {
-    size_t len = strlen(value);
-
-    if (len == 0) {
-        complain(l, o->name, "empty value");
+    if (!conf_value_fits(&l->rep, o->name, value))
         return;
-    }
-    if (len > CONF_MAX_VALUE) {
-        complain(l, o->name, "value longer than %d bytes", CONF_MAX_VALUE);
-        return;
-    }
     switch (o->type) {
     case OPT_STRING:
     case OPT_REPEAT:
@@ -584,7 +361,7 @@ set_value(struct loader *l, const struct option *o, const char *value)
         break;
     case OPT_CONFIG:
         /* The file to read cannot be named from inside a file. */
-        complain(l, o->name, "only meaningful as a module argument");
+        conf_complain(&l->rep, o->name, "only meaningful as a module argument");
         break;
     }
 }
@@ -606,21 +383,21 @@ static void
 apply(struct loader *l, const char *name, size_t name_len, const char *value)
 {
     const struct option *o = find_option(name, name_len);
-    char q[QUOTE_MAX * 4 + 8];
+    char q[CONF_QUOTED_SIZE];
     size_t i;
 
     if (o == NULL) {
-        quote(name, name_len, q, sizeof q);
-        complain(l, NULL, "unknown option %s", q);
+        conf_quote(name, name_len, q, sizeof q);
+        conf_complain(&l->rep, NULL, "unknown option %s", q);
         return;
     }
     i = (size_t)(o - options);
     if (value == NULL && o->type != OPT_FLAG) {
-        complain(l, o->name, "needs a value (%s=...)", o->name);
+        conf_complain(&l->rep, o->name, "needs a value (%s=...)", o->name);
         return;
     }
     if (l->seen[i] && o->type != OPT_REPEAT) {
-        complain(l, o->name, "given twice");
+        conf_complain(&l->rep, o->name, "given twice");
         return;
     }
     if (!l->seen[i])
@@ -629,65 +406,11 @@ apply(struct loader *l, const char *name, size_t name_len, const char *value)
     set_value(l, o, value != NULL ? value : "yes");
 }
 
-static char *
-trim(char *s)
-{
-    size_t len;
-
-    while (*s == ' ' || *s == '\t' || *s == '\r')
-        s++;
-    len = strlen(s);
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
-        s[--len] = '\0';
-    return s;
-}
-
-/* One line of the file: blank, "# comment" or "key = value". */
+/* A "key = value" line of the file. */
 static void
-parse_line(struct loader *l, char *line, size_t len)
+apply_line(void *ctx, const char *key, const char *value)
 {
-    char q[QUOTE_MAX * 4 + 8];
-    char *key, *value, *eq;
-    size_t vlen;
-
-    if (strlen(line) != len) {
-        complain(l, NULL, "NUL byte in line");
-        return;
-    }
-    key = trim(line);
-    if (*key == '\0' || *key == '#')
-        return;
-    if ((eq = strchr(key, '=')) == NULL) {
-        quote(key, strlen(key), q, sizeof q);
-        complain(l, NULL, "%s is not \"key = value\"", q);
-        return;
-    }
-    *eq = '\0';
-    key = trim(key);
-    value = trim(eq + 1);
-    vlen = strlen(value);
-    if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
-        value[vlen - 1] = '\0';
-        value++;
-    }
-    apply(l, key, strlen(key), value);
-}
-
-/* Parses the file's text (NUL-terminated at text[len], ours to modify). */
-static void
-parse_text(struct loader *l, char *text, size_t len)
-{
-    char *line = text, *end = text + len, *nl;
-
-    l->line = 0;
-    while (line < end) {
-        if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-            nl = end;
-        *nl = '\0';
-        l->line++;
-        parse_line(l, line, (size_t)(nl - line));
-        line = nl + 1;
-    }
+    apply(ctx, key, strlen(key), value);
 }
 
 /* Reads and applies path; named (by config=) files must exist. */
@@ -705,16 +428,15 @@ load_file(struct loader *l, const char *path, bool named)
     if (r == JWT_ERR_FILE_OPEN && err == ENOENT && !named)
         goto out; /* no file is the same as an empty one */
     if (r == JWT_ERR_NOMEM) {
-        complain_nomem(l);
+        conf_complain_nomem(&l->rep);
     } else if (r != JWT_OK) {
-        complain(l, named ? "config" : NULL, "%s: %s%s%s", path, jwt_result_str(r),
-                 r == JWT_ERR_FILE_OPEN ? ": " : "", r == JWT_ERR_FILE_OPEN ? strerror(err) : "");
+        conf_file_complain(&l->rep, named ? "config" : NULL, path, r, err);
         l->file_failed = true;
     } else {
-        l->path = path;
+        l->rep.source = path;
         memset(l->seen, 0, sizeof l->seen);
-        parse_text(l, text, len);
-        l->path = NULL;
+        conf_lines_parse(&l->rep, text, len, apply_line, l);
+        l->rep.source = NULL;
     }
 out:
     free(text);
@@ -728,7 +450,6 @@ find_config(struct loader *l, int argc, const char **argv, const char *default_p
             bool *named)
 {
     const char *found = NULL, *v;
-    char q[QUOTE_MAX * 4 + 8];
     bool bad = false;
 
     *named = false;
@@ -737,13 +458,12 @@ find_config(struct loader *l, int argc, const char **argv, const char *default_p
             continue;
         v = argv[i] + 7;
         if (found != NULL || *named) {
-            complain(l, "config", "given twice");
+            conf_complain(&l->rep, "config", "given twice");
             bad = true;
         }
         *named = true;
-        if (v[0] != '/' || has_control(v) || strlen(v) > CONF_MAX_VALUE) {
-            quote(v, strlen(v), q, sizeof q);
-            complain(l, "config", "%s is not an absolute path", q);
+        if (!conf_is_absolute_path(v) || strlen(v) > CONF_MAX_VALUE) {
+            (void)conf_refuse(&l->rep, "config", v, "an absolute path");
             bad = true;
         } else if (found == NULL) {
             found = v;
@@ -791,15 +511,16 @@ apply_defaults(struct loader *l)
         /* key= without jwks=: the PEM key is the whole key set (DESIGN §3). */
         if (o->field == offsetof(struct conf, jwks) && option_is_set(l, "key"))
             continue;
-        switch (expand_hosts(o->def, &value)) {
-        case EXPAND_OK:
+        switch (conf_hosts_expand(o->def, SIZE_MAX, &value)) {
+        case CONF_EXPAND_OK:
             set_value(l, o, value);
             break;
-        case EXPAND_NOMEM:
-            complain_nomem(l);
+        case CONF_EXPAND_NOMEM:
+            conf_complain_nomem(&l->rep);
             break;
         default:
-            complain(l, o->name, "no host name for the default %s: set %s=", o->def, o->name);
+            conf_complain(&l->rep, o->name, "no host name for the default %s: set %s=", o->def,
+                          o->name);
             break;
         }
         free(value);
@@ -819,19 +540,19 @@ conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
     memset(c, 0, sizeof *c);
     memset(&l, 0, sizeof l);
     l.c = c;
-    l.report = report;
-    l.ctx = ctx;
+    l.rep.report = report;
+    l.rep.ctx = ctx;
     for (size_t i = 0; i < N_OPTIONS; i++)
         clear_field(c, &options[i]);
     if ((path = find_config(&l, argc, argv, default_path, &named)) != NULL)
         load_file(&l, path, named);
     apply_args(&l, argc, argv);
     apply_defaults(&l);
-    if (l.nomem)
+    if (l.rep.nomem)
         r = CONF_ERR_NOMEM;
     else if (l.file_failed)
         r = CONF_ERR_FILE;
-    else if (l.invalid)
+    else if (l.rep.invalid)
         r = CONF_ERR_INVALID;
     if (r != CONF_OK)
         conf_free(c); /* never half a configuration */

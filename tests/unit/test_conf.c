@@ -3,6 +3,7 @@
  * arguments, list and duplicate rules, reports naming option and path:line. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -641,6 +642,226 @@ test_policy(void)
     conf_free(&c);
 }
 
+/* ---- conf_text.c: the pieces pam_jwt and jwt-helperd share ---- */
+
+static void
+test_text_quote(void)
+{
+    char q[CONF_QUOTED_SIZE], small[16], long_value[CONF_QUOTE_MAX + 1];
+
+    conf_quote("abc", 3, q, sizeof q);
+    CHECK_STR(q, "\"abc\"", "quote: plain text only gains quotes");
+    conf_quote("a\"b\\c\n\x7f\xc3", 8, q, sizeof q);
+    CHECK_STR(q, "\"a\\\"b\\\\c\\x0a\\x7f\\xc3\"", "quote: quote, backslash, control, high");
+    conf_quote("a\0b", 3, q, sizeof q);
+    CHECK_STR(q, "\"a\\x00b\"", "quote: a NUL inside len is escaped, not an end");
+    memset(long_value, 'x', sizeof long_value);
+    conf_quote(long_value, CONF_QUOTE_MAX, q, sizeof q);
+    CHECK(strlen(q) == CONF_QUOTE_MAX + 2 && strstr(q, "...") == NULL,
+          "quote: exactly CONF_QUOTE_MAX bytes are not cut");
+    conf_quote(long_value, CONF_QUOTE_MAX + 1, q, sizeof q);
+    CHECK(strlen(q) == CONF_QUOTE_MAX + 5 && strcmp(q + CONF_QUOTE_MAX + 1, "...\"") == 0,
+          "quote: one byte more is cut and marked");
+    memset(small, 'Z', sizeof small);
+    conf_quote("\x01\x02\x03\x04\x05", 5, small, sizeof small);
+    CHECK(memchr(small, '\0', sizeof small) != NULL && strstr(small, "...\"") != NULL,
+          "quote: a small buffer is cut, marked and terminated");
+}
+
+static void
+test_text_checks(void)
+{
+    CHECK(!conf_has_control("plain text # with ,"), "has_control: printable text");
+    CHECK(conf_has_control("tab\there"), "has_control: tab");
+    CHECK(conf_has_control("del\x7f"), "has_control: DEL");
+    CHECK(!conf_has_control("caf\xc3\xa9"), "has_control: UTF-8 is not control");
+    CHECK(conf_is_visible_word("at+jwt"), "visible word: at+jwt");
+    CHECK(!conf_is_visible_word("a b"), "visible word: a space");
+    CHECK(!conf_is_visible_word("a,b"), "visible word: a comma");
+    CHECK(!conf_is_visible_word("caf\xc3\xa9"), "visible word: non-ASCII");
+    CHECK(conf_is_absolute_path("/etc/x"), "absolute path: /etc/x");
+    CHECK(!conf_is_absolute_path("etc/x"), "absolute path: relative");
+    CHECK(!conf_is_absolute_path(""), "absolute path: empty");
+    CHECK(!conf_is_absolute_path("/etc/x\n"), "absolute path: a newline");
+}
+
+static void
+test_text_expand(void)
+{
+    char full[HOST_NAME_MAX + 1], shortname[HOST_NAME_MAX + 1], want[3 * HOST_NAME_MAX + 8];
+    char *out = (char *)1;
+
+    host_names(full, shortname, sizeof full);
+    CHECK(conf_hosts_expand("a%%b", SIZE_MAX, &out) == CONF_EXPAND_OK && out != NULL &&
+              strcmp(out, "a%b") == 0, "expand: %% is one %");
+    free(out);
+    snprintf(want, sizeof want, "%s-%s", shortname, full);
+    CHECK(conf_hosts_expand("%h-%H", SIZE_MAX, &out) == CONF_EXPAND_OK && out != NULL &&
+              strcmp(out, want) == 0, "expand: %h short, %H full host name");
+    free(out);
+    CHECK(conf_hosts_expand("a%x", SIZE_MAX, &out) == CONF_EXPAND_BAD_ESCAPE && out == NULL,
+          "expand: %x is refused");
+    CHECK(conf_hosts_expand("a%", SIZE_MAX, &out) == CONF_EXPAND_BAD_ESCAPE && out == NULL,
+          "expand: a last lone % is refused");
+    CHECK(conf_hosts_expand("%H", strlen(full), &out) == CONF_EXPAND_OK && out != NULL,
+          "expand: a result of exactly max bytes");
+    free(out);
+    CHECK(conf_hosts_expand("%H", strlen(full) - 1, &out) == CONF_EXPAND_TOO_LONG &&
+              out == NULL, "expand: one byte over max");
+    CHECK(conf_hosts_expand("abc%x", 2, &out) == CONF_EXPAND_TOO_LONG,
+          "expand: problems in text order (too long before the bad escape)");
+    CHECK(conf_hosts_expand("a%xbc", 2, &out) == CONF_EXPAND_BAD_ESCAPE,
+          "expand: problems in text order (bad escape first)");
+    CHECK_STR(conf_expand_wanted(CONF_EXPAND_BAD_ESCAPE),
+              "valid: only %h, %H and %% may follow a '%'", "expand: wording of a bad escape");
+    CHECK_STR(conf_expand_wanted(CONF_EXPAND_TOO_LONG), "short enough after expansion",
+              "expand: wording of too long");
+}
+
+/* A reporter into this file's collect(), with messages cleared. */
+static struct conf_reporter
+text_reporter(const char *source, size_t line)
+{
+    struct conf_reporter r = {.report = collect, .source = source, .line = line};
+
+    messages[0] = '\0';
+    n_messages = 0;
+    return r;
+}
+
+static void
+test_text_reports(void)
+{
+    struct conf_reporter r = text_reporter("/etc/f", 3);
+
+    conf_complain(&r, "key", "bad %d", 7);
+    CHECK_STR(messages, "/etc/f:3: key: bad 7\n", "complain: source:line: name: message");
+    CHECK(r.invalid && !r.nomem, "complain: marks the parse invalid");
+    r = text_reporter(NULL, 4);
+    conf_complain(&r, NULL, "x");
+    CHECK_STR(messages, "line 4: x\n", "complain: line N without a source");
+    r = text_reporter("/etc/f", 0);
+    conf_warn(&r, "k", "careful");
+    CHECK_STR(messages, "warning: /etc/f: k: careful\n", "warn: prefix, source without line");
+    CHECK(!r.invalid, "warn: does not mark the parse invalid");
+    r = text_reporter(NULL, 0);
+    conf_complain_nomem(&r);
+    conf_complain_nomem(&r);
+    CHECK(n_messages == 1 && r.nomem && r.invalid, "nomem: reported once, both flags set");
+    r = text_reporter(NULL, 0);
+    r.message_max = 8;
+    conf_complain(&r, "name", "long message");
+    CHECK_STR(messages, "name: l\n", "complain: cut to message_max with the NUL");
+    r = text_reporter(NULL, 0);
+    r.report = NULL;
+    conf_complain(&r, NULL, "dropped");
+    CHECK(n_messages == 0 && r.invalid, "complain: no callback still marks invalid");
+    r = text_reporter(NULL, 0);
+    CHECK(!conf_refuse(&r, "user", "ro\not", "an account name"), "refuse: returns false");
+    CHECK_STR(messages, "user: \"ro\\x0aot\" is not an account name\n", "refuse: quoted item");
+    r = text_reporter(NULL, 0);
+    conf_file_complain(&r, "config", "/nonexistent", JWT_ERR_FILE_OPEN, ENOENT);
+    CHECK(reported("config: /nonexistent: ") && reported(strerror(ENOENT)),
+          "file complain: path, reason and errno text");
+}
+
+static void
+test_text_values(void)
+{
+    struct conf_reporter r = text_reporter(NULL, 0);
+    char *big = malloc(CONF_MAX_VALUE + 2);
+    uint64_t v = 0;
+
+    if (big == NULL)
+        exit(1);
+    memset(big, 'a', CONF_MAX_VALUE + 1);
+    big[CONF_MAX_VALUE] = '\0';
+    CHECK(conf_value_fits(&r, "k", big) && n_messages == 0, "value fits: CONF_MAX_VALUE bytes");
+    big[CONF_MAX_VALUE] = 'a';
+    big[CONF_MAX_VALUE + 1] = '\0';
+    CHECK(!conf_value_fits(&r, "k", big) && reported("k: value longer than 4096 bytes"),
+          "value fits: one byte more is refused");
+    CHECK(!conf_value_fits(&r, "k", "") && reported("k: empty value"), "value fits: empty");
+    free(big);
+    r = text_reporter(NULL, 0);
+    CHECK(conf_number_parse(&r, "n", "60", 60, 61, &v) && v == 60 && n_messages == 0,
+          "number: in range");
+    CHECK(!conf_number_parse(&r, "n", "59", 60, 61, &v) && v == 60 &&
+              reported("n: \"59\" is not a whole number from 60 to 61"),
+          "number: out of range is reported with the bounds");
+}
+
+struct text_pairs {
+    char got[512];
+};
+
+static void
+text_pair(void *ctx, const char *key, const char *value)
+{
+    struct text_pairs *p = ctx;
+    size_t used = strlen(p->got);
+
+    snprintf(p->got + used, sizeof p->got - used, "[%s]=[%s]", key, value);
+}
+
+static void
+test_text_lines(void)
+{
+    char text[] = "# comment\n\n  a = 1 \r\nb=\" x \"\n  # indented\nc = v # not a comment\n"
+                  "no equals\nd=\"\ne\0f=1\ng =";
+    struct text_pairs pairs = {.got = ""};
+    struct conf_reporter r = text_reporter("/f", 0);
+
+    conf_lines_parse(&r, text, sizeof text - 1, text_pair, &pairs);
+    CHECK_STR(pairs.got, "[a]=[1][b]=[ x ][c]=[v # not a comment][d]=[\"][g]=[]",
+              "lines: trimmed pairs, quotes off, comments skipped");
+    CHECK(reported("/f:7: \"no equals\" is not \"key = value\""), "lines: no '=' on line 7");
+    CHECK(reported("/f:9: NUL byte in line"), "lines: NUL byte on line 9");
+    CHECK(n_messages == 2 && r.line == 0, "lines: two problems, line back to 0");
+}
+
+static void
+test_text_lists(void)
+{
+    struct conf_reporter r = text_reporter(NULL, 0);
+    const char *p = " a\t, ,b ,";
+    char *item;
+
+    item = conf_list_next(&r, "typ", &p);
+    CHECK(item != NULL && strcmp(item, "a") == 0 && p != NULL, "list: first item trimmed");
+    free(item);
+    item = conf_list_next(&r, "typ", &p);
+    CHECK(item == NULL && p != NULL && reported("typ: empty item in the list"),
+          "list: an empty item is reported, the rest still read");
+    item = conf_list_next(&r, "typ", &p);
+    CHECK(item != NULL && strcmp(item, "b") == 0 && p != NULL, "list: third item");
+    free(item);
+    item = conf_list_next(&r, "typ", &p);
+    CHECK(item == NULL && p == NULL && n_messages == 2, "list: a trailing comma is empty, end");
+    p = "only";
+    item = conf_list_next(&r, "typ", &p);
+    CHECK(item != NULL && strcmp(item, "only") == 0 && p == NULL, "list: one item, then end");
+    free(item);
+}
+
+static void
+test_text_list_append(void)
+{
+    struct conf_reporter r = text_reporter(NULL, 0);
+    char **list = NULL, *a = strdup("a"), *b = strdup("b");
+    size_t n = 0;
+
+    if (a == NULL || b == NULL)
+        exit(1);
+    CHECK(conf_list_append(&r, &list, &n, a) && n == 1 && strcmp(list[0], "a") == 0,
+          "list append: first entry");
+    CHECK(conf_list_append(&r, &list, &n, b) && n == 2 && strcmp(list[1], "b") == 0 &&
+              strcmp(list[0], "a") == 0, "list append: second entry, first kept");
+    CHECK(n_messages == 0 && !r.invalid, "list append: nothing reported");
+    conf_list_free(list, n); /* valgrind: both entries and the array freed */
+    conf_list_free(NULL, 0);
+}
+
 static void
 remove_tmpdir(void)
 {
@@ -682,6 +903,14 @@ main(void)
     test_flags();
     test_limits();
     test_policy();
+    test_text_quote();
+    test_text_checks();
+    test_text_expand();
+    test_text_reports();
+    test_text_values();
+    test_text_lines();
+    test_text_lists();
+    test_text_list_append();
     remove_tmpdir();
     return check_done();
 }
