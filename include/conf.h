@@ -18,6 +18,7 @@
 #define CONF_MAX_FILE_BYTES (64 * 1024)
 #define CONF_MAX_LIST 32           /* entries in one list option */
 #define CONF_MAX_VALUE 4096        /* bytes in one value */
+#define CONF_MAX_LEEWAY 3600       /* the largest leeway= accepted */
 
 typedef enum {
     CONF_OK = 0,

@@ -85,7 +85,7 @@ static const struct option options[] = {
     {"max_auth_age", OPT_INT64, F(max_auth_age), 0, NULL, NULL, 0, MAX_SECONDS_OPTION},
     {"once", OPT_FLAG, F(once), 0, NULL, NULL, 0, 0},
     {"once_dir", OPT_STRING, F(once_dir), 0, check_path, CONF_DEFAULT_ONCE_DIR, 0, 0},
-    {"leeway", OPT_INT64, F(leeway), 0, NULL, "60", 0, 3600},
+    {"leeway", OPT_INT64, F(leeway), 0, NULL, "60", 0, CONF_MAX_LEEWAY},
     {"max_lifetime", OPT_INT64, F(max_lifetime), 0, NULL, "3600", 1, MAX_SECONDS_OPTION},
     {"max_token_len", OPT_SIZE, F(max_token_len), 0, NULL, "8192", 16, JWT_HARD_MAX_TOKEN_LEN},
     {"typ", OPT_CSV, F(typs), F(n_typs), check_typ, "at+jwt,JWT", 0, 0},

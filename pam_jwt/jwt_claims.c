@@ -39,6 +39,27 @@ view_date(const struct json_object *payload, const char *name, int64_t *value, b
 /* Every value's type is checked before any value is used: json-c aborts on
  * a type mismatch in Debian's build, and a claim of the wrong type is a
  * rejection of its own rather than "absent" (DESIGN §3 "Types"). */
+/* Each element of an scp array must be one scope word: the granted scope
+ * is later joined with spaces (jwt_verified.scope, the account stage), so
+ * an element "ssh sudo" would otherwise grant "sudo" there while it was
+ * refused here as a whole word. */
+static bool
+scp_items_are_words(const struct json_object *scp)
+{
+    size_t n = json_object_array_length(scp);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *w = json_object_get_string(json_object_array_get_idx(scp, i));
+        if (w == NULL || *w == '\0')
+            return false;
+        for (const unsigned char *q = (const unsigned char *)w; *q != '\0'; q++) {
+            if (*q <= 0x20 || *q == 0x7f)
+                return false;
+        }
+    }
+    return true;
+}
+
 static jwt_result
 view_fill(const struct json_object *payload, const char *user_claim, struct claim_view *c)
 {
@@ -59,6 +80,8 @@ view_fill(const struct json_object *payload, const char *user_claim, struct clai
     /* scp as a string is a word list like scope (rare: one more lookup). */
     if (c->scp != NULL && json_object_is_type(c->scp, json_type_string) &&
         jwt_json_get_string(payload, "scp", &c->scp_words) != 1)
+        return JWT_ERR_CLAIM_TYPE;
+    if (c->scp != NULL && json_object_is_type(c->scp, json_type_array) && !scp_items_are_words(c->scp))
         return JWT_ERR_CLAIM_TYPE;
     return JWT_OK;
 }
@@ -163,10 +186,12 @@ check_grants(const struct json_object *payload, const struct claim_view *c,
     if (v->has_auth_time)
         v->auth_time = c->auth_time;
     /* Step-up (DESIGN §1): the password login behind the token is recent.
-     * auth_time <= now + leeway was not checked, so compare without
+     * A login in the future is a clock fault or a bug at the issuer, and
+     * refreshes carry auth_time on: refused too. Compared without
      * subtracting from a value the token chose. */
     if (p->max_auth_age >= 0 &&
-        (!v->has_auth_time || v->auth_time < p->now - p->max_auth_age))
+        (!v->has_auth_time || v->auth_time < p->now - p->max_auth_age ||
+         v->auth_time > p->now + p->leeway))
         return JWT_ERR_AUTH_AGE;
     for (size_t i = 0; i < COUNT(id_token_markers); i++) {
         if (json_object_object_get_ex(payload, id_token_markers[i], NULL))

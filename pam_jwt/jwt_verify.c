@@ -13,6 +13,7 @@
 
 /* DESIGN §3 defaults for the values a policy cannot leave empty. */
 static const char *const default_typs[] = {"at+jwt", "JWT"};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 void
 jwt_policy_init(struct jwt_policy *policy)
@@ -20,7 +21,7 @@ jwt_policy_init(struct jwt_policy *policy)
     memset(policy, 0, sizeof(*policy));
     policy->algs = JWT_ALGS_ACCESS;
     policy->typs = default_typs;
-    policy->n_typs = sizeof(default_typs) / sizeof(default_typs[0]);
+    policy->n_typs = COUNT(default_typs);
     policy->user_claim = "sub";
     policy->max_auth_age = -1;
     policy->leeway = 60;
@@ -78,14 +79,17 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
     /* HS* is masked off whatever the policy says: a verifier holding a
      * symmetric key could mint tokens for every host (DESIGN §3). */
     unsigned algs = policy->algs & JWT_ALGS_ACCESS;
+    /* NULL would skip the typ check in jwt_jws_parse: an access token is
+     * always checked, against the defaults if nothing else. */
+    const char *const *typs = policy->typs != NULL ? policy->typs : default_typs;
+    size_t n_typs = policy->typs != NULL ? policy->n_typs : COUNT(default_typs);
     jwt_result r;
 
     memset(out, 0, sizeof(*out));
     /* The key set keeps the last good header: tokens from one issuer
      * share it, so it is decoded and parsed once (jwt_jws_parse_cached). */
-    if ((r = jwt_jws_parse_cached(token, len, policy->max_token_len, algs, policy->typs,
-                                  policy->n_typs, keys != NULL ? &keys->header_cache : NULL,
-                                  &jws)) != JWT_OK)
+    if ((r = jwt_jws_parse_cached(token, len, policy->max_token_len, algs, typs, n_typs,
+                                  keys != NULL ? &keys->header_cache : NULL, &jws)) != JWT_OK)
         goto out;
     out->alg = jws.alg;
     if ((r = check_signature(&jws, keys, out)) != JWT_OK)

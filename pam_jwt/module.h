@@ -15,6 +15,7 @@
 
 /* What a successful auth leaves on the handle for account and session. */
 struct module_state {
+    char *user;        /* the PAM user the token was verified for */
     char *subject;
     char *jti;
     char *scope;
@@ -53,7 +54,10 @@ jwt_result module_once_record(const struct conf *c, const struct jwt_verified *v
 
 /* Stores the facts of v on the handle (pam_set_data, wiped on cleanup) and
  * puts JWT_SUBJECT, JWT_ID, JWT_EXPIRES into the PAM environment. */
-int module_state_save(pam_handle_t *pamh, const struct jwt_verified *v);
+int module_state_save(pam_handle_t *pamh, const char *user, const struct jwt_verified *v);
+/* Drops what an earlier successful auth left on the handle (data and the
+ * JWT_* environment), after a failed one. */
+void module_state_forget(pam_handle_t *pamh);
 /* The facts of an earlier pam_jwt auth on this handle, or NULL. */
 const struct module_state *module_state_get(pam_handle_t *pamh);
 

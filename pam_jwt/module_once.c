@@ -58,10 +58,14 @@ entry_name(const struct jwt_verified *v, char name[65])
     sodium_bin2hex(name, 65, hash, sizeof(hash));
 }
 
-/* Entries carry their token's exp as mtime, so pruning needs no reads. */
+/* Entries carry their token's exp as mtime, so pruning needs no reads.
+ * Stack lines sharing once_dir may differ in leeway: an entry is dropped
+ * only once no line could accept its token any more, so the largest
+ * leeway any line may set is used, never the caller's. */
 static void
-prune_expired(int dirfd, int64_t leeway)
+prune_expired(int dirfd)
 {
+    const int64_t leeway = CONF_MAX_LEEWAY;
     int fd = dup(dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
@@ -112,7 +116,7 @@ module_once_record(const struct conf *c, const struct jwt_verified *v)
         return JWT_ERR_JTI_MISSING;
     if ((dirfd = open_cache_dir(c->once_dir)) < 0)
         return JWT_ERR_FILE_UNSAFE;
-    prune_expired(dirfd, c->leeway);
+    prune_expired(dirfd);
     entry_name(v, name);
     r = create_entry(dirfd, name, v->exp);
     close(dirfd);

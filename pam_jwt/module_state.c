@@ -18,6 +18,7 @@ state_free(struct module_state *st)
 {
     if (st == NULL)
         return;
+    secret_free_str(st->user);
     secret_free_str(st->subject);
     secret_free_str(st->jti);
     secret_free_str(st->scope);
@@ -69,12 +70,13 @@ export_env(pam_handle_t *pamh, const struct module_state *st)
 }
 
 int
-module_state_save(pam_handle_t *pamh, const struct jwt_verified *v)
+module_state_save(pam_handle_t *pamh, const char *user, const struct jwt_verified *v)
 {
     struct module_state *st = calloc(1, sizeof(*st));
     int rc;
 
-    if (st == NULL || (st->subject = dup_or_empty(v->subject)) == NULL ||
+    if (st == NULL || (st->user = dup_or_empty(user)) == NULL ||
+        (st->subject = dup_or_empty(v->subject)) == NULL ||
         (st->jti = dup_or_empty(v->jti)) == NULL || (st->scope = dup_or_empty(v->scope)) == NULL) {
         state_free(st);
         return PAM_BUF_ERR;
@@ -89,6 +91,22 @@ module_state_save(pam_handle_t *pamh, const struct jwt_verified *v)
     if ((rc = pam_set_data(pamh, MODULE_STATE_NAME, st, state_cleanup)) != PAM_SUCCESS)
         state_free(st);
     return rc;
+}
+
+void
+module_state_forget(pam_handle_t *pamh)
+{
+    static const char *const names[] = {"JWT_SUBJECT", "JWT_ID", "JWT_EXPIRES"};
+
+    if (module_state_get(pamh) == NULL)
+        return;
+    /* NULL data runs the old cleanup, which wipes the facts. */
+    pam_set_data(pamh, MODULE_STATE_NAME, NULL, NULL);
+    /* pam_putenv with a bare name removes the variable. */
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (pam_getenv(pamh, names[i]) != NULL)
+            pam_putenv(pamh, names[i]);
+    }
 }
 
 const struct module_state *

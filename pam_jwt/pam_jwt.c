@@ -63,8 +63,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     module_log_decision(pamh, c, user, r, &v);
     rc = pam_code_for(r);
     if (rc == PAM_SUCCESS)
-        rc = module_state_save(pamh, &v);
+        rc = module_state_save(pamh, user, &v);
 out:
+    /* A failed attempt must not leave an earlier success on the handle
+     * for account and session to find (an application may retry). */
+    if (rc != PAM_SUCCESS)
+        module_state_forget(pamh);
     jwt_verified_clear(&v);
     module_conf_release(c);
     return rc;
@@ -103,6 +107,7 @@ PAM_JWT_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     const struct module_state *st = module_state_get(pamh);
+    const char *user = NULL;
     const struct conf *c = NULL;
     int rc;
 
@@ -111,7 +116,13 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
         return PAM_IGNORE; /* someone else authenticated this handle */
     if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
         goto out;
-    if (st->exp <= (int64_t)time(NULL) - c->leeway) {
+    /* The token was checked for the user of that moment; a module that
+     * changed PAM_USER since does not inherit it. */
+    if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || user == NULL ||
+        strcmp(user, st->user) != 0) {
+        pam_syslog(pamh, LOG_NOTICE, "account: user changed since authentication");
+        rc = PAM_PERM_DENIED;
+    } else if (st->exp <= (int64_t)time(NULL) - c->leeway) {
         pam_syslog(pamh, LOG_NOTICE, "account: token expired since authentication");
         rc = PAM_AUTH_ERR;
     } else if (!scopes_granted(c, st->scope)) {

@@ -821,6 +821,39 @@ test_account(void)
     free(tok);
 }
 
+/* One handle, a good token then a bad one: the failure must take back
+ * what the success left (an application may retry on one handle). */
+static void
+test_failure_forgets_success(void)
+{
+    char *tok = harness_token(&h, "alice", ",\"scope\":\"ssh\"");
+    struct harness_conv conv = {.answer = tok};
+    pam_handle_t *pamh = NULL;
+    const char *const deny = PAM_DIR "pam_deny.so";
+
+    harness_service(&h, "acct-retry",
+                    "auth required " JWT_LINE "\naccount [success=die ignore=ignore default=die] "
+                    JWT_LINE "\naccount required %s\n",
+                    h.conf, h.conf, deny);
+    harness_start(&h, "acct-retry", "alice", &conv, &pamh);
+    CHECK_PAM(pam_authenticate(pamh, 0), PAM_SUCCESS, "retry: first auth succeeds");
+    CHECK(pam_getenv(pamh, "JWT_SUBJECT") != NULL, "retry: JWT_SUBJECT set");
+    conv.answer = "not-a-token";
+    CHECK_PAM(pam_authenticate(pamh, 0), PAM_AUTH_ERR, "retry: second auth fails");
+    CHECK(pam_getenv(pamh, "JWT_SUBJECT") == NULL, "retry: JWT_SUBJECT taken back");
+    CHECK(pam_acct_mgmt(pamh, 0) != PAM_SUCCESS, "retry: account no longer grants");
+    pam_end(pamh, PAM_SUCCESS);
+    log_skip();
+    conv.answer = tok;
+    harness_start(&h, "acct-retry", "alice", &conv, &pamh);
+    CHECK_PAM(pam_authenticate(pamh, 0), PAM_SUCCESS, "user change: auth as alice");
+    pam_set_item(pamh, PAM_USER, "bob");
+    CHECK_PAM(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED, "user change: account refuses bob");
+    pam_end(pamh, PAM_SUCCESS);
+    log_skip();
+    free(tok);
+}
+
 static void
 test_session_env(void)
 {
@@ -981,6 +1014,7 @@ main(void)
     test_debug_quiet();
     test_stacks();
     test_account();
+    test_failure_forgets_success();
     test_session_env();
     test_rotation();
     harness_cleanup(&h);

@@ -207,6 +207,10 @@ test_scope_and_step_up(void)
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000",
                                ",\"scope\":\"ssh\",\"scp\":[\"sudo\"]"),
                  JWT_ERR_SCOPE, "scp ignored where scope is present");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"ssh sudo\"]"),
+                 JWT_ERR_CLAIM_TYPE, "scp element holding two words refused");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"\"]"),
+                 JWT_ERR_CLAIM_TYPE, "empty scp element refused");
     p.scopes = need_two;
     p.n_scopes = 2;
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scope\":\"sudo\""),
@@ -219,6 +223,10 @@ test_scope_and_step_up(void)
                  JWT_ERR_AUTH_AGE, "auth_time one second older refused");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", NULL), JWT_ERR_AUTH_AGE,
                  "auth_time missing refused under max_auth_age");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"auth_time\":1800000061"),
+                 JWT_ERR_AUTH_AGE, "auth_time beyond now + leeway refused");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"auth_time\":1800000060"),
+                 JWT_OK, "auth_time within leeway accepted");
 }
 
 static void

@@ -153,6 +153,30 @@ test_key_choice(struct jwt_jwks *one, struct jwt_jwks *two)
 }
 
 static void
+test_null_typs_still_checked(struct jwt_jwks *set)
+{
+    struct jwt_policy p;
+    struct jwt_verified v;
+    char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"rt+jwt\"}",
+                         good_payload);
+
+    jwt_policy_init(&p);
+    p.now = NOW;
+    p.typs = NULL;
+    p.n_typs = 0;
+    CHECK_RESULT(jwt_verify(t, strlen(t), set, &p, &v), JWT_ERR_TYP,
+                 "a policy without a typ list still refuses rt+jwt");
+    jwt_verified_clear(&v);
+    free(t);
+    t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"at+jwt\"}",
+                   good_payload);
+    CHECK_RESULT(jwt_verify(t, strlen(t), set, &p, &v), JWT_OK,
+                 "and accepts at+jwt by the defaults");
+    jwt_verified_clear(&v);
+    free(t);
+}
+
+static void
 test_policy_cannot_enable_hs(struct jwt_jwks *set)
 {
     struct jwt_policy p;
@@ -305,6 +329,7 @@ main(void)
     test_order_of_checks(one);
     test_key_choice(one, two);
     test_policy_cannot_enable_hs(one);
+    test_null_typs_still_checked(one);
     test_length_reason(one);
     test_header_cache();
     test_header_cache_reload();
