@@ -17,12 +17,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jwt.h"
 
 struct cache_entry {
     char *jwks_path, *pem_path;
     struct jwt_file_identity jwks_id, pem_id;
+    uid_t euid; /* jwt_file_read trusts files the euid owns: who read them */
     struct jwt_jwks *set;
 };
 
@@ -39,6 +41,13 @@ static bool
 entry_is_current(const char *jwks_path, const char *pem_path, const struct jwt_file_identity *jwks_id,
                  const struct jwt_file_identity *pem_id)
 {
+    /* A file not owned by root was trusted for the euid of the load: a
+     * process that changed euid since must have it checked again. */
+    bool euid_matters = (jwks_path != NULL && jwks_id->uid != 0) ||
+                        (pem_path != NULL && pem_id->uid != 0);
+
+    if (euid_matters && cache.euid != geteuid())
+        return false;
     if (cache.set == NULL || !same_path(cache.jwks_path, jwks_path) ||
         !same_path(cache.pem_path, pem_path))
         return false;
@@ -97,6 +106,7 @@ entry_fill(const char *jwks_path, const char *pem_path, const struct jwt_file_id
     }
     cache.jwks_id = *jwks_id;
     cache.pem_id = *pem_id;
+    cache.euid = geteuid();
     cache.set = set;
     return JWT_OK;
 }

@@ -75,6 +75,10 @@ test_shape(void)
                  "padded signature refused");
     CHECK_RESULT(parse_raw("eyJhbGciOiJFZERTQSJ9=.e30.c2ln", 8192), JWT_ERR_BASE64,
                  "padded header refused");
+    /* {"alg":"none"} with a padded signature: the header's reason comes
+     * first (DESIGN §3 order). */
+    CHECK_RESULT(parse_raw("eyJhbGciOiJub25lIn0.e30.c2ln=", 8192), JWT_ERR_ALG_NOT_ALLOWED,
+                 "header checked before the signature's encoding");
 }
 
 static void

@@ -297,6 +297,32 @@ test_pem(const unsigned char pk3[32])
                  "a JWK Set given as a PEM path is refused");
 }
 
+/* A set from a file owned by a non-root uid U is trusted while the euid is
+ * U (jwt_file_read); once the process has another euid it must be checked
+ * again, and refused. Needs root for chown and seteuid. */
+static void
+test_euid_change(const unsigned char pk[32])
+{
+    bool has = false, cached = false;
+
+    if (geteuid() != 0) {
+        CHECK(1, "euid: cached set re-checked after seteuid # SKIP not root");
+        return;
+    }
+    write_jwks(other_path, "e1", pk, false);
+    if (chmod(dir, 0755) != 0 || chown(other_path, 1, 1) != 0)
+        die("chown");
+    if (seteuid(1) != 0)
+        die("seteuid");
+    CHECK_RESULT(acquire_check(other_path, NULL, "e1", pk, &has, &cached), JWT_OK,
+                 "euid: a file the euid owns is trusted");
+    if (seteuid(0) != 0)
+        die("seteuid back");
+    CHECK_RESULT(acquire_check(other_path, NULL, "e1", pk, &has, &cached), JWT_ERR_FILE_UNSAFE,
+                 "euid: the same cached set is refused under another euid");
+    chmod(dir, 0700);
+}
+
 static void
 remove_dir(void)
 {
@@ -333,6 +359,7 @@ main(void)
     test_chmod_same_ctime(pk[2]);
     test_errors_and_paths(pk[2], pk[3]);
     test_pem(pk[2]);
+    test_euid_change(pk[3]);
     remove_dir();
     return check_done();
 }
