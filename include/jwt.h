@@ -318,6 +318,13 @@ void jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache);
 jwt_result jwt_jws_payload(const struct jwt_jws *jws, struct json_object **out) JWT_MUST_CHECK;
 void jwt_jws_clear(struct jwt_jws *jws);
 
+/* Building compact JWS (jwt_jws_build.c), for the signers: returns a new
+ * string b64url(header_json) "." b64url(payload_json), taken byte for byte,
+ * or NULL when out of memory. The caller wipes and frees it (secret_free_str). */
+char *jwt_jws_signing_input(const char *header_json, const char *payload_json);
+/* Returns a new string signing_input "." b64url(sig), or NULL; as above. */
+char *jwt_jws_compact(const char *signing_input, const unsigned char *sig, size_t sig_len);
+
 /* Returns true when typ (NULL = absent = "JWT") matches one of the accepted
  * names, case-insensitively, an "application/" prefix ignored (RFC 7515
  * §4.1.9). "rt+jwt" never matches, whatever the list says. */

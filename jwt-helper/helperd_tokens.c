@@ -185,21 +185,6 @@ from_jwt(jwt_result r)
     return r == JWT_ERR_NOMEM ? HELPERD_TOKENS_ERR_NOMEM : HELPERD_TOKENS_ERR_INTERNAL;
 }
 
-/* Returns a malloc'd a "." b, or NULL. */
-static char *
-join_dot(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 2);
-
-    if (s == NULL)
-        return NULL;
-    memcpy(s, a, la);
-    s[la] = '.';
-    memcpy(s + la + 1, b, lb + 1);
-    return s;
-}
-
 static void
 make_jti(char out[HELPERD_TOKENS_JTI_LEN + 1])
 {
@@ -553,30 +538,22 @@ out:
 static helperd_tokens_result
 hs256_token(const struct helperd_tokens_secret *sec, const char *payload, char **out)
 {
-    char *h = NULL, *p = NULL, *input = NULL, *sig = NULL;
+    char *input = NULL;
     unsigned char tag[32];
     helperd_tokens_result r = HELPERD_TOKENS_ERR_NOMEM;
 
     *out = NULL;
-    h = jwt_b64url_encode((const unsigned char *)RT_HEADER, strlen(RT_HEADER));
-    p = jwt_b64url_encode((const unsigned char *)payload, strlen(payload));
-    if (h == NULL || p == NULL || (input = join_dot(h, p)) == NULL)
+    if ((input = jwt_jws_signing_input(RT_HEADER, payload)) == NULL)
         goto out;
     if ((r = from_jwt(jwt_hs256_sign(sec->sign_key, sizeof(sec->sign_key),
                                      (const unsigned char *)input, strlen(input), tag))) !=
         HELPERD_TOKENS_OK)
         goto out;
-    r = HELPERD_TOKENS_ERR_NOMEM;
-    if ((sig = jwt_b64url_encode(tag, sizeof(tag))) == NULL ||
-        (*out = join_dot(input, sig)) == NULL)
-        goto out;
-    r = HELPERD_TOKENS_OK;
+    r = (*out = jwt_jws_compact(input, tag, sizeof(tag))) != NULL ? HELPERD_TOKENS_OK
+                                                                   : HELPERD_TOKENS_ERR_NOMEM;
 out:
     sodium_memzero(tag, sizeof(tag));
-    secret_free_str(h);
-    secret_free_str(p);
     secret_free_str(input);
-    secret_free_str(sig);
     return r;
 }
 

@@ -111,20 +111,6 @@ object_add_string(struct json_object *obj, const char *name, const char *value)
     return true;
 }
 
-static char *
-join_dot(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + 1 + lb + 1);
-
-    if (s == NULL)
-        return NULL;
-    memcpy(s, a, la);
-    s[la] = '.';
-    memcpy(s + la + 1, b, lb + 1);
-    return s;
-}
-
 /* Decodes the base64url string member name; want_len 0 accepts any non-empty length. */
 static jwt_result
 member_decode(const struct json_object *obj, const char *name, size_t want_len,
@@ -783,29 +769,19 @@ jwt_result
 signer_sign(const struct signer *s, const char *header_json, const char *payload_json,
             char **token_out)
 {
-    char *h = NULL, *p = NULL, *input = NULL, *sig_b64 = NULL;
+    char *input = NULL;
     unsigned char *sig = NULL;
     size_t sig_len = 0;
     jwt_result r = JWT_ERR_NOMEM;
 
     *token_out = NULL;
-    h = jwt_b64url_encode((const unsigned char *)header_json, strlen(header_json));
-    p = jwt_b64url_encode((const unsigned char *)payload_json, strlen(payload_json));
-    if (h == NULL || p == NULL || (input = join_dot(h, p)) == NULL)
+    if ((input = jwt_jws_signing_input(header_json, payload_json)) == NULL)
         goto out;
     if ((r = sign_bytes(s, (const unsigned char *)input, strlen(input), &sig, &sig_len)) != JWT_OK)
         goto out;
-    r = JWT_ERR_NOMEM;
-    if ((sig_b64 = jwt_b64url_encode(sig, sig_len)) == NULL)
-        goto out;
-    if ((*token_out = join_dot(input, sig_b64)) != NULL)
-        r = JWT_OK;
+    r = (*token_out = jwt_jws_compact(input, sig, sig_len)) != NULL ? JWT_OK : JWT_ERR_NOMEM;
 out:
-    /* the parts of a token are as secret as the token (STYLE "Secrets") */
-    secret_free_str(h);
-    secret_free_str(p);
     secret_free_str(input);
-    secret_free_str(sig_b64);
     secret_free(sig, sig_len);
     return r;
 }
