@@ -20,6 +20,47 @@ int cli_decode(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_keygen(int argc, char **argv);
 int cli_jwks(int argc, char **argv);
+/* The session verbs (cli_session.c): they talk to jwt-helperd. */
+int cli_login(int argc, char **argv);
+int cli_token(int argc, char **argv);
+int cli_logout(int argc, char **argv);
+/* `passwd` alone changes one's own password through the daemon; `passwd
+ * USER` is root's reset (cli_admin_passwd). */
+int cli_passwd(int argc, char **argv);
+/* The root verbs (cli_users.c): they edit the files directly. */
+int cli_useradd(int argc, char **argv);
+int cli_usermod(int argc, char **argv);
+int cli_userdel(int argc, char **argv);
+int cli_admin_passwd(int argc, char **argv);
+int cli_revoke(int argc, char **argv);
+/* jwt-askpass (cli_askpass.c): main() calls it when argv[0]'s base name is
+ * "jwt-askpass", with argv as given (argv[1], if any, is the prompt). */
+int cli_askpass(int argc, char **argv);
+/* `keys rotate|prune` (cli_keys.c): root, on the daemon's key files. */
+int cli_keys(int argc, char **argv);
+
+/* ---- passwords (cli_password.c) ---- */
+
+/* Reads one password: from stdin when from_stdin (exactly one line; its
+ * "\n" dropped; an empty line or one over CLI_MAX_PASSWORD refused), else
+ * from the terminal (/dev/tty) with echo off after printing prompt to it.
+ * Returns 0 with *out malloc'd, NUL-terminated, *len its length (the caller
+ * frees with secret_free(*out, *len)), or -1 after printing why to stderr.
+ * Every buffer that held the password is wiped. */
+int cli_password_read(const char *prompt, int from_stdin, char **out, size_t *len);
+/* Reads a new password: from stdin as above, or from the terminal twice
+ * ("New password: ", "Retype new password: ") and refuses a mismatch. */
+int cli_password_read_new(int from_stdin, char **out, size_t *len);
+#define CLI_MAX_PASSWORD 1024
+
+/* ---- talking to the daemon (cli_client.c) ---- */
+
+/* The socket to use: opt (--socket) when not NULL, else JWT_HELPER_SOCKET
+ * read with secure_getenv, else the default. */
+const char *cli_socket_path(const char *opt);
+/* Exit code for a client failure: unreachable -> CLI_EXIT_UNREACHABLE,
+ * untrusted peer -> CLI_EXIT_CONFIG, others -> CLI_EXIT_REJECTED. */
+int cli_exit_for_proto(int proto_result);
 
 /* stdin holding more than this is refused rather than read without end. */
 #define CLI_MAX_STDIN (1024 * 1024)

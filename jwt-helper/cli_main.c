@@ -18,6 +18,15 @@ static const struct verb verbs[] = {
     {"verify", cli_verify},
     {"keygen", cli_keygen},
     {"jwks", cli_jwks},
+    {"login", cli_login},
+    {"token", cli_token},
+    {"logout", cli_logout},
+    {"passwd", cli_passwd},
+    {"useradd", cli_useradd},
+    {"usermod", cli_usermod},
+    {"userdel", cli_userdel},
+    {"revoke", cli_revoke},
+    {"keys", cli_keys},
 };
 
 static void
@@ -29,7 +38,16 @@ usage(FILE *f)
           "                                       verify as pam_jwt would\n"
           "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n"
           "                                       create signing.jwk, refresh.key, jwks.json\n"
-          "  jwks [--jwks PATH]                   print the public key set\n",
+          "  jwks [--jwks PATH]                   print the public key set\n"
+          "  login [-u USER] [--password-stdin]   log in: store a refresh token\n"
+          "  token [--scope S] [--audience A]     print a valid access token\n"
+          "  logout [--all]                       forget the refresh token; --all ends every session\n"
+          "  passwd                               change your password\n"
+          "root, on the files of jwt-helperd.conf:\n"
+          "  useradd|usermod|userdel|passwd USER [--scopes LIST] [--lock|--unlock] [--password-stdin]\n"
+          "  revoke USER                          end every session of USER at once\n"
+          "  keys rotate|prune                    new signing key; drop retired keys\n"
+          "global: --socket PATH (or JWT_HELPER_SOCKET), --config PATH\n",
           f);
 }
 
@@ -64,6 +82,13 @@ main(int argc, char **argv)
 {
     char **args = NULL;
     int n, rc = CLI_EXIT_USAGE;
+
+    /* jwt-askpass is this program under another name (DESIGN §5). */
+    if (argc > 0 && argv[0] != NULL) {
+        const char *slash = strrchr(argv[0], '/');
+        if (strcmp(slash != NULL ? slash + 1 : argv[0], "jwt-askpass") == 0)
+            return cli_askpass(argc, argv);
+    }
 
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
