@@ -452,5 +452,10 @@ void jwt_revocation_free(struct jwt_revocation *list);
  * JWT_ERR_FILE_UNSAFE, JWT_ERR_FILE_TOO_BIG, JWT_ERR_NOMEM. */
 jwt_result jwt_file_read(const char *path, size_t max_bytes, long extra_owner, char **out,
                          size_t *out_len) JWT_MUST_CHECK;
+/* jwt_file_read for private keys (signing.jwk, refresh.key): also refuses a
+ * file others may read (JWT_ERR_FILE_UNSAFE); the group may. The buffer is
+ * the caller's to wipe. */
+jwt_result jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char **out,
+                                size_t *out_len) JWT_MUST_CHECK;
 
 #endif

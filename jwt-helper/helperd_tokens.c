@@ -129,7 +129,7 @@ helperd_tokens_secret_load(const char *path, long daemon_uid, struct helperd_tok
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_file_read(path, HELPERD_TOKENS_SECRET_MAX_FILE, daemon_uid, &text, &len)) !=
+    if ((r = jwt_file_read_secret(path, HELPERD_TOKENS_SECRET_MAX_FILE, daemon_uid, &text, &len)) !=
         JWT_OK)
         goto out;
     r = helperd_tokens_secret_from_text(text, len, out);

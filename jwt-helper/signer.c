@@ -468,7 +468,7 @@ signer_load(const char *path, struct signer **out)
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_file_read(path, SIGNER_MAX_JWK_BYTES, daemon_uid(), &text, &len)) != JWT_OK)
+    if ((r = jwt_file_read_secret(path, SIGNER_MAX_JWK_BYTES, daemon_uid(), &text, &len)) != JWT_OK)
         goto out;
     r = signer_from_jwk_json(text, len, out);
 out:

@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "jwt.h"
 
@@ -556,6 +559,20 @@ text_is_object(const char *text, size_t len)
     return i < len && text[i] == '{';
 }
 
+/* json-c copies every string it parses through the tokener's printbuf and
+ * frees that buffer without clearing it: a password from a protocol line
+ * would linger in freed memory. The struct is public in json-c 0.16
+ * (json_tokener.h, printbuf.h), so the buffer is wiped before it goes. */
+static void
+tokener_free_wiped(struct json_tokener *tok)
+{
+    if (tok == NULL)
+        return;
+    if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+        sodium_memzero(tok->pb->buf, (size_t)tok->pb->size);
+    json_tokener_free(tok);
+}
+
 jwt_result
 jwt_json_parse_object(const char *text, size_t len, struct json_object **out)
 {
@@ -594,8 +611,7 @@ jwt_json_parse_object(const char *text, size_t len, struct json_object **out)
     r = JWT_OK;
 out:
     json_object_put(obj);
-    if (tok != NULL)
-        json_tokener_free(tok);
+    tokener_free_wiped(tok);
     return r;
 }
 

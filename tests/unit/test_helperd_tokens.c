@@ -382,6 +382,9 @@ test_secret_loader(void)
     CHECK_HT(s ? open_with(s, rt.token) : HELPERD_TOKENS_ERR_PARAMS, HT_OK,
              "the loaded secret opens tokens of the same bytes");
     helperd_tokens_secret_free(s);
+    write_file("world", text, 44, 0644);
+    CHECK_RESULT(load_named("world", &s), JWT_ERR_FILE_UNSAFE, "world-readable refresh.key refused");
+    CHECK(s == NULL, "world-readable: nothing loaded");
     write_file("nonl", text, 43, 0600);
     CHECK_RESULT(load_named("nonl", &s), JWT_OK, "refresh.key without the newline");
     helperd_tokens_secret_free(s);

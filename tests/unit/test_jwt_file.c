@@ -114,6 +114,34 @@ test_modes(void)
     }
 }
 
+/* Private keys: others may not even read them; the daemon's group may. */
+static void
+test_secret_modes(void)
+{
+    static const struct {
+        mode_t mode;
+        jwt_result want;
+        const char *what;
+    } cases[] = {
+        {0600, JWT_OK, "secret 0600 accepted"},
+        {0640, JWT_OK, "secret 0640 accepted (daemon group reads it)"},
+        {0644, JWT_ERR_FILE_UNSAFE, "secret 0644 world-readable refused"},
+        {0604, JWT_ERR_FILE_UNSAFE, "secret 0604 world-readable refused"},
+        {0660, JWT_ERR_FILE_UNSAFE, "secret 0660 group-writable refused"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *path = write_file("secret", "data", 4, cases[i].mode);
+        char *out = NULL;
+        size_t len = 0;
+        jwt_result r = jwt_file_read_secret(path, 1024, -1, &out, &len);
+        CHECK_RESULT(r, cases[i].want, cases[i].what);
+        CHECK(r == JWT_OK ? (out != NULL && len == 4) : (out == NULL && len == 0),
+              "secret read: output matches the result");
+        free(out);
+    }
+}
+
 static void
 test_symlink_and_directory(void)
 {
@@ -238,6 +266,7 @@ main(void)
     }
     test_regular();
     test_modes();
+    test_secret_modes();
     test_symlink_and_directory();
     test_fifo();
     test_size();

@@ -634,6 +634,12 @@ test_load(void)
     CHECK(s == NULL, "group-writable: nothing loaded");
     path = write_key_file("signing.jwk", text, 0602);
     CHECK_RESULT(signer_load(path, &s), JWT_ERR_FILE_UNSAFE, "other-writable signing.jwk refused");
+    path = write_key_file("signing.jwk", text, 0644);
+    CHECK_RESULT(signer_load(path, &s), JWT_ERR_FILE_UNSAFE, "world-readable signing.jwk refused");
+    path = write_key_file("signing.jwk", text, 0640);
+    CHECK_RESULT(signer_load(path, &s), JWT_OK, "0640 signing.jwk (group may read) loads");
+    signer_free(s);
+    s = NULL;
     path = write_key_file("signing.jwk", "{\"kty\":\"OKP\"}", 0600);
     CHECK_RESULT(signer_load(path, &s), JWT_ERR_KEY_INVALID, "incomplete JWK file refused");
     unlink(link_path);
