@@ -16,6 +16,31 @@ set_reason(struct jwt_verified *out, jwt_result r, const char *what)
         snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
 }
 
+/* Prompts cut long replies short without a word (DESIGN §4): sudo keeps at
+ * most 511 bytes of a reply, the ssh client 1023. A token of exactly that
+ * length whose signature then fails was most likely cut, and saying so
+ * spares an administrator a hunt for a key problem that is not there. */
+static const struct {
+    size_t len;
+    const char *who;
+} prompt_limits[] = {
+    {511, "sudo reply"},
+    {1023, "ssh client"},
+};
+
+static void
+note_truncation(size_t len, jwt_result r, struct jwt_verified *out)
+{
+    if (r != JWT_ERR_SIG_LENGTH && r != JWT_ERR_BAD_SIGNATURE && r != JWT_ERR_BASE64 &&
+        r != JWT_ERR_SEGMENTS)
+        return;
+    for (size_t i = 0; i < sizeof(prompt_limits) / sizeof(prompt_limits[0]); i++)
+        if (len == prompt_limits[i].len)
+            snprintf(out->reason, sizeof(out->reason),
+                     "token length %zu is the %s limit: probably cut short by the prompt (%s)",
+                     len, prompt_limits[i].who, jwt_result_str(r));
+}
+
 jwt_result
 module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, const char *token,
                    struct jwt_verified *out)
@@ -40,8 +65,10 @@ module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, c
     }
     r = jwt_verify(token, len, keys, &policy, out);
     jwt_keycache_release();
-    if (r != JWT_OK)
+    if (r != JWT_OK) {
+        note_truncation(len, r, out);
         return r;
+    }
     /* The last checks of DESIGN §3's order, on a token already verified.
      * A file problem names the file's option, so the log tells an
      * administrator which file failed closed. */

@@ -130,6 +130,30 @@ test_auth_basic(void)
     free(good);
 }
 
+/* Mints a valid token just over limit bytes, cuts it to limit as a prompt
+ * would (inside the signature) and checks the logged reason. */
+static void
+check_cut_token(size_t limit, const char *want)
+{
+    char extra[1200], pad[1100], name[64];
+    char *tok = NULL;
+
+    for (size_t n = 1; n < sizeof(pad) && (tok == NULL || strlen(tok) <= limit); n++) {
+        free(tok);
+        memset(pad, 'x', n);
+        pad[n] = '\0';
+        snprintf(extra, sizeof(extra), ",\"pad\":\"%s\"", pad);
+        tok = harness_token(&h, "alice", extra);
+    }
+    CHECK(strlen(tok) > limit && strlen(tok) < limit + 5, "cut token: minted just over the limit");
+    tok[limit] = '\0';
+    snprintf(name, sizeof(name), "auth: token cut at %zu", limit);
+    CHECK_PAM(harness_auth(&h, "long", "alice", tok), PAM_AUTH_ERR, name);
+    snprintf(name, sizeof(name), "cut at %zu", limit);
+    check_log(name, tok, NULL, want, "jti=- kid=-", NULL);
+    free(tok);
+}
+
 /* Each claim set is refused by a claim check; the first passes (its twin). */
 static void
 test_auth_claims(void)
@@ -201,6 +225,11 @@ test_auth_length(void)
     check_log("too long", tok, NULL, reason, "jti=- kid=-", NULL);
     CHECK_PAM(harness_auth(&h, "long", "alice", tok), PAM_SUCCESS, "auth: same token, larger limit");
     log_skip();
+    /* Cut to a prompt's limit, as sudo (511) and the ssh client (1023) do
+     * silently: the log names the likely cause, not just the signature. */
+    check_cut_token(1023, "reason=token length 1023 is the ssh client limit: probably cut short");
+    check_cut_token(511, "reason=token length 511 is the sudo reply limit: probably cut short");
+    check_cut_token(510, "reason=bad signature");
     CHECK_PAM(harness_auth(&h, "basic", "alice", ""), PAM_AUTH_ERR, "auth: empty token");
     check_log("empty", NULL, NULL, "reason=empty token", NULL, NULL);
     /* Not a token at all: a password typed at the prompt must not be logged. */
