@@ -75,6 +75,9 @@ struct helperd_state {
     struct jwt_revocation *rev;            /* NULL: none listed (or file absent) */
     struct jwt_file_identity rev_id;
     bool rev_broken;                       /* the list exists but does not load: fail closed */
+    bool db_synced, rev_synced;            /* looked at once: from then on a file that still
+                                            * cannot be looked at (unknown identity) is no
+                                            * news, neither reloaded nor reported again */
     long daemon_uid;                       /* owner we accept for db and list besides root
                                             * and euid: the configured user's uid, or -1 */
     /* bookkeeping */

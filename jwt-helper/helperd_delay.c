@@ -1,3 +1,240 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
-typedef int helperd_delay_placeholder;
+/* The per-name delay after failed login and passwd attempts (DESIGN §4
+ * "Limits"): a bounded table of user names, each with its failure count and
+ * the instant before which it is refused.
+ *
+ * MUST:
+ * 1. treat every name alike, known user or not: the table never looks at the
+ *    user records, so the delay reveals nothing about who exists;
+ * 2. stay bounded (HELPERD_DELAY_SLOTS entries, allocated once) and cheap per
+ *    call whatever names a client sends: lookups hash with a keyed SipHash
+ *    (crypto_shorthash, random key per table), so nobody can aim many names
+ *    at one bucket;
+ * 3. never forgive a failure early: an entry leaves the table only after
+ *    HELPERD_DELAY_FORGET_MS without a failure, on a success, or, when the
+ *    table is full, if it is the oldest entry and no longer inside its
+ *    delay. When it is full of names still inside their delays, a name not
+ *    in the table waits as if it had failed once (so flooding names buys
+ *    an attacker nothing). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "helperd.h"
+
+#define NIL UINT32_MAX
+/* Twice as many buckets as slots keeps the chains short (load factor 0.5). */
+#define N_BUCKETS (2 * HELPERD_DELAY_SLOTS)
+
+struct entry {
+    char name[JWT_USER_NAME_MAX + 1];
+    unsigned failures;
+    int64_t last_ms;       /* monotonic instant of the latest failure */
+    int64_t until_ms;      /* refused before this instant */
+    uint32_t chain;        /* next entry in the same bucket */
+    uint32_t older, newer; /* the age list: by latest failure, oldest first */
+    bool used;
+};
+
+struct helperd_delay {
+    unsigned base_s;
+    unsigned char key[crypto_shorthash_KEYBYTES];
+    uint32_t buckets[N_BUCKETS];
+    struct entry slots[HELPERD_DELAY_SLOTS];
+    uint32_t oldest, newest; /* ends of the age list */
+    uint32_t free_list;      /* unused slots, linked through chain */
+};
+
+static uint32_t
+bucket_of(const struct helperd_delay *d, const char *name)
+{
+    unsigned char h[crypto_shorthash_BYTES];
+    uint64_t v = 0;
+
+    crypto_shorthash(h, (const unsigned char *)name, strlen(name), d->key);
+    for (size_t i = 0; i < sizeof v; i++)
+        v = (v << 8) | h[i];
+    return (uint32_t)(v % N_BUCKETS);
+}
+
+struct helperd_delay *
+helperd_delay_new(unsigned base_s)
+{
+    struct helperd_delay *d = calloc(1, sizeof *d);
+
+    if (d == NULL)
+        return NULL;
+    d->base_s = base_s;
+    crypto_shorthash_keygen(d->key);
+    for (size_t i = 0; i < N_BUCKETS; i++)
+        d->buckets[i] = NIL;
+    for (uint32_t i = 0; i < HELPERD_DELAY_SLOTS; i++)
+        d->slots[i].chain = i + 1 < HELPERD_DELAY_SLOTS ? i + 1 : NIL;
+    d->free_list = 0;
+    d->oldest = d->newest = NIL;
+    return d;
+}
+
+void
+helperd_delay_free(struct helperd_delay *d)
+{
+    if (d == NULL)
+        return;
+    sodium_memzero(d->key, sizeof d->key);
+    free(d);
+}
+
+void
+helperd_delay_set_base(struct helperd_delay *d, unsigned base_s)
+{
+    if (d != NULL)
+        d->base_s = base_s;
+}
+
+/* Returns the slot holding name, or NIL. */
+static uint32_t
+find(const struct helperd_delay *d, const char *name)
+{
+    for (uint32_t i = d->buckets[bucket_of(d, name)]; i != NIL; i = d->slots[i].chain)
+        if (strcmp(d->slots[i].name, name) == 0)
+            return i;
+    return NIL;
+}
+
+static void
+age_unlink(struct helperd_delay *d, uint32_t i)
+{
+    struct entry *e = &d->slots[i];
+
+    if (e->older != NIL)
+        d->slots[e->older].newer = e->newer;
+    else
+        d->oldest = e->newer;
+    if (e->newer != NIL)
+        d->slots[e->newer].older = e->older;
+    else
+        d->newest = e->older;
+    e->older = e->newer = NIL;
+}
+
+static void
+age_append(struct helperd_delay *d, uint32_t i)
+{
+    struct entry *e = &d->slots[i];
+
+    e->older = d->newest;
+    e->newer = NIL;
+    if (d->newest != NIL)
+        d->slots[d->newest].newer = i;
+    else
+        d->oldest = i;
+    d->newest = i;
+}
+
+/* Takes slot i out of its bucket and the age list, back to the free list. */
+static void
+forget(struct helperd_delay *d, uint32_t i)
+{
+    uint32_t *link = &d->buckets[bucket_of(d, d->slots[i].name)];
+
+    while (*link != NIL && *link != i)
+        link = &d->slots[*link].chain;
+    if (*link == i)
+        *link = d->slots[i].chain;
+    age_unlink(d, i);
+    memset(&d->slots[i], 0, sizeof d->slots[i]);
+    d->slots[i].chain = d->free_list;
+    d->free_list = i;
+}
+
+/* Forgets entries quiet for HELPERD_DELAY_FORGET_MS: they sit at the old end
+ * of the age list, so this costs O(1) per forgotten entry. */
+static void
+expire(struct helperd_delay *d, int64_t now_ms)
+{
+    while (d->oldest != NIL && now_ms - d->slots[d->oldest].last_ms >= HELPERD_DELAY_FORGET_MS)
+        forget(d, d->oldest);
+}
+
+int64_t
+helperd_delay_blocked_until(struct helperd_delay *d, const char *name, int64_t now_ms)
+{
+    uint32_t i;
+
+    if (d == NULL || name == NULL)
+        return 0;
+    expire(d, now_ms);
+    if ((i = find(d, name)) == NIL || d->slots[i].until_ms <= now_ms)
+        return 0;
+    return d->slots[i].until_ms;
+}
+
+/* Returns a free slot for name, evicting the oldest entry when it is quiet
+ * (MUST 3); NIL when every slot holds a name inside its delay. */
+static uint32_t
+slot_take(struct helperd_delay *d, const char *name, int64_t now_ms)
+{
+    uint32_t i, b;
+
+    if (d->free_list == NIL && d->oldest != NIL && d->slots[d->oldest].until_ms <= now_ms)
+        forget(d, d->oldest);
+    if ((i = d->free_list) == NIL)
+        return NIL;
+    d->free_list = d->slots[i].chain;
+    memset(&d->slots[i], 0, sizeof d->slots[i]);
+    memcpy(d->slots[i].name, name, strlen(name) + 1);
+    b = bucket_of(d, name);
+    d->slots[i].chain = d->buckets[b];
+    d->buckets[b] = i;
+    d->slots[i].used = true;
+    d->slots[i].older = d->slots[i].newer = NIL;
+    age_append(d, i);
+    return i;
+}
+
+static int64_t
+delay_ms(const struct helperd_delay *d, unsigned failures)
+{
+    struct helperd_conf c;
+
+    /* One formula for the doubling and its cap: the config's. */
+    memset(&c, 0, sizeof c);
+    c.login_delay = d->base_s;
+    return (int64_t)helperd_conf_login_delay(&c, failures) * 1000;
+}
+
+int64_t
+helperd_delay_fail(struct helperd_delay *d, const char *name, int64_t now_ms)
+{
+    struct entry *e;
+    uint32_t i;
+
+    if (d == NULL || name == NULL || strlen(name) > JWT_USER_NAME_MAX)
+        return now_ms + (int64_t)HELPERD_CONF_LOGIN_DELAY_CAP * 1000; /* fail closed */
+    expire(d, now_ms);
+    if ((i = find(d, name)) == NIL && (i = slot_take(d, name, now_ms)) == NIL)
+        return now_ms + delay_ms(d, 1); /* table full of delayed names: MUST 3 */
+    e = &d->slots[i];
+    if (e->failures < UINT_MAX)
+        e->failures++;
+    e->last_ms = now_ms;
+    e->until_ms = now_ms + delay_ms(d, e->failures);
+    age_unlink(d, i);
+    age_append(d, i);
+    return e->until_ms;
+}
+
+void
+helperd_delay_success(struct helperd_delay *d, const char *name)
+{
+    uint32_t i;
+
+    if (d != NULL && name != NULL && (i = find(d, name)) != NIL)
+        forget(d, i);
+}
