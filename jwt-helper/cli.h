@@ -58,8 +58,9 @@ int cli_password_read_new(int from_stdin, char **out, size_t *len);
 /* The socket to use: opt (--socket) when not NULL, else JWT_HELPER_SOCKET
  * read with secure_getenv, else the default. */
 const char *cli_socket_path(const char *opt);
-/* Exit code for a client failure: unreachable -> CLI_EXIT_UNREACHABLE,
- * untrusted peer -> CLI_EXIT_CONFIG, others -> CLI_EXIT_REJECTED. */
+/* Exit code for a client failure: unreachable, timed out or cut off ->
+ * CLI_EXIT_UNREACHABLE; untrusted peer -> CLI_EXIT_CONFIG; our own request
+ * refused by the codec -> CLI_EXIT_USAGE; others -> CLI_EXIT_REJECTED. */
 int cli_exit_for_proto(int proto_result);
 
 /* stdin holding more than this is refused rather than read without end. */

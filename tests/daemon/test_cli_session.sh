@@ -1,3 +1,401 @@
 #!/bin/sh
-# placeholder: being written
-echo "1..0 # SKIP not written yet"
+# SPDX-License-Identifier: MIT
+# The session verbs of jwt-helper (login, token, logout, passwd) and
+# jwt-askpass against the real jwt-helperd on a temporary socket (DESIGN
+# §5): what they store and with which modes, the token cache, exit codes,
+# the prompts jwt-askpass understands, and the terminal left as it was.
+# Run as root, the daemon drops to nobody and the client runs as nobody
+# too (a client trusts root, _jwt-helper and its own uid as the daemon).
+set -u
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/daemon/lib.sh"
+
+lib_init cli-session
+lib_setup
+lib_user alice ssh,sudo
+lib_user bob ssh,sudo
+conf="$dir/helperd.conf"
+lib_conf "$conf" "audiences = pam,host:myhost" "access_ttl = 600"
+
+# The client's files live under $dir/client, the client user's own.
+mkdir -m 700 "$dir/client" "$dir/bin"
+is_root && chown nobody:nogroup "$dir/client"
+chmod 755 "$dir/bin"
+ln -s "$(cd "$(dirname "$helper")" && pwd)/$(basename "$helper")" "$dir/bin/jwt-askpass"
+nosock="$dir/no-such-socket"
+state="$dir/client/state"
+sdir="$state/jwt-helper"
+
+# cli [ENV=VALUE...] -- ARGS...: jwt-helper as the client user with
+# XDG_STATE_HOME=$state and no JWT_HELPER_SOCKET unless given; stdout in
+# $dir/out, stderr in $dir/err; returns its exit code.
+cli() {
+    _env=
+    while [ "$1" != -- ]; do _env="$_env $1"; shift; done
+    shift
+    # shellcheck disable=SC2086
+    as_daemon env -u JWT_HELPER_SOCKET XDG_STATE_HOME="$state" $_env \
+        timeout 60 "$helper" "$@" >"$dir/out" 2>"$dir/err" </dev/null
+}
+# cli_in INPUT ARGS...: cli with INPUT on stdin.
+cli_in() {
+    _in=$1
+    shift
+    printf '%s' "$_in" | as_daemon env -u JWT_HELPER_SOCKET XDG_STATE_HOME="$state" \
+        timeout 60 "$helper" "$@" >"$dir/out" 2>"$dir/err"
+}
+askpass() {
+    as_daemon env -u SSH_ASKPASS_PROMPT XDG_STATE_HOME="$state" JWT_HELPER_SOCKET="$sock" \
+        "$@" timeout 60 "$dir/bin/jwt-askpass" "$prompt" >"$dir/out" 2>"$dir/err" </dev/null
+}
+verify() { timeout 20 "$helper" verify --config "$pamconf" "$@" >/dev/null 2>&1; }
+out() { cat "$dir/out"; }
+lines() { wc -l <"$dir/out" | tr -d ' '; }
+err_has() { grep -q -F -- "$1" "$dir/err"; }
+mode() { stat -c %a "$1"; }
+show_err() { sed 's/^/#   stderr: /' "$dir/err"; }
+# fake_token EXP: an unsigned token shape whose payload has exp = EXP.
+fake_token() {
+    "$py" -c '
+import base64, json, sys
+b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+print(b({"alg": "EdDSA"}) + "." + b({"sub": "alice", "exp": int(sys.argv[1])}) + ".c2ln", end="")
+' "$1"
+}
+# put FILE CONTENT: writes a file in the state dir as the client user, 0600.
+put() { as_daemon sh -c 'umask 077 && printf %s "$2" >"$1"' sh "$1" "$2"; }
+
+if ! lib_start "$conf"; then
+    not_ok "daemon starts"
+    tap_end
+fi
+ok "daemon starts"
+remember "$TEST_PASSWORD"
+
+# ---- login ----
+cli_in "$TEST_PASSWORD
+" login -u alice --password-stdin --socket "$sock"
+rc=$?
+check "$rc:$(out)" "0:" "login: --password-stdin logs alice in, nothing on stdout"
+err_has "logged in as alice (scope: ssh sudo)" && ok "login: says who and which scope on stderr" ||
+    { not_ok "login: says who and which scope on stderr"; show_err; }
+check "$(mode "$sdir"):$(mode "$sdir/refresh-token"):$(mode "$sdir/access-token")" "700:600:600" \
+    "login: state dir 0700, refresh-token and access-token 0600"
+check "$(stat -c %a "$state")" 700 "login: missing parents are made 0700"
+rt_alice=$(cat "$sdir/refresh-token")
+remember "$rt_alice"
+
+# ---- token ----
+cli -- token --socket "$sock"
+rc=$?
+t1=$(out)
+remember "$t1"
+check "$rc:$(lines)" "0:1" "token: exit 0, one line on stdout"
+verify --user alice "$t1"
+check $? 0 "token: jwt-helper verify accepts it for alice"
+verify --user bob "$t1"
+check $? 1 "token: ... and not for bob"
+check "$t1" "$(cat "$sdir/access-token")" "token: the login's access token is the default cache"
+cli -- token --socket "$sock"
+check "$?:$(out)" "0:$t1" "token: a second call reuses the cached token"
+
+cli -- token --socket "$sock" --scope sudo
+rc=$?
+ts=$(out)
+remember "$ts"
+check "$rc:$(printf '%s' "$ts" | claim scope)" "0:sudo" "token --scope sudo: scope is sudo only"
+verify --user alice --scope sudo "$ts"
+check $? 0 "token --scope sudo: verify --scope sudo accepts it"
+n_caches=$(find "$sdir" -name 'access-token-????????????????' | wc -l)
+check "$n_caches:$(mode "$(find "$sdir" -name 'access-token-*' | head -n 1)")" "1:600" \
+    "token --scope sudo: cached beside the default one, 0600"
+cli -- token --socket "$sock" --scope sudo
+check "$?:$(out)" "0:$ts" "token --scope sudo: reused from its own cache"
+cli -- token --socket "$sock"
+check "$(out)" "$t1" "token: the default cache is untouched by the sudo one"
+
+# --socket before the verb (cli_main moves it) and JWT_HELPER_SOCKET.
+cli -- --socket "$sock" token --scope ssh
+check "$?:$(out | claim scope)" "0:ssh" "token: --socket before the verb works"
+cli JWT_HELPER_SOCKET="$sock" -- token --audience host:myhost
+check "$?:$(out | claim aud)" "0:host:myhost" "token: JWT_HELPER_SOCKET is honoured"
+cli JWT_HELPER_SOCKET="$nosock" -- token --scope "ssh sudo"
+check $? 3 "token: JWT_HELPER_SOCKET naming no daemon -> exit 3"
+cli JWT_HELPER_SOCKET="$nosock" -- token --socket "$sock" --scope "sudo ssh"
+check $? 0 "token: --socket wins over JWT_HELPER_SOCKET"
+
+# A cache with a minute or less left is replaced; a damaged one too.
+put "$sdir/access-token" "$(fake_token $(($(date +%s) + 30)))"
+cli -- token --socket "$sock"
+t2=$(out)
+remember "$t2"
+if [ "$t2" != "$t1" ] && verify --user alice "$t2" && [ "$(cat "$sdir/access-token")" = "$t2" ]; then
+    ok "token: a cache expiring within 60 s is refreshed and replaced"
+else
+    not_ok "token: a cache expiring within 60 s is refreshed and replaced"
+    show_err
+fi
+put "$sdir/access-token" "$(fake_token $(($(date +%s) + 120)))"
+cli -- token --socket "$sock"
+check "$(out)" "$(cat "$sdir/access-token")" "token: a cache with more than 60 s left is used as is"
+put "$sdir/access-token" "not a token"
+cli -- token --socket "$sock"
+rc=$?
+t3=$(out)
+remember "$t3"
+verify --user alice "$t3"
+check "$rc:$?" "0:0" "token: a damaged cache is ignored and replaced"
+
+# The daemon stopped: a valid cache still answers; nothing else does.
+lib_stop
+cli -- token --socket "$sock"
+check "$?:$(out)" "0:$t3" "token: works from the cache with the daemon stopped"
+cli -- token --socket "$sock" --audience pam
+check "$?:$(out)" "3:" "token: no cache and no daemon -> exit 3, nothing on stdout"
+err_has "daemon unreachable" && ok "token: says the daemon is unreachable" ||
+    { not_ok "token: says the daemon is unreachable"; show_err; }
+cp "$sdir/refresh-token" "$dir/rt.copy"
+cli -- logout --all --socket "$sock"
+check "$?:$(test -f "$sdir/refresh-token" && echo kept)" "3:kept" \
+    "logout --all with the daemon unreachable: exit 3, files kept"
+cli_in "$TEST_PASSWORD
+" login -u bob --password-stdin --socket "$nosock"
+check $? 3 "login: daemon unreachable -> exit 3"
+check "$(cat "$sdir/refresh-token")" "$rt_alice" "login: ... and the stored session is untouched"
+lib_start "$conf" || not_ok "daemon restarts"
+
+# ---- logout ----
+cli -- logout --socket "$sock"
+check "$?:$(ls -A "$sdir")" "0:" "logout: exit 0, refresh token and every cache removed"
+cli -- token --socket "$sock"
+check "$?:$(out)" "1:" "token after logout: exit 1, nothing on stdout"
+err_has "not logged in: run jwt-helper login" && ok "token after logout: says to log in" ||
+    { not_ok "token after logout: says to log in"; show_err; }
+put "$sdir/refresh-token" "$(cat "$dir/rt.copy")"
+cli -- token --socket "$sock" --scope ssh
+check $? 0 "logout: plain logout only forgets the local copy (a saved copy still works)"
+cli -- logout --socket "$nosock"
+check "$?:$(ls -A "$sdir")" "0:" "logout with the daemon unreachable: exit 0, removed locally"
+
+# ---- logout --all ----
+other="$dir/client/other"
+cli_in "$TEST_PASSWORD
+" login -u alice --password-stdin --socket "$sock"
+cp "$sdir/refresh-token" "$dir/rt.copy"
+as_daemon env XDG_STATE_HOME="$other" sh -c 'printf "%s\n" "$1" |
+    timeout 60 "$2" login -u alice --password-stdin --socket "$3"' sh "$TEST_PASSWORD" "$helper" \
+    "$sock" >/dev/null 2>&1
+check $? 0 "logout --all: a second session of alice elsewhere"
+cli -- logout --all --socket "$sock"
+check "$?:$(ls -A "$sdir")" "0:" "logout --all: exit 0, files removed"
+put "$sdir/refresh-token" "$(cat "$dir/rt.copy")"
+cli -- token --socket "$sock" --scope ssh
+check "$?:$(out)" "1:" "logout --all: the saved copy of the refresh token is dead"
+err_has "session ended (" && ok "logout --all: token says the session ended" ||
+    { not_ok "logout --all: token says the session ended"; show_err; }
+check "$(ls -A "$sdir")" "" "logout --all: the dead refresh token was removed"
+as_daemon env XDG_STATE_HOME="$other" timeout 60 "$helper" token --socket "$sock" --scope ssh \
+    >"$dir/out" 2>"$dir/err"
+check "$?:$(ls -A "$other/jwt-helper" | grep -c refresh)" "1:0" \
+    "logout --all: the other session is dead too and forgotten"
+
+# ---- wrong password ----
+cli_in "not-the-password
+" login -u alice --password-stdin --socket "$sock"
+check "$?:$(ls -A "$sdir")" "1:" "login: a wrong password -> exit 1, nothing stored"
+cli_in "" login -u alice --password-stdin --socket "$sock"
+check $? 1 "login: an empty stdin is refused"
+cli_in "$TEST_PASSWORD
+" login -u Alice --password-stdin --socket "$sock"
+check $? 2 "login: an invalid user name is a usage error"
+cli -- login --password-stdin --socket "$sock" extra
+check $? 2 "login: a stray argument is a usage error"
+
+# ---- passwd ----
+cli_in "$TEST_PASSWORD
+" login -u alice --password-stdin --socket "$sock"
+cp "$sdir/refresh-token" "$dir/rt.copy"
+newpw='N3w-pass word!'
+remember "$newpw"
+cli_in "wrong-current
+$newpw
+" passwd -u alice --password-stdin --socket "$sock"
+check "$?:$(test -f "$sdir/refresh-token" && echo kept)" "1:kept" \
+    "passwd: a wrong current password -> exit 1, session kept"
+cli_in "$TEST_PASSWORD
+$newpw
+" passwd -u alice --password-stdin --socket "$sock"
+check "$?:$(ls -A "$sdir")" "0:" "passwd: two lines on stdin change it; the local session is removed"
+err_has "password changed; run jwt-helper login" && ok "passwd: says to log in again" ||
+    { not_ok "passwd: says to log in again"; show_err; }
+put "$sdir/refresh-token" "$(cat "$dir/rt.copy")"
+cli -- token --socket "$sock"
+check "$?:$(ls -A "$sdir")" "1:" "passwd: the old refresh token is dead (and removed)"
+cli_in "$TEST_PASSWORD
+" login -u alice --password-stdin --socket "$sock"
+check $? 1 "passwd: the old password no longer logs in"
+cli_in "$newpw
+" login -u alice --password-stdin --socket "$sock"
+check $? 0 "passwd: the new password logs in"
+cli_in "$newpw" login -u alice --password-stdin --socket "$sock"
+check $? 0 "login: a last line without a newline counts"
+as_daemon env XDG_STATE_HOME="$state" sh -c 'printf "%s\nleft for the next reader\n" "$1" | {
+    timeout 60 "$2" login -u alice --password-stdin --socket "$3" 2>/dev/null && cat; }' \
+    sh "$newpw" "$helper" "$sock" >"$dir/out"
+check "$?:$(out)" "0:left for the next reader" \
+    "login: --password-stdin reads one line and not a byte more"
+printf 'a\000b\n' | as_daemon env XDG_STATE_HOME="$state" timeout 60 "$helper" login -u alice \
+    --password-stdin --socket "$sock" >/dev/null 2>"$dir/err"
+check "$?:$(grep -c NUL "$dir/err")" "1:1" "login: a password with a NUL byte is refused"
+cli_in "$("$py" -c 'print("x" * 1025)')
+" login -u alice --password-stdin --socket "$sock"
+check "$?:$(grep -c 'longer than 1024' "$dir/err")" "1:1" "login: a password over 1024 bytes is refused"
+cli_in "$("$py" -c 'print("x" * 1024)')
+" login -u alice --password-stdin --socket "$sock"
+check "$?:$(grep -c 'longer than' "$dir/err")" "1:0" \
+    "login: a 1024-byte password is read (and refused by the daemon as wrong)"
+
+# ---- jwt-askpass ----
+prompt="[sudo] password for alice: "
+askpass
+rc=$?
+ta=$(out)
+remember "$ta"
+check "$rc:$(lines):$(printf '%s' "$ta" | claim scope)" "0:1:sudo" \
+    "jwt-askpass: sudo's prompt -> one line, a token with scope sudo"
+check "$([ "${#ta}" -le 511 ] && echo fits)" fits "jwt-askpass: the sudo token is at most 511 bytes"
+verify --user alice --scope sudo "$ta"
+check $? 0 "jwt-askpass: the sudo token verifies"
+prompt="alice@myhost's password: "
+askpass
+rc=$?
+ta=$(out)
+remember "$ta"
+check "$rc:$(lines):$(printf '%s' "$ta" | claim aud)" "0:1:host:myhost" \
+    "jwt-askpass: ssh's prompt -> aud host:myhost (in audiences)"
+prompt="(alice@MyHost) Password:"
+askpass
+check "$?:$(out | claim aud)" "0:host:myhost" \
+    "jwt-askpass: keyboard-interactive prompt, host lowercased"
+prompt="alice@otherhost's password:"
+askpass
+rc=$?
+check "$rc:$(lines):$(out | claim aud)" "0:1:pam" \
+    "jwt-askpass: a host not in audiences -> the default audience"
+err_has "using the default audience" && ok "jwt-askpass: ... and says so on stderr" ||
+    { not_ok "jwt-askpass: ... and says so on stderr"; show_err; }
+prompt="Enter PIN for something: "
+askpass
+check "$?:$(lines):$(out | claim aud):$(out | claim scope)" "0:1:pam:ssh sudo" \
+    "jwt-askpass: any other prompt -> the default token"
+prompt="alice@myhost's password: "
+askpass SSH_ASKPASS_PROMPT=confirm
+check "$?:$(out)" "1:" "jwt-askpass: a confirmation prompt gets no token"
+as_daemon env XDG_STATE_HOME="$state" JWT_HELPER_SOCKET="$sock" timeout 60 \
+    "$dir/bin/jwt-askpass" >"$dir/out" 2>"$dir/err" </dev/null
+check "$?:$(lines)" "0:1" "jwt-askpass: no argument is no usage error"
+
+# The daemon restarted without host:myhost among its audiences.
+lib_stop
+lib_conf "$conf" "audiences = pam"
+lib_start "$conf" || not_ok "daemon restarts"
+cli -- logout --socket "$sock"
+cli_in "$newpw
+" login -u alice --password-stdin --socket "$sock"
+prompt="alice@myhost's password: "
+askpass
+check "$?:$(lines):$(out | claim aud)" "0:1:pam" \
+    "jwt-askpass: audiences without host:myhost -> a default-audience token"
+
+# ---- the state directory must be the caller's alone ----
+chmod 770 "$sdir"
+cli -- token --socket "$sock" --scope ssh
+check "$?:$(out)" "4:" "state dir group-writable: refused with exit 4"
+err_has "chmod 700" && ok "state dir group-writable: says how to fix it" ||
+    { not_ok "state dir group-writable: says how to fix it"; show_err; }
+chmod 700 "$sdir"
+as_daemon sh -c 'mv "$1/refresh-token" "$1/rt" && ln -s rt "$1/refresh-token"' sh "$sdir"
+cli -- token --socket "$sock" --scope ssh
+check "$?:$(out)" "4:" "a symlinked refresh-token is refused"
+as_daemon sh -c 'rm "$1/refresh-token" && mv "$1/rt" "$1/refresh-token"' sh "$sdir"
+home="$dir/client/home"
+as_daemon mkdir -m 755 "$home"
+as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
+    timeout 60 "$2" login -u alice --password-stdin --socket "$3"' sh "$newpw" "$helper" "$sock" \
+    >/dev/null 2>&1
+check "$?:$(mode "$home/.local/state/jwt-helper/refresh-token")" "0:600" \
+    "without XDG_STATE_HOME the session is in ~/.local/state/jwt-helper"
+
+# ---- the terminal: echo off, and restored after Enter and after ^C ----
+# pty.py drives jwt-helper on a pseudo-terminal; it prints what the
+# terminal showed and the echo state `stty` reports afterwards.
+cat >"$dir/ptydrive.py" <<'EOF'
+import os, pty, select, sys, time
+def run(cmd, answers):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(cmd[0], cmd)
+    seen, deadline = b"", time.time() + 30
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+        if answers and answers[0][0].encode() in seen:
+            time.sleep(0.2)
+            os.write(fd, answers.pop(0)[1].encode())
+    os.waitpid(pid, 0)
+    return seen.decode(errors="replace")
+unesc = lambda s: s.encode().decode("unicode_escape")
+answers = [(sys.argv[i], unesc(sys.argv[i + 1])) for i in range(1, len(sys.argv) - 1, 2)]
+print(run(["sh", "-c", sys.argv[-1]], answers))
+EOF
+pty_run() {
+    timeout 60 "$py" "$dir/ptydrive.py" "$@" >"$dir/pty.out" 2>&1
+}
+# tty.sh ARGS...: jwt-helper ARGS as the client user on the terminal, then
+# its exit code and the terminal's flags.
+printf '%s\n' 'trap : INT' "XDG_STATE_HOME='$state' '$helper' \"\$@\"" 'echo rc=$?' 'stty -a' \
+    >"$dir/tty.sh"
+chmod 755 "$dir/tty.sh"
+tty_cmd="sh $dir/tty.sh"
+is_root && tty_cmd="exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sh $dir/tty.sh"
+if ! "$py" -c 'import pty' 2>/dev/null; then
+    skip "terminal: python3 pty not available"
+    skip "terminal: python3 pty not available"
+    skip "terminal: python3 pty not available"
+else
+    pty_run "Password for alice: " "$newpw\\n" "$tty_cmd login -u alice --socket $sock"
+    if grep -q 'rc=0' "$dir/pty.out" && ! grep -q -F "$newpw" "$dir/pty.out" &&
+        grep -q ' echo ' "$dir/pty.out"; then
+        ok "terminal: login reads the password unechoed, echo on afterwards"
+    else
+        not_ok "terminal: login reads the password unechoed, echo on afterwards"
+        sed 's/^/#   /' "$dir/pty.out"
+    fi
+    pty_run "Password for alice: " "typed-then-\\x03" "$tty_cmd login -u alice --socket $sock"
+    if grep -q 'rc=130' "$dir/pty.out" && grep -q ' echo ' "$dir/pty.out" &&
+        ! grep -q 'typed-then' "$dir/pty.out"; then
+        ok "terminal: ^C at the prompt ends it and echo is back on"
+    else
+        not_ok "terminal: ^C at the prompt ends it and echo is back on"
+        sed 's/^/#   /' "$dir/pty.out"
+    fi
+    pty_run "Current password: " "$newpw\\n" "New password: " "one-Password\\n" \
+        "Retype new password: " "other-Password\\n" "$tty_cmd passwd -u alice --socket $sock"
+    if grep -q 'rc=1' "$dir/pty.out" && grep -q 'do not match' "$dir/pty.out"; then
+        ok "terminal: passwd refuses two different new passwords"
+    else
+        not_ok "terminal: passwd refuses two different new passwords"
+        sed 's/^/#   /' "$dir/pty.out"
+    fi
+fi
+
+check_true "the daemon's log holds no password or token" log_clean
+lib_stop
+tap_end
