@@ -61,6 +61,20 @@ void module_state_forget(pam_handle_t *pamh);
 /* The facts of an earlier pam_jwt auth on this handle, or NULL. */
 const struct module_state *module_state_get(pam_handle_t *pamh);
 
+/* The password stack (module_passwd.c): changes user's jwt-helper password
+ * through the daemon at c->socket (never from the environment), after
+ * SO_PEERCRED shows root or MODULE_DAEMON_USER listening. PAM_PRELIM_CHECK:
+ * PAM_SUCCESS when a trusted daemon answers, PAM_IGNORE when none listens.
+ * PAM_UPDATE_AUTHTOK: old and new password from PAM_OLDAUTHTOK/PAM_AUTHTOK
+ * (use_first_pass, try_first_pass) or by asking (new twice; both then set
+ * as items), then the "passwd" request. Returns PAM_SUCCESS, PAM_IGNORE (no
+ * daemon, or a name that cannot be a jwt-helper user), PAM_AUTHTOK_ERR
+ * (refused, mismatch, untrusted socket, daemon lost), PAM_AUTHTOK_LOCK_BUSY
+ * (rate limited), PAM_AUTHTOK_RECOVERY_ERR (use_first_pass without an old
+ * password), or the conversation's and libpam's codes. Wipes every copy
+ * of a password it made. */
+int module_passwd_change(pam_handle_t *pamh, int flags, const struct conf *c, const char *user);
+
 /* Logs one decision line (LOG_AUTHPRIV): service, user, and, only once the
  * signature verified, jti and kid (escaped, at most 64 bytes); the reason on
  * rejection. Never the token. quiet drops successes; debug adds detail. */

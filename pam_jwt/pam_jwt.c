@@ -160,14 +160,28 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
     return authenticated_by_us(pamh) ? PAM_SUCCESS : PAM_IGNORE;
 }
 
-/* Password changes go through jwt-helperd; until its client exists the
- * password stack is not ours to answer. */
+/* The password stack changes the jwt-helper password through jwt-helperd
+ * (module_passwd.c); PAM_IGNORE when no daemon runs. */
 PAM_JWT_EXPORT int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void)pamh;
-    (void)flags;
-    (void)argc;
-    (void)argv;
-    return PAM_IGNORE;
+    const struct conf *c = NULL;
+    const char *user = NULL;
+    int rc;
+
+    /* jwt-helper passwords never expire: a forced change at login is for
+     * the module whose password did (pam_unix), not a reason to prompt. */
+    if (flags & PAM_CHANGE_EXPIRED_AUTHTOK)
+        return PAM_IGNORE;
+    if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
+        goto out;
+    if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0') {
+        pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
+        rc = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    rc = module_passwd_change(pamh, flags, c, user);
+out:
+    module_conf_release(c);
+    return rc;
 }

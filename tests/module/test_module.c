@@ -130,6 +130,23 @@ test_auth_basic(void)
     free(good);
 }
 
+/* A prompt that fails (as sudo's does for answers of 512 bytes or more)
+ * still gets its decision line. */
+static void
+conversation_fails(void)
+{
+    struct harness_conv conv = {.answer = NULL};
+    pam_handle_t *pamh = NULL;
+
+    log_skip();
+    CHECK_PAM(harness_start(&h, "basic", "alice", &conv, &pamh), PAM_SUCCESS,
+              "pam_start_confdir (failing conversation)");
+    CHECK_PAM(pam_authenticate(pamh, 0), PAM_CONV_ERR, "auth: failed conversation");
+    pam_end(pamh, PAM_SUCCESS);
+    check_log("no answer", NULL, NULL, "user=alice jti=- kid=- reason=no token: the prompt failed",
+              "512 bytes", NULL);
+}
+
 /* Mints a valid token just over limit bytes, cuts it to limit as a prompt
  * would (inside the signature) and checks the logged reason. */
 static void
@@ -225,11 +242,12 @@ test_auth_length(void)
     check_log("too long", tok, NULL, reason, "jti=- kid=-", NULL);
     CHECK_PAM(harness_auth(&h, "long", "alice", tok), PAM_SUCCESS, "auth: same token, larger limit");
     log_skip();
-    /* Cut to a prompt's limit, as sudo (511) and the ssh client (1023) do
-     * silently: the log names the likely cause, not just the signature. */
+    /* Cut to a prompt's limit, as the ssh client (1023) and PAM_MAX_RESP_SIZE
+     * users (511) do silently: the log names the likely cause. */
     check_cut_token(1023, "reason=token length 1023 is the ssh client limit: probably cut short");
-    check_cut_token(511, "reason=token length 511 is the sudo reply limit: probably cut short");
+    check_cut_token(511, "reason=token length 511 is the PAM_MAX_RESP_SIZE limit: probably cut short");
     check_cut_token(510, "reason=bad signature");
+    conversation_fails();
     CHECK_PAM(harness_auth(&h, "basic", "alice", ""), PAM_AUTH_ERR, "auth: empty token");
     check_log("empty", NULL, NULL, "reason=empty token", NULL, NULL);
     /* Not a token at all: a password typed at the prompt must not be logged. */
@@ -896,8 +914,8 @@ test_session_env(void)
 
     harness_service(&h, "sess",
                     "auth required " JWT_LINE "\nsession required " JWT_LINE
-                    "\npassword required " JWT_LINE "\n",
-                    h.conf, h.conf, h.conf);
+                    "\npassword required " JWT_LINE " socket=%s/no-daemon\n",
+                    h.conf, h.conf, h.conf, h.dir);
     harness_start(&h, "sess", "alice", &conv, &pamh);
     CHECK(pam_getenv(pamh, "JWT_SUBJECT") == NULL, "env: nothing before auth");
     CHECK_PAM(pam_authenticate(pamh, 0), PAM_SUCCESS, "session: auth");
@@ -938,11 +956,12 @@ test_session_env(void)
     CHECK_PAM(pam_open_session(pamh, 0), deny_rc, "session: without pam_jwt auth, PAM_IGNORE");
     pam_end(pamh, PAM_SUCCESS);
 
-    /* password: PAM_IGNORE for now. */
+    /* password: PAM_IGNORE when no daemon listens at socket= (a socket path
+     * of our own: a daemon on this machine must not change the answer). */
     harness_service(&h, "pw-probe",
                     "password [success=die ignore=ignore default=die] " JWT_LINE
-                    "\npassword required %s\n",
-                    h.conf, permit);
+                    " socket=%s/no-daemon\npassword required %s\n",
+                    h.conf, h.dir, permit);
     harness_start(&h, "pw-probe", "alice", &conv, &pamh);
     CHECK_PAM(pam_chauthtok(pamh, 0), PAM_SUCCESS, "password: pam_jwt ignores, pam_permit answers");
     pam_end(pamh, PAM_SUCCESS);
