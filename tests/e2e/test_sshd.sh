@@ -1,3 +1,224 @@
 #!/bin/sh
-# placeholder: being written
-echo "1..0 # SKIP not written yet"
+# SPDX-License-Identifier: MIT
+# A real sshd on 127.0.0.1 with pam_jwt in its PAM stack (the lines of
+# conf/pam.d/sshd-pam_jwt), a real ssh client handing over tokens through
+# SSH_ASKPASS, inside a private mount namespace (tests/e2e/e2e_lib.sh).
+set -u
+E2E_NAME=test_sshd
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/e2e/e2e_lib.sh"
+
+e2e_preflight sshd ssh ssh-keygen findmnt
+SSHD=$(e2e_find_prog sshd)
+e2e_enter_ns "$0"
+e2e_setup
+
+# --- the PAM stack: the shipped lines, the module by absolute path ---
+AUD=host:127.0.0.1
+printf 'jwks = %s\nissuer = %s\naudience = %s\n' "$T/jwks.json" "$E2E_ISS" "$AUD" >"$T/pam_jwt.conf"
+shipped() {
+    grep -E "^$1[[:space:]]" "$top_srcdir/conf/pam.d/sshd-pam_jwt" |
+        sed "s|pam_jwt\.so|$E2E_MODULE config=$T/pam_jwt.conf|"
+}
+[ "$(shipped auth | wc -l)" = 1 ] || e2e_bail "conf/pam.d/sshd-pam_jwt has no single auth line"
+{
+    shipped auth
+    # Debian's common-auth, reduced; nodelay spares each refusal 2 s.
+    echo "auth required pam_unix.so nodelay"
+    echo "account required pam_unix.so"
+    shipped account
+    echo "session required pam_unix.so"
+    shipped session
+} >/etc/pam.d/sshd
+
+# --- sshd: own host key, own config, own port ---
+timeout 30 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh_host_ed25519_key" || e2e_bail "ssh-keygen"
+PORT=$("$E2E_PY" "$E2E_TOOL" port) || e2e_bail "no free port"
+cat >"$T/sshd_config" <<EOF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/ssh_host_ed25519_key
+PidFile $T/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+HostbasedAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+AllowUsers $E2E_USER
+StrictModes no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+MaxAuthTries 10
+MaxStartups 100
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+# OpenSSH 9.8 and later penalise addresses whose logins fail: that would
+# lock 127.0.0.1 out half way through. Older versions do not know the key.
+cp "$T/sshd_config" "$T/sshd_config.try"
+echo "PerSourcePenalties no" >>"$T/sshd_config.try"
+if timeout 10 "$SSHD" -t -f "$T/sshd_config.try" 2>/dev/null; then
+    mv "$T/sshd_config.try" "$T/sshd_config"
+fi
+timeout 10 "$SSHD" -t -f "$T/sshd_config" 2>"$T/sshd-t.err" ||
+    e2e_bail "sshd -t refuses the config: $(cat "$T/sshd-t.err")"
+"$SSHD" -D -e -f "$T/sshd_config" >"$T/sshd.log" 2>&1 &
+E2E_PIDS="$E2E_PIDS $!"
+i=0
+until grep -q "Server listening on 127.0.0.1 port $PORT" "$T/sshd.log"; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && e2e_bail "sshd did not start: $(tr '\n' ' ' <"$T/sshd.log")"
+    sleep 0.1
+done
+e2e_ok "sshd listens on 127.0.0.1:$PORT with pam_jwt in its stack"
+
+# e2e_ssh METHODS COMMAND: ssh as the test user; the askpass answers every
+# prompt with $T/answer. Output in $T/ssh.out, $T/ssh.err.
+e2e_ssh() {
+    e2e_log_mark
+    : >"$T/prompts"
+    e2e_as_user SSH_ASKPASS="${ASKPASS:-$T/askpass}" SSH_ASKPASS_REQUIRE=force \
+        JWT_HELPER_SOCKET="${E2E_SOCK:-}" \
+        timeout 30 ssh -F /dev/null -p "$PORT" -o BatchMode=no -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
+        -o PreferredAuthentications="$1" -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
+        -o LogLevel=ERROR "$E2E_USER@127.0.0.1" "$2" </dev/null >"$T/ssh.out" 2>"$T/ssh.err"
+}
+
+# ssh_login_ok DESC: token in $T/answer logs in and runs a command.
+ssh_login_ok() {
+    e2e_ssh "${2:-keyboard-interactive}" 'echo ok'
+    rc=$?
+    if [ $rc = 0 ] && [ "$(cat "$T/ssh.out")" = ok ]; then
+        e2e_ok "$1"
+    else
+        e2e_not_ok "$1"
+        echo "#   ssh exit $rc: $(tr '\n' ' ' <"$T/ssh.err")"
+        e2e_module_lines
+    fi
+}
+
+# ssh_login_refused DESC REASON: the login fails and pam_jwt logged REASON.
+ssh_login_refused() {
+    e2e_ssh keyboard-interactive 'echo ok'
+    rc=$?
+    if [ $rc != 0 ] && [ ! -s "$T/ssh.out" ]; then
+        e2e_ok "$1: refused"
+    else
+        e2e_not_ok "$1: refused"
+        echo "#   ssh exit $rc, output '$(cat "$T/ssh.out")'"
+    fi
+    if e2e_log_wait "pam_jwt\(sshd:auth\): rejected: service=sshd user=$E2E_USER .*reason=$2"; then
+        e2e_ok "$1: pam_jwt logged reason=$2"
+    else
+        e2e_not_ok "$1: pam_jwt logged reason=$2"
+        e2e_module_lines
+    fi
+}
+
+# --- minted tokens ---
+good=$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" ssh -10 300 -10)")
+e2e_answer "$good"
+ssh_login_ok "a valid token logs in (keyboard-interactive)"
+if e2e_log_wait "pam_jwt\(sshd:auth\): accepted: service=sshd user=$E2E_USER jti=e2e-"; then
+    e2e_ok "pam_jwt logged the acceptance with the jti"
+else
+    e2e_not_ok "pam_jwt logged the acceptance with the jti"
+    e2e_module_lines
+fi
+prompt=$(head -n 1 "$T/prompts")
+e2e_check "$prompt" "($E2E_USER@127.0.0.1) Token: " "the askpass saw pam_jwt's prompt with user@host"
+if grep -qF "${good##*.}" "$T/syslog" "$T/sshd.log"; then
+    e2e_not_ok "the token reached no log"
+else
+    e2e_ok "the token reached no log"
+fi
+
+e2e_ssh keyboard-interactive 'echo "sub=$JWT_SUBJECT id=$JWT_ID exp=$JWT_EXPIRES"'
+e2e_check "$(cut -d' ' -f1 "$T/ssh.out")" "sub=$E2E_USER" "JWT_SUBJECT reaches the session"
+case $(cat "$T/ssh.out") in
+*" id=e2e-"*" exp="[0-9]*) e2e_ok "JWT_ID and JWT_EXPIRES reach the session" ;;
+*) e2e_not_ok "JWT_ID and JWT_EXPIRES reach the session"; echo "#   got '$(cat "$T/ssh.out")'" ;;
+esac
+
+ssh_login_ok "a valid token works as the ssh password (PasswordAuthentication)" password
+e2e_check "$(head -n 1 "$T/prompts")" "$E2E_USER@127.0.0.1's password: " \
+    "the askpass saw ssh's password prompt"
+
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" ssh -900 -500 -900)")"
+ssh_login_refused "an expired token" expired
+
+e2e_answer "$(e2e_mint "$(e2e_claims root "$AUD" ssh -10 300 -10)")"
+ssh_login_refused "a token for another user" "wrong user"
+
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" host:elsewhere ssh -10 300 -10)")"
+ssh_login_refused "a token for another host" "wrong audience"
+
+other=$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" ssh -10 600 -10)")
+tampered=$(echo "$good" | cut -d. -f1).$(echo "$other" | cut -d. -f2).${good##*.}
+e2e_answer "$tampered"
+ssh_login_refused "a tampered token (another payload under the signature)" "bad signature"
+
+refresh=$("$E2E_PY" "$E2E_TOOL" hs256 "$T/keys/refresh.key" \
+    "$(e2e_claims "$E2E_USER" "$E2E_ISS" ssh -10 300 -10),\"gen\":1,\"pwb\":\"AAAAAAAAAAAAAAAAAAAAAA\"}")
+e2e_answer "$refresh"
+ssh_login_refused "a refresh token (HS256, typ rt+jwt)" "alg not allowed"
+e2e_answer "$("$E2E_MINT" --key "$T/keys/signing.jwk" --typ rt+jwt \
+    "$(e2e_claims "$E2E_USER" "$AUD" ssh -10 300 -10)}")"
+ssh_login_refused "a token typed rt+jwt, signed with the access-token key" "typ"
+e2e_log_since | grep -o 'reason=.*' | sed 's/^/#   rt+jwt with EdDSA: /'
+
+# pam_jwt is "sufficient": a password typed at its prompt fails there, and
+# pam_unix takes it: pam_jwt stored it as PAM_AUTHTOK, and pam_unix (through
+# pam_get_authtok) uses a stored PAM_AUTHTOK without asking again.
+e2e_answer "$E2E_PASSWORD"
+ssh_login_ok "the Unix password still works after pam_jwt (sufficient, then pam_unix)"
+e2e_check "$(tr '\n' '|' <"$T/prompts")" "($E2E_USER@127.0.0.1) Token: |" \
+    "one prompt: pam_unix checked what was typed at the Token: prompt"
+e2e_answer "wrong-$E2E_PASSWORD"
+e2e_ssh keyboard-interactive 'echo ok'
+[ $? != 0 ] && [ ! -s "$T/ssh.out" ]
+e2e_check $? 0 "a wrong password is refused"
+
+# --- prompt budgets: the ssh client reads at most 1023 bytes ---
+for len in 512 1023 1024; do
+    e2e_mint_len $len "$(e2e_claims "$E2E_USER" "$AUD" ssh -10 300 -10)" "$T/tok$len" ||
+        e2e_bail "cannot mint a token of $len bytes"
+    echo "# token of $len bytes: $E2E_MINT_HOW"
+done
+e2e_answer "$(cat "$T/tok512")"
+ssh_login_ok "a 512-byte token passes ssh (too long for sudo, fine here)"
+e2e_answer "$(cat "$T/tok1023")"
+ssh_login_ok "a 1023-byte token passes ssh (the client's limit)"
+e2e_answer "$(cat "$T/tok1024")"
+e2e_ssh keyboard-interactive 'echo ok'
+[ $? != 0 ] && [ ! -s "$T/ssh.out" ]
+e2e_check $? 0 "a 1024-byte token fails ssh"
+# The client cuts silently: what reaches pam_jwt is the first 1023 bytes.
+if e2e_log_wait "pam_jwt\(sshd:auth\): rejected: .*reason=token length 1023 "; then
+    e2e_ok "ssh cut the 1024-byte token to 1023 bytes, and pam_jwt said so"
+else
+    e2e_not_ok "ssh cut the 1024-byte token to 1023 bytes, and pam_jwt said so"
+fi
+e2e_log_since | grep -o 'pam_jwt(sshd:auth): .*' | sed 's/^/#   1024 bytes: /'
+
+# --- the real chain: jwt-helperd, jwt-helper login, jwt-askpass ---
+if e2e_daemon; then
+    e2e_ok "jwt-helperd runs and the test user logged in with jwt-helper login"
+    ASKPASS="$T/bin/jwt-askpass"
+    e2e_ssh keyboard-interactive 'echo "sub=$JWT_SUBJECT"'
+    e2e_check "$(cat "$T/ssh.out")" "sub=$E2E_USER" \
+        "ssh with SSH_ASKPASS=jwt-askpass logs in (the daemon's token for audience $AUD)"
+    if ! grep -q "sub=$E2E_USER" "$T/ssh.out"; then
+        echo "#   ssh: $(tr '\n' ' ' <"$T/ssh.err")"
+        e2e_module_lines
+    fi
+    ASKPASS=
+else
+    e2e_skip_n 2 "$E2E_DAEMON_WHY"
+fi
+
+e2e_done
