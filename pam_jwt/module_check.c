@@ -16,16 +16,19 @@ set_reason(struct jwt_verified *out, jwt_result r, const char *what)
         snprintf(out->reason, sizeof(out->reason), "%s", jwt_result_str(r));
 }
 
-/* Prompts cut long replies short without a word (DESIGN §4): sudo keeps at
- * most 511 bytes of a reply, the ssh client 1023. A token of exactly that
+/* Some prompts cut long replies short without a word: the ssh client keeps
+ * 1023 bytes, PAM_MAX_RESP_SIZE users such as pam_exec's expose_authtok
+ * 511, Linux-PAM's text conversation (su, login) 4095. (sudo does not cut:
+ * it fails the conversation, see module_token.c.) A token of exactly such a
  * length whose signature then fails was most likely cut, and saying so
  * spares an administrator a hunt for a key problem that is not there. */
 static const struct {
     size_t len;
     const char *who;
 } prompt_limits[] = {
-    {511, "sudo reply"},
+    {511, "PAM_MAX_RESP_SIZE"},
     {1023, "ssh client"},
+    {4095, "PAM text prompt"},
 };
 
 static void
