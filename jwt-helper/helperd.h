@@ -102,6 +102,12 @@ int helperd_state_load(const char *conf_path, bool must_exist, const char *socke
                        helperd_report_fn report, void *ctx,
                        struct helperd_state **out) JWT_MUST_CHECK;
 
+/* helperd_state_load for SIGHUP: the same, but the dummy hash is copied from
+ * old instead of made again (an argon2id run would stall the loop). */
+int helperd_state_reload(const char *conf_path, bool must_exist, const char *socket_override,
+                         const struct helperd_state *old, helperd_report_fn report, void *ctx,
+                         struct helperd_state **out) JWT_MUST_CHECK;
+
 /* After a successful reload: moves counters, start time and the delay table
  * from old into fresh (so SIGHUP forgives no failure), and the lazily loaded
  * files too when their paths did not change. old is then freed. */

@@ -181,8 +181,10 @@ refuse(const struct call *c, enum proto_op op, const char *user, enum proto_erro
         count(c->st, HELPERD_C_INVALID);
         break;
     }
-    say(c, "%s%s%s uid=%lu: %s (%s)", op_label(op), user != NULL ? " " : "",
-        user != NULL ? user : "", (unsigned long)c->uid, proto_error_str(e), why);
+    /* A server_error is ours to fix: the log says so by its priority. */
+    say(c, "%s%s%s%s uid=%lu: %s (%s)", e == PROTO_E_SERVER_ERROR ? "error: " : "", op_label(op),
+        user != NULL ? " " : "", user != NULL ? user : "", (unsigned long)c->uid,
+        proto_error_str(e), why);
     helperd_reply_error(e, desc, false, c->reply);
 }
 

@@ -300,9 +300,21 @@ dummy_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
     return rc;
 }
 
-int
-helperd_state_load(const char *conf_path, bool must_exist, const char *socket_override,
-                   helperd_report_fn report, void *ctx, struct helperd_state **out)
+/* A reload keeps the dummy hash it already has: making one costs an argon2id
+ * run (64 MiB) on the loop's thread, during which nobody would be served. */
+static int
+dummy_copy(struct helperd_state *st, const char *dummy, helperd_report_fn report, void *ctx)
+{
+    if ((st->dummy_hash = strdup(dummy)) == NULL) {
+        say(report, ctx, "dummy password hash: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+state_load(const char *conf_path, bool must_exist, const char *socket_override,
+           const char *dummy, helperd_report_fn report, void *ctx, struct helperd_state **out)
 {
     struct helperd_state *st = calloc(1, sizeof *st);
     int rc = -1;
@@ -319,7 +331,8 @@ helperd_state_load(const char *conf_path, bool must_exist, const char *socket_ov
     rc = keys_step(st, report, ctx);
     if (jwks_step(st, report, ctx) != 0)
         rc = -1;
-    if (rc != 0 || params_step(st, report, ctx) != 0 || dummy_step(st, report, ctx) != 0) {
+    if (rc != 0 || params_step(st, report, ctx) != 0 ||
+        (dummy != NULL ? dummy_copy(st, dummy, report, ctx) : dummy_step(st, report, ctx)) != 0) {
         rc = -1;
         goto out;
     }
@@ -334,6 +347,21 @@ helperd_state_load(const char *conf_path, bool must_exist, const char *socket_ov
 out:
     helperd_state_free(st);
     return rc;
+}
+
+int
+helperd_state_load(const char *conf_path, bool must_exist, const char *socket_override,
+                   helperd_report_fn report, void *ctx, struct helperd_state **out)
+{
+    return state_load(conf_path, must_exist, socket_override, NULL, report, ctx, out);
+}
+
+int
+helperd_state_reload(const char *conf_path, bool must_exist, const char *socket_override,
+                     const struct helperd_state *old, helperd_report_fn report, void *ctx,
+                     struct helperd_state **out)
+{
+    return state_load(conf_path, must_exist, socket_override, old->dummy_hash, report, ctx, out);
 }
 
 static bool
@@ -407,14 +435,14 @@ sync_users(struct helperd_state *st, helperd_report_fn report, void *ctx)
     errno = 0;
     if ((r = userdb_load(path, st->daemon_uid, &db)) != USERDB_OK) {
         if (r == USERDB_ERR_IO && errno != 0)
-            say(report, ctx, "users %s: %s: %s (every login refused)", path, userdb_result_str(r),
+            say(report, ctx, "error: users %s: %s: %s (every login refused)", path, userdb_result_str(r),
                 strerror(errno));
         else
-            say(report, ctx, "users %s: %s (every login refused)", path, userdb_result_str(r));
+            say(report, ctx, "error: users %s: %s (every login refused)", path, userdb_result_str(r));
         return;
     }
     for (size_t i = 0; i < db->n_bad_lines; i++)
-        say(report, ctx, "users %s: line %zu: %s (its user cannot log in; writes refused)", path,
+        say(report, ctx, "error: users %s: line %zu: %s (its user cannot log in; writes refused)", path,
             db->bad_lines[i], db->bad_reasons != NULL ? db->bad_reasons[i] : "malformed");
     say(report, ctx, "users %s: %zu records read", path, db->n_records);
     st->db = db;
@@ -447,10 +475,10 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
     if (r != JWT_OK) {
         st->rev_broken = true; /* MUST 2 */
         if (r == JWT_ERR_FILE_OPEN && err != 0)
-            say(report, ctx, "revocation %s: %s: %s (issuing refused)", path, jwt_result_str(r),
+            say(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path, jwt_result_str(r),
                 strerror(err));
         else
-            say(report, ctx, "revocation %s: %s (issuing refused)", path, jwt_result_str(r));
+            say(report, ctx, "error: revocation %s: %s (issuing refused)", path, jwt_result_str(r));
         return;
     }
     st->rev = rev;

@@ -1139,10 +1139,12 @@ test_adopt(void)
     ask("{\"op\":\"login\",\"username\":\"eve\",\"password\":\"guess\"}\n", &reply);
     helperd_reply_clear(&reply);
     requests = st->counters[HELPERD_C_REQUESTS];
-    CHECK_INT(helperd_state_load(path_conf, true, NULL, collect, NULL, &fresh), 0,
+    CHECK_INT(helperd_state_reload(path_conf, true, NULL, st, collect, NULL, &fresh), 0,
               "reload: a fresh state loads");
     if (fresh == NULL)
         return;
+    CHECK(fresh->dummy_hash != NULL && strcmp(fresh->dummy_hash, st->dummy_hash) == 0,
+          "reload keeps the dummy hash (no argon2id run on the loop)");
     helperd_state_adopt(fresh, st);
     st = fresh;
     CHECK_INT(st->counters[HELPERD_C_REQUESTS], requests, "reload keeps the counters");
