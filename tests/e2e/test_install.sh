@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# `make install DESTDIR=...` as a packager runs it: every part lands where
+# DESIGN §6 says, jwt-askpass is jwt-helper under another name, the unit
+# names the installed daemon, and a second install keeps edited /etc files.
+set -u
+: "${top_builddir:=.}"
+n=0
+failed=0
+ok() {
+    n=$((n + 1))
+    echo "ok $n - $1"
+}
+not_ok() {
+    n=$((n + 1))
+    failed=1
+    echo "not ok $n - $1"
+}
+check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
+
+command -v make >/dev/null || { echo "1..0 # SKIP make not installed"; exit 0; }
+D=$(mktemp -d "${TMPDIR:-/tmp}/pam_jwt-install-XXXXXX") || exit 1
+trap 'rm -rf "$D"' EXIT
+# The paths a distribution package would use.
+install_to() {
+    timeout 300 make -s -C "$top_builddir" install DESTDIR="$1" prefix=/usr sysconfdir=/etc \
+        pammoddir=/usr/lib/security systemdsystemunitdir=/usr/lib/systemd/system \
+        sysusersdir=/usr/lib/sysusers.d tmpfilesdir=/usr/lib/tmpfiles.d >"$D/install.log" 2>&1
+}
+
+if install_to "$D/root"; then ok "make install DESTDIR=... succeeds"; else
+    not_ok "make install DESTDIR=... succeeds"
+    sed 's/^/# /' "$D/install.log" | tail -20
+    echo "1..$n"
+    exit 1
+fi
+R=$D/root
+check '[ -f "$R/usr/lib/security/pam_jwt.so" ]' "module in the PAM module directory"
+check '[ ! -e "$R/usr/lib/security/pam_jwt.la" ]' "no libtool .la beside the module"
+check '[ -x "$R/usr/bin/jwt-helper" ]' "jwt-helper in bin/"
+check '[ -x "$R/usr/sbin/jwt-helperd" ]' "jwt-helperd in sbin/"
+check '[ -L "$R/usr/bin/jwt-askpass" ] && [ "$(readlink "$R/usr/bin/jwt-askpass")" = jwt-helper ]' \
+    "jwt-askpass is a link to jwt-helper"
+for m in man8/pam_jwt.8 man5/pam_jwt.conf.5 man8/jwt-helperd.8 man1/jwt-helper.1; do
+    check "[ -f \"\$R/usr/share/man/$m\" ]" "man page $m"
+done
+check '[ -f "$R/etc/security/pam_jwt.conf" ]' "/etc/security/pam_jwt.conf"
+check '[ -f "$R/etc/jwt-helper/jwt-helperd.conf" ]' "/etc/jwt-helper/jwt-helperd.conf"
+check '[ -f "$R/usr/lib/systemd/system/jwt-helperd.socket" ]' "systemd socket unit"
+check 'grep -qx "ExecStart=/usr/sbin/jwt-helperd -f" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
+    "the service unit names the installed daemon"
+check '! grep -q "@sbindir@" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
+    "no unsubstituted path in the service unit"
+check '[ -f "$R/usr/lib/sysusers.d/jwt-helper.conf" ]' "sysusers.d entry"
+check '[ -f "$R/usr/lib/tmpfiles.d/jwt-helper.conf" ]' "tmpfiles.d entry"
+check '[ -f "$R/usr/share/doc/pam_jwt/examples/sudo-pam_jwt" ]' "pam.d snippets as examples"
+check '[ -f "$R/usr/share/doc/pam_jwt/examples/pam_jwt.example" ]' "sudoers snippet as an example"
+check '[ ! -e "$R/etc/pam.d" ] && [ ! -e "$R/etc/sudoers.d" ]' \
+    "nothing installed active in /etc/pam.d or /etc/sudoers.d"
+check '[ -z "$(find "$R" -perm -4000 -o -perm -2000)" ]' "no setuid or setgid file"
+
+# An administrator's edits survive a reinstall.
+echo "# edited" >>"$R/etc/security/pam_jwt.conf"
+echo "# edited" >>"$R/etc/jwt-helper/jwt-helperd.conf"
+if install_to "$R"; then ok "a second install succeeds"; else not_ok "a second install succeeds"; fi
+check 'tail -n 1 "$R/etc/security/pam_jwt.conf" | grep -qx "# edited"' \
+    "a second install keeps the edited pam_jwt.conf"
+check 'tail -n 1 "$R/etc/jwt-helper/jwt-helperd.conf" | grep -qx "# edited"' \
+    "a second install keeps the edited jwt-helperd.conf"
+check 'grep -q "keeping existing" "$D/install.log"' "and says it kept them"
+echo "1..$n"
+exit $failed
