@@ -145,6 +145,13 @@ int64_t helperd_delay_blocked_until(struct helperd_delay *d, const char *name, i
 int64_t helperd_delay_fail(struct helperd_delay *d, const char *name, int64_t now_ms);
 /* A success forgets name's failures. */
 void helperd_delay_success(struct helperd_delay *d, const char *name);
+/* At most one login or passwd per name is hashed at a time: the failure is
+ * charged only when the hash is done, so without this concurrent guesses
+ * would all pass helperd_delay_blocked_until first. Returns false when name
+ * is claimed already (or there is no memory: fail closed); the caller then
+ * answers rate_limited. helperd_delay_release ends the claim. */
+bool helperd_delay_claim(struct helperd_delay *d, const char *name);
+void helperd_delay_release(struct helperd_delay *d, const char *name);
 
 /* ---- the password job (helperd_job.c) ---- */
 
@@ -155,6 +162,8 @@ struct helperd_job {
     uid_t peer_uid;
     char *hash;                /* the record's hash, or the state's dummy hash */
     bool known;                /* a usable record exists (not locked, not malformed) */
+    struct helperd_delay *claim; /* where req.username is claimed; helperd_job_free
+                                  * releases it (on the loop's thread) */
     /* set by helperd_job_run */
     bool password_ok;          /* the password matched AND known */
     char *new_hash;            /* passwd with password_ok: hash of new_password */

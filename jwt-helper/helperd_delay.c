@@ -14,11 +14,15 @@
  *    HELPERD_DELAY_FORGET_MS without a failure, on a success, or, when the
  *    table is full, if it is the oldest entry and no longer inside its
  *    delay. When it is full of names still inside their delays, a name not
- *    in the table waits as if it had failed once (so flooding names buys
- *    an attacker nothing). */
+ *    in the table is refused until a slot frees (so flooding names buys
+ *    an attacker nothing);
+ * 4. let one login or passwd per name be hashed at a time (claims): the
+ *    failure is charged when the hash is done, so concurrent guesses would
+ *    otherwise all slip in before the first one counts. */
 #include "config.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +48,10 @@ struct entry {
 
 struct helperd_delay {
     unsigned base_s;
+    /* Names with a login or passwd being hashed now (helperd_delay_claim):
+     * few at a time (bounded by the clients), so a plain array. */
+    char (*claims)[JWT_USER_NAME_MAX + 1];
+    size_t n_claims, cap_claims;
     unsigned char key[crypto_shorthash_KEYBYTES];
     uint32_t buckets[N_BUCKETS];
     struct entry slots[HELPERD_DELAY_SLOTS];
@@ -87,6 +95,7 @@ helperd_delay_free(struct helperd_delay *d)
     if (d == NULL)
         return;
     sodium_memzero(d->key, sizeof d->key);
+    free(d->claims);
     free(d);
 }
 
@@ -170,9 +179,58 @@ helperd_delay_blocked_until(struct helperd_delay *d, const char *name, int64_t n
     if (d == NULL || name == NULL)
         return 0;
     expire(d, now_ms);
-    if ((i = find(d, name)) == NIL || d->slots[i].until_ms <= now_ms)
+    if ((i = find(d, name)) == NIL) {
+        /* Every slot holds a name inside its delay: a new name could not
+         * be charged for a failure, so it waits for a slot (MUST 3). */
+        if (d->free_list == NIL && d->oldest != NIL && d->slots[d->oldest].until_ms > now_ms)
+            return d->slots[d->oldest].until_ms;
+        return 0;
+    }
+    if (d->slots[i].until_ms <= now_ms)
         return 0;
     return d->slots[i].until_ms;
+}
+
+static size_t
+claim_index(const struct helperd_delay *d, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < d->n_claims; i++)
+        if (strcmp(d->claims[i], name) == 0)
+            break;
+    return i;
+}
+
+bool
+helperd_delay_claim(struct helperd_delay *d, const char *name)
+{
+    if (d == NULL || name == NULL || strlen(name) > JWT_USER_NAME_MAX ||
+        claim_index(d, name) < d->n_claims)
+        return false;
+    if (d->n_claims == d->cap_claims) {
+        size_t cap = d->cap_claims == 0 ? 16 : 2 * d->cap_claims;
+        void *p = cap > SIZE_MAX / sizeof *d->claims ? NULL
+                                                     : realloc(d->claims, cap * sizeof *d->claims);
+        if (p == NULL)
+            return false; /* fail closed */
+        d->claims = p;
+        d->cap_claims = cap;
+    }
+    memcpy(d->claims[d->n_claims++], name, strlen(name) + 1);
+    return true;
+}
+
+void
+helperd_delay_release(struct helperd_delay *d, const char *name)
+{
+    size_t i;
+
+    if (d == NULL || name == NULL || (i = claim_index(d, name)) == d->n_claims)
+        return;
+    d->n_claims--;
+    if (i != d->n_claims)
+        memcpy(d->claims[i], d->claims[d->n_claims], sizeof d->claims[i]);
 }
 
 /* Returns a free slot for name, evicting the oldest entry when it is quiet

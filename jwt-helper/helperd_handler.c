@@ -349,6 +349,16 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
         reply_oom(c->reply);
         return HELPERD_STEP_REPLY;
     }
+    /* One hash per name at a time (helperd_delay_claim): a guess sent
+     * beside another is refused like one sent inside the delay. */
+    if (!helperd_delay_claim(st->delay, name)) {
+        secret_free_str(j->hash);
+        free(j);
+        refuse(c, req->op, name, PROTO_E_RATE_LIMITED, "too many failed attempts; try again later",
+               "another attempt for this name is in progress");
+        return HELPERD_STEP_REPLY;
+    }
+    j->claim = st->delay;
     j->known = rec != NULL && !rec->locked;
     j->peer_uid = c->uid;
     j->req = *req; /* the request, secrets and all, moves into the job */

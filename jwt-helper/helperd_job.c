@@ -76,6 +76,8 @@ helperd_job_free(struct helperd_job *job)
 {
     if (job == NULL)
         return;
+    if (job->claim != NULL)
+        helperd_delay_release(job->claim, job->req.username);
     proto_request_clear(&job->req);
     secret_free_str(job->hash);
     secret_free_str(job->new_hash);

@@ -717,6 +717,42 @@ test_failures_identical(void)
     now.mono_ms += HELPERD_DELAY_FORGET_MS; /* forget mallory and carol */
 }
 
+/* Guesses sent side by side: the second is refused while the first is
+ * being hashed (its failure is not charged until then), and may go once
+ * the first is answered. */
+static void
+test_concurrent_guesses(void)
+{
+    struct helperd_peer peer = {1000, 1000, 4242};
+    struct helperd_job *job = NULL, *job2 = NULL;
+    struct helperd_reply first = {0}, second = {0};
+    const char *line = "{\"op\":\"login\",\"username\":\"dave\",\"password\":\"guess-1\"}\n";
+    const char *line2 = "{\"op\":\"passwd\",\"username\":\"dave\",\"old_password\":"
+                        "\"guess-2\",\"new_password\":\"new-password-9\"}\n";
+
+    CHECK_INT(helperd_handle_line(st, &peer, line, strlen(line), &now, collect, NULL, &first, &job),
+              HELPERD_STEP_JOB, "concurrent: the first guess is hashed");
+    CHECK_INT(helperd_handle_line(st, &peer, line2, strlen(line2), &now, collect, NULL, &second,
+                                  &job2),
+              HELPERD_STEP_REPLY, "concurrent: a second guess for the name is answered at once");
+    expect_error(&second, PROTO_E_RATE_LIMITED, NULL, "concurrent: ... as rate_limited");
+    helperd_reply_clear(&second);
+    if (job != NULL) {
+        helperd_job_run(job);
+        helperd_handle_finish(st, job, &now, collect, NULL, &first);
+    }
+    expect_error(&first, PROTO_E_INVALID_GRANT, NULL, "concurrent: the first guess failed");
+    helperd_reply_clear(&first);
+    now.mono_ms += HELPERD_DELAY_FORGET_MS; /* forget dave */
+    CHECK_INT(helperd_handle_line(st, &peer, line, strlen(line), &now, collect, NULL, &first, &job),
+              HELPERD_STEP_JOB, "concurrent: the claim ended with the answer");
+    helperd_job_free(job); /* a job dropped unrun (shutdown) releases its claim too */
+    job = NULL;
+    CHECK_INT(helperd_handle_line(st, &peer, line, strlen(line), &now, collect, NULL, &first, &job),
+              HELPERD_STEP_JOB, "concurrent: a dropped job released its claim");
+    helperd_job_free(job);
+}
+
 static void
 test_delay_table(void)
 {
@@ -745,6 +781,8 @@ test_delay_table(void)
             ok = false;
     }
     CHECK(ok, "every slot takes a name");
+    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", t + 1), t + 1000,
+              "table full: a new name is refused until a slot frees");
     CHECK_INT(helperd_delay_fail(d, "newcomer", t), t + 1000,
               "table full: a new name waits as for one failure");
     CHECK_INT(helperd_delay_blocked_until(d, "n0", t + 1), t + 1000,
@@ -757,6 +795,14 @@ test_delay_table(void)
     CHECK_INT(helperd_delay_blocked_until(d, "newcomer", t + 1001), 0, "success forgets");
     helperd_delay_set_base(d, 0);
     CHECK_INT(helperd_delay_fail(d, "zero", t), t, "login_delay 0: no delay");
+    CHECK(helperd_delay_claim(d, "busy"), "claim: a name is claimed");
+    CHECK(!helperd_delay_claim(d, "busy"), "claim: a second claim of it is refused");
+    CHECK(helperd_delay_claim(d, "other"), "claim: another name is not held up");
+    helperd_delay_release(d, "busy");
+    CHECK(helperd_delay_claim(d, "busy"), "claim: released, it may be claimed again");
+    helperd_delay_release(d, "busy");
+    helperd_delay_release(d, "other");
+    helperd_delay_release(d, "never-claimed");
     helperd_delay_free(d);
     helperd_delay_free(NULL);
 }
@@ -1206,6 +1252,7 @@ main(void)
     test_login_ok();
     test_refresh_scope_audience();
     test_failures_identical();
+    test_concurrent_guesses();
     test_malformed();
     test_plain_logout();
     test_logout_all();
