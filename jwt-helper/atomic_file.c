@@ -156,8 +156,11 @@ out:
     return ok;
 }
 
-/* Checks the open lock file: a regular file, owned by uid when one is given
- * (fchown'd to it otherwise). */
+/* Checks the open lock file: a regular file with no other name, owned by
+ * uid when one is given (fchown'd to it otherwise). The link count matters
+ * because root's CLI chowns the lock in a directory the daemon's user owns:
+ * that user could hard-link /etc/shadow there as the lock (where
+ * fs.protected_hardlinks is off), and O_NOFOLLOW does not see hard links. */
 static bool
 lock_file_check(int fd, uid_t uid, gid_t gid)
 {
@@ -167,6 +170,10 @@ lock_file_check(int fd, uid_t uid, gid_t gid)
         return false;
     if (!S_ISREG(st.st_mode)) {
         errno = EINVAL;
+        return false;
+    }
+    if (st.st_nlink != 1) {
+        errno = EMLINK;
         return false;
     }
     return uid == (uid_t)-1 || st.st_uid == uid || fchown(fd, uid, gid) == 0;

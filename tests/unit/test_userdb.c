@@ -631,6 +631,22 @@ test_atomic_file(void)
     CHECK(symlink("/tmp", inner) == 0, "lock: symlink planted");
     CHECK(atomic_file_lock(path, (uid_t)-1, (gid_t)-1) < 0 && errno == ELOOP,
           "lock: symlinked lock file refused");
+    unlink(inner);
+    /* A hard link as the lock (another name of some other file, e.g.
+     * /etc/shadow planted by the daemon's user) is refused, never chowned. */
+    {
+        char target[600];
+        struct stat st;
+        snprintf(target, sizeof(target), "%s.target", path);
+        write_text(target, "secret\n", 0600);
+        CHECK(link(target, inner) == 0, "lock: hard link planted");
+        CHECK(atomic_file_lock(path, geteuid() == 0 ? 65534 : (uid_t)-1, 65534) < 0 &&
+                  errno == EMLINK,
+              "lock: hard-linked lock file refused");
+        CHECK(stat(target, &st) == 0 && st.st_uid == geteuid(), "lock: its target not chowned");
+        unlink(inner);
+        unlink(target);
+    }
 }
 
 /* ---- revocation_publish ---- */
