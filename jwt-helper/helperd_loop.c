@@ -330,8 +330,12 @@ conn_read(struct loop *lp, struct conn *c)
     }
     n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
     if (n > 0) {
+        /* The clock starts at a line's first byte, not its latest: a
+         * client trickling a byte now and then must still finish its line
+         * within idle_timeout, or it could hold its slot for ever. */
+        if (c->in_len == 0)
+            c->last_io_ms = lp->now.mono_ms;
         c->in_len += (size_t)n;
-        c->last_io_ms = lp->now.mono_ms;
     } else if (n == 0) {
         c->eof = true;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
