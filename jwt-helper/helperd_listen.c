@@ -231,8 +231,15 @@ bind_own(const char *path, const struct sockaddr_un *sa, helperd_report_fn repor
         reportf(report, ctx, "socket: %s", strerror(errno));
         return -1;
     }
-    if (bind(out->fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0) {
-        reportf(report, ctx, "socket %s: bind: %s", path, strerror(errno));
+    /* Every local user may ask; SO_PEERCRED tells the daemon who (DESIGN
+     * §4). The mode comes from the umask at bind: a chmod by name later
+     * would follow whatever a writer of the directory put there meanwhile. */
+    mode_t old_umask = umask(0111);
+    int bound = bind(out->fd, (const struct sockaddr *)sa, sizeof(*sa));
+    int bind_errno = errno;
+    umask(old_umask);
+    if (bound != 0) {
+        reportf(report, ctx, "socket %s: bind: %s", path, strerror(bind_errno));
         return -1;
     }
     if (fstatat(out->dir_fd, out->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode)) {
@@ -241,8 +248,7 @@ bind_own(const char *path, const struct sockaddr_un *sa, helperd_report_fn repor
     }
     out->dev = st.st_dev;
     out->ino = st.st_ino;
-    /* Every local user may ask; SO_PEERCRED tells the daemon who (DESIGN §4). */
-    if (fchmodat(out->dir_fd, out->name, 0666, 0) != 0 || listen(out->fd, LISTEN_BACKLOG) != 0) {
+    if (listen(out->fd, LISTEN_BACKLOG) != 0) {
         reportf(report, ctx, "socket %s: %s", path, strerror(errno));
         return -1;
     }
