@@ -166,6 +166,11 @@ cli_askpass(int argc, char **argv)
         /* Only hosts the daemon's `audiences` names get their own
          * audience; the others take the default one. */
         r.audience_optional = true;
+        /* A token typed into an ssh server need not grant sudo: should that
+         * server be hostile, it gets nothing it could use for sudo
+         * elsewhere. A user without the "ssh" scope gets the default. */
+        r.scope = "ssh";
+        r.scope_optional = true;
     } else if (is_sudo_prompt(prompt) || parent_is_sudo()) {
         r.scope = "sudo";
     }

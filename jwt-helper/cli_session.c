@@ -317,6 +317,41 @@ token_obtain(const struct cli_store *st, const struct cli_token_request *r, cons
     return 0;
 }
 
+/* token_obtain, then, for jwt-askpass, the same without what the daemon
+ * refused: the audience, then the scope, then both (a refusal is an
+ * invalid_request either way, which does not say which one it was). */
+static int
+token_obtain_relaxed(const struct cli_store *st, const struct cli_token_request *r, char **tok,
+                     size_t *len)
+{
+    struct cli_token_request wide = *r;
+    bool drop_aud = r->audience_optional && r->audience != NULL;
+    bool drop_scope = r->scope_optional && r->scope != NULL;
+    bool aud_dropped = false;
+    int rc;
+
+    wide.scope = NULL;
+    rc = token_obtain(st, r, r->audience, drop_aud || drop_scope, tok, len);
+    if (rc == -1 && drop_aud) {
+        rc = token_obtain(st, r, NULL, drop_scope, tok, len);
+        aud_dropped = true;
+    }
+    if (rc == -1 && drop_scope && drop_aud) {
+        rc = token_obtain(st, &wide, r->audience, true, tok, len);
+        aud_dropped = false;
+    }
+    if (rc == -1 && drop_scope) {
+        rc = token_obtain(st, &wide, NULL, false, tok, len);
+        aud_dropped = drop_aud;
+    }
+    if (rc == 0 && aud_dropped) {
+        fprintf(stderr, "jwt-helper: audience \"");
+        cli_print_escaped(stderr, r->audience);
+        fprintf(stderr, "\" not allowed by jwt-helperd; using the default audience\n");
+    }
+    return rc;
+}
+
 int
 cli_session_token(const struct cli_token_request *r)
 {
@@ -327,13 +362,7 @@ cli_session_token(const struct cli_token_request *r)
 
     if ((rc = store_open_existing(&st)) != CLI_EXIT_OK)
         return rc;
-    rc = token_obtain(&st, r, r->audience, r->audience_optional && r->audience != NULL, &tok, &len);
-    if (rc == -1) {
-        fprintf(stderr, "jwt-helper: audience \"");
-        cli_print_escaped(stderr, r->audience);
-        fprintf(stderr, "\" not allowed by jwt-helperd; using the default audience\n");
-        rc = token_obtain(&st, r, NULL, false, &tok, &len);
-    }
+    rc = token_obtain_relaxed(&st, r, &tok, &len);
     if (rc == 0)
         rc = print_token(tok, len);
     secret_free(tok, len);

@@ -12,9 +12,10 @@ struct cli_token_request {
     const char *socket_path; /* cli_socket_path's answer */
     const char *scope;       /* NULL: the daemon's default (the refresh token's scope) */
     const char *audience;    /* NULL: the daemon's default audience */
-    /* jwt-askpass: when the daemon refuses the audience (invalid_request),
-     * ask once more without one rather than fail. */
+    /* jwt-askpass: when the daemon refuses the audience or the scope
+     * (invalid_request), ask again without it rather than fail. */
     bool audience_optional;
+    bool scope_optional;
 };
 
 /* Prints an access token for r alone on one line of stdout: the cached one

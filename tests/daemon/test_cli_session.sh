@@ -273,6 +273,8 @@ ta=$(out)
 remember "$ta"
 check "$rc:$(lines):$(printf '%s' "$ta" | claim aud)" "0:1:host:myhost" \
     "jwt-askpass: ssh's prompt -> aud host:myhost (in audiences)"
+check "$(printf '%s' "$ta" | claim scope)" "ssh" \
+    "jwt-askpass: ssh's prompt -> scope ssh only (no sudo for an ssh server)"
 prompt="(alice@MyHost) Password:"
 askpass
 check "$?:$(out | claim aud)" "0:host:myhost" \
@@ -280,8 +282,8 @@ check "$?:$(out | claim aud)" "0:host:myhost" \
 prompt="alice@otherhost's password:"
 askpass
 rc=$?
-check "$rc:$(lines):$(out | claim aud)" "0:1:pam" \
-    "jwt-askpass: a host not in audiences -> the default audience"
+check "$rc:$(lines):$(out | claim aud):$(out | claim scope)" "0:1:pam:ssh" \
+    "jwt-askpass: a host not in audiences -> the default audience, still scope ssh"
 err_has "using the default audience" && ok "jwt-askpass: ... and says so on stderr" ||
     { not_ok "jwt-askpass: ... and says so on stderr"; show_err; }
 prompt="Enter PIN for something: "
@@ -315,7 +317,8 @@ err_has "chmod 700" && ok "state dir group-writable: says how to fix it" ||
     { not_ok "state dir group-writable: says how to fix it"; show_err; }
 chmod 700 "$sdir"
 as_daemon sh -c 'mv "$1/refresh-token" "$1/rt" && ln -s rt "$1/refresh-token"' sh "$sdir"
-cli -- token --socket "$sock" --scope ssh
+# A scope no earlier call cached: the refresh token itself must be read.
+cli -- token --socket "$sock" --scope "sudo ssh"
 check "$?:$(out)" "4:" "a symlinked refresh-token is refused"
 as_daemon sh -c 'rm "$1/refresh-token" && mv "$1/rt" "$1/refresh-token"' sh "$sdir"
 home="$dir/client/home"
