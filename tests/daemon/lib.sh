@@ -176,7 +176,9 @@ lib_user() { as_daemon "$tool" "$users" add "$1" "$2" >/dev/null; }
 gen_of() { as_daemon "$tool" "$users" show "$1"; }
 
 # proc_state PID: the state letter of PID, or nothing when it is gone.
-proc_state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+# The state letter may be lower case: LeakSanitizer stops every thread with
+# ptrace at exit ("t (tracing stop)"), which is still alive.
+proc_state() { sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 # daemon_alive: the daemon runs (a zombie does not count).
 daemon_alive() {
     [ -n "$daemon_pid" ] || return 1
