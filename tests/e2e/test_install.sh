@@ -53,6 +53,36 @@ check '! grep -q "@sbindir@" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
     "no unsubstituted path in the service unit"
 check '[ -f "$R/usr/lib/sysusers.d/jwt-helper.conf" ]' "sysusers.d entry"
 check '[ -f "$R/usr/lib/tmpfiles.d/jwt-helper.conf" ]' "tmpfiles.d entry"
+check '[ -f "$R/usr/lib/tmpfiles.d/pam_jwt.conf" ]' "the module's tmpfiles.d entry"
+check 'grep -qx "revocation = /var/lib/jwt-helper/revoked" "$R/etc/security/pam_jwt.conf"' \
+    "the installed pam_jwt.conf turns revocation on"
+
+# Revocation on must never lock a host out: the module's tmpfiles entry
+# alone makes an empty list the module accepts (root-owned, 0644), and the
+# daemon's entry hands it to _jwt-helper without emptying it.
+if command -v systemd-tmpfiles >/dev/null; then
+    mkdir -p "$D/tmpfiles/etc" "$D/tmpfiles/usr/lib/tmpfiles.d"
+    cp /etc/passwd /etc/group "$D/tmpfiles/etc/"
+    grep -q '^_jwt-helper:' /etc/passwd ||
+        echo '_jwt-helper:x:64999:64999::/nonexistent:/usr/sbin/nologin' >>"$D/tmpfiles/etc/passwd"
+    grep -q '^_jwt-helper:' /etc/group || echo '_jwt-helper:x:64999:' >>"$D/tmpfiles/etc/group"
+    cp "$R/usr/lib/tmpfiles.d/pam_jwt.conf" "$D/tmpfiles/usr/lib/tmpfiles.d/"
+    systemd-tmpfiles --root="$D/tmpfiles" --create >"$D/tmpfiles.log" 2>&1
+    L=$D/tmpfiles/var/lib/jwt-helper/revoked
+    JU=$(grep '^_jwt-helper:' "$D/tmpfiles/etc/passwd" | cut -d: -f3)
+    check '[ -f "$L" ] && [ ! -s "$L" ] && [ "$(stat -c %u:%a "$L")" = 0:644 ]' \
+        "module only: an empty root-owned 0644 revocation list"
+    echo "alice:1700000000" >"$L"
+    cp "$R/usr/lib/tmpfiles.d/jwt-helper.conf" "$D/tmpfiles/usr/lib/tmpfiles.d/"
+    systemd-tmpfiles --root="$D/tmpfiles" --create >>"$D/tmpfiles.log" 2>&1
+    check '[ "$(stat -c %u:%a "$L")" = "$JU:644" ] && [ -s "$L" ]' \
+        "with the daemon: the list handed to _jwt-helper, its lines kept"
+    check '[ "$(stat -c %u "$(dirname "$L")")" = "$JU" ]' \
+        "with the daemon: its directory too (the daemon replaces the list atomically)"
+    check '! grep -qi "duplicate\|unsafe\|fail" "$D/tmpfiles.log"' "systemd-tmpfiles complained of nothing"
+else
+    not_ok "systemd-tmpfiles is not installed: cannot check the tmpfiles.d entries"
+fi
 check '[ -f "$R/usr/share/doc/pam_jwt/examples/sudo-pam_jwt" ]' "pam.d snippets as examples"
 check '[ -f "$R/usr/share/doc/pam_jwt/examples/pam_jwt.example" ]' "sudoers snippet as an example"
 check '[ ! -e "$R/etc/pam.d" ] && [ ! -e "$R/etc/sudoers.d" ]' \
