@@ -2,23 +2,27 @@
 # SPDX-License-Identifier: MIT
 # The README's second command: on a fresh Debian 12 machine, installs what
 # the build needs plus sshd and sudo, builds and installs pam_jwt under
-# /usr/local, then shows a real token login through real PAM stacks:
-# jwt-helperd hands out tokens, ssh logs in to a private sshd on 127.0.0.1
-# with jwt-askpass, sudo -A runs a command with a token granting "sudo",
-# a token without that scope is refused, and a password change kills the
-# old refresh token.
+# /usr/local, then shows a real token login through real PAM stacks with
+# the shipped stack lines and policy file: jwt-helperd hands out tokens
+# bound to this host, ssh logs in to a private sshd with jwt-askpass, a
+# token for another host is refused, sudo -A runs a command with a token
+# granting "sudo", a token without that scope is refused, and a password
+# change kills the old refresh token.
 #
 # What it changes on the machine: Debian packages, files under /usr/local,
 # the system user _jwt-helper and the login user jwtdemo. Everything else
-# (/etc/pam.d, sudoers, the daemon's keys, users and revocation list, /run)
-# lives in a private mount namespace (unshare -m) over a temporary
-# directory, and goes when the demo ends; every process it starts is
-# stopped. Run as root, or: sudo sh tests/e2e/demo.sh
+# (/etc/pam.d, /etc/security, sudoers, /etc/hosts, the daemon's keys, users
+# and revocation list, /run, and the host name) lives in a private mount
+# and UTS namespace (unshare -m -u) over a temporary directory, and goes
+# when the demo ends; every process it starts is stopped. Run as root, or:
+# sudo sh tests/e2e/demo.sh
 set -u
 
 DEMO_USER=jwtdemo
 DEMO_PASSWORD=demo-password-1
 DEMO_NEW_PASSWORD=demo-password-2
+# The namespace's host name: tokens are bound to it (audience host:%h).
+DEMO_HOST=pamjwt-demo
 PREFIX=/usr/local
 MODDIR=$PREFIX/lib/security
 PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
@@ -93,6 +97,13 @@ create_accounts() {
 private_files() {
     mount -t tmpfs -o mode=755,size=16m demo-run /run || fail "mount a private /run"
     mkdir -m 755 /run/sshd
+    hostname "$DEMO_HOST" || fail "set the host name"
+    { cat /etc/hosts; printf '127.0.0.1 %s\n' "$DEMO_HOST"; } >"$T/hosts" &&
+        mount --bind "$T/hosts" /etc/hosts || fail "bind /etc/hosts"
+    # The shipped policy file, as a package installs it.
+    cp -a /etc/security "$T/security" &&
+        install -m 0644 "$SRC/conf/pam_jwt.conf" "$T/security/pam_jwt.conf" &&
+        mount --bind "$T/security" /etc/security || fail "bind /etc/security"
     for d in /etc/jwt-helper /var/lib/jwt-helper; do
         mkdir -p "$d" "$T$d"
         mount --bind "$T$d" "$d" || fail "bind $d"
@@ -102,16 +113,17 @@ private_files() {
         fail "bind /etc/sudoers"
     mkdir -m 755 "$T/sudoers.d" && mount --bind "$T/sudoers.d" /etc/sudoers.d ||
         fail "bind /etc/sudoers.d"
-    step "private mount namespace: /etc/pam.d, sudoers, /etc/jwt-helper, /var/lib/jwt-helper, /run"
+    step "private namespace: host name $DEMO_HOST; /etc/pam.d, /etc/security (the shipped pam_jwt.conf), sudoers, /etc/hosts, /etc/jwt-helper, /var/lib/jwt-helper, /run"
     if command -v systemd-tmpfiles >/dev/null 2>&1; then
-        systemd-tmpfiles --create "$PREFIX/lib/tmpfiles.d/jwt-helper.conf" ||
-            fail "systemd-tmpfiles --create"
-        step "created db/ and the revocation list with the shipped tmpfiles.d entry"
+        systemd-tmpfiles --create "$PREFIX/lib/tmpfiles.d/pam_jwt.conf" \
+            "$PREFIX/lib/tmpfiles.d/jwt-helper.conf" || fail "systemd-tmpfiles --create"
+        step "created db/ and the empty revocation list with the shipped tmpfiles.d entries"
     else
         install -d -m 0700 -o _jwt-helper -g _jwt-helper /etc/jwt-helper/db
         install -m 0644 -o _jwt-helper -g _jwt-helper /dev/null /var/lib/jwt-helper/revoked
+        chown _jwt-helper:_jwt-helper /var/lib/jwt-helper
         install -d -m 0755 /run/jwt-helper
-        step "created db/ and the revocation list as the shipped tmpfiles.d entry would"
+        step "created db/ and the empty revocation list as the shipped tmpfiles.d entries would"
     fi
 }
 
@@ -124,8 +136,9 @@ as_demo() {
 start_daemon() {
     timeout "$STEP_LIMIT" jwt-helper keygen >/dev/null || fail "jwt-helper keygen"
     step "keys: $(jwt-helper jwks | grep -o '"kid":"[^"]*"' | head -n 1) in /etc/jwt-helper"
-    # Tokens for ssh are bound to the host they are typed into.
-    printf 'audiences = pam,host:127.0.0.1\n' >/etc/jwt-helper/jwt-helperd.conf
+    # The shipped configuration: tokens for host:<this host> by default,
+    # and for any host: a client names (jwt-askpass names the ssh server).
+    install -m 0644 "$SRC/conf/jwt-helperd.conf" /etc/jwt-helper/jwt-helperd.conf
     printf '%s\n' "$DEMO_PASSWORD" |
         timeout "$STEP_LIMIT" jwt-helper useradd "$DEMO_USER" --scopes ssh,sudo --password-stdin \
             >/dev/null || fail "jwt-helper useradd"
@@ -148,17 +161,27 @@ login() {
         fail "jwt-helper login: $said"
     step "jwt-helper login as $DEMO_USER: $said"
     step "decoded access token (jwt-helper token | jwt-helper decode -):"
-    as_demo timeout "$STEP_LIMIT" jwt-helper token | jwt-helper decode - | sed 's/^/    /'
+    as_demo timeout "$STEP_LIMIT" jwt-helper token >"$T/token" || fail "jwt-helper token"
+    jwt-helper decode - <"$T/token" | sed 's/^/    /'
+    jwt-helper decode - <"$T/token" | grep -q "\"host:$DEMO_HOST\"" ||
+        fail "the token is not bound to host:$DEMO_HOST"
+    step "the token is bound to this host: aud host:$DEMO_HOST"
+}
+
+# The shipped lines of conf/pam.d/FILE for one PAM facility, the module
+# named by its absolute path (it is not in the system's module directory).
+shipped() {
+    grep -E "^$2[[:space:]]" "$SRC/conf/pam.d/$1" | sed "s|pam_jwt\.so|$MODDIR/pam_jwt.so|"
 }
 
 start_sshd() {
     cat >/etc/pam.d/sshd <<EOF
-auth     sufficient  $MODDIR/pam_jwt.so audience=host:127.0.0.1
+$(shipped sshd-pam_jwt auth)
 @include common-auth
 @include common-account
-account  required    $MODDIR/pam_jwt.so
+$(shipped sshd-pam_jwt account)
 @include common-session
-session  optional    $MODDIR/pam_jwt.so
+$(shipped sshd-pam_jwt session)
 EOF
     ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" || fail "ssh-keygen"
     # A port of its own; sshd says so below if it is taken.
@@ -185,26 +208,48 @@ EOF
         [ $i -gt 100 ] && fail "sshd did not start: $(cat "$T/sshd.log")"
         sleep 0.1
     done
-    step "sshd on 127.0.0.1:$PORT, /etc/pam.d/sshd: auth sufficient pam_jwt.so audience=host:127.0.0.1"
+    step "sshd on 127.0.0.1:$PORT; /etc/pam.d/sshd: the shipped lines; policy: the shipped /etc/security/pam_jwt.conf"
 }
 
 ssh_login() {
     out=$(as_demo SSH_ASKPASS="$PREFIX/bin/jwt-askpass" SSH_ASKPASS_REQUIRE=force \
         timeout "$STEP_LIMIT" ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        -o PreferredAuthentications=keyboard-interactive "$DEMO_USER@127.0.0.1" \
+        -o PreferredAuthentications=keyboard-interactive "$DEMO_USER@$DEMO_HOST" \
         'echo "$(id -un)@$(hostname), JWT_SUBJECT=$JWT_SUBJECT"' </dev/null) ||
         fail "ssh with a token from jwt-askpass was refused"
-    step "ssh $DEMO_USER@127.0.0.1 with SSH_ASKPASS=jwt-askpass ran: $out"
+    step "ssh $DEMO_USER@$DEMO_HOST with SSH_ASKPASS=jwt-askpass ran: $out"
+}
+
+# A token the daemon issued for another host (what a hostile web2 would
+# receive from jwt-askpass) is no good here.
+other_host_refused() {
+    as_demo timeout "$STEP_LIMIT" jwt-helper token --scope ssh --audience host:web2 \
+        >"$T/web2-token" || fail "jwt-helper token --audience host:web2"
+    printf '#!/bin/sh\ncat %s\n' "$T/web2-token" >"$T/askpass-web2"
+    chmod 755 "$T/askpass-web2"
+    chmod 644 "$T/web2-token"
+    if as_demo SSH_ASKPASS="$T/askpass-web2" SSH_ASKPASS_REQUIRE=force \
+        timeout "$STEP_LIMIT" ssh -F /dev/null -p "$PORT" -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=QUIET -o NumberOfPasswordPrompts=1 \
+        -o PreferredAuthentications=keyboard-interactive "$DEMO_USER@$DEMO_HOST" true \
+        </dev/null 2>/dev/null; then
+        fail "sshd accepted a token issued for host:web2"
+    fi
+    why=$(jwt-helper verify --service sshd --user "$DEMO_USER" - <"$T/web2-token")
+    step "a token for host:web2 is refused by this host's sshd ($why)"
 }
 
 sudo_runs() {
-    cat >/etc/pam.d/sudo <<EOF
-auth     required    $MODDIR/pam_jwt.so scope=sudo max_auth_age=300
+    # sudo and sudo -i (the PAM service sudo-i) get the same lines.
+    for svc in sudo sudo-i; do
+        cat >"/etc/pam.d/$svc" <<EOF
+$(shipped sudo-pam_jwt auth)
 @include common-account
-account  required    $MODDIR/pam_jwt.so
+$(shipped sudo-pam_jwt account)
 @include common-session-noninteractive
 EOF
+    done
     # Why timestamp_timeout=0: conf/sudoers.d/pam_jwt.example.
     printf 'Defaults timestamp_timeout=0\n%s ALL=(ALL) ALL\n' "$DEMO_USER" >/etc/sudoers.d/demo
     chmod 0440 /etc/sudoers.d/demo
@@ -222,8 +267,7 @@ sudo_refuses_without_scope() {
     if as_demo SUDO_ASKPASS="$T/askpass-ssh-only" timeout "$STEP_LIMIT" sudo -A true 2>/dev/null; then
         fail "sudo accepted a token without the sudo scope"
     fi
-    why=$(jwt-helper verify --jwks /etc/jwt-helper/jwks.json --user "$DEMO_USER" --scope sudo \
-        - <"$T/ssh-only")
+    why=$(jwt-helper verify --service sudo --user "$DEMO_USER" - <"$T/ssh-only")
     step "a token with scope \"ssh\" only is refused by sudo ($why)"
 }
 
@@ -251,6 +295,7 @@ stage2() {
     login
     start_sshd
     ssh_login
+    other_host_refused
     sudo_runs
     sudo_refuses_without_scope
     password_change
@@ -258,13 +303,13 @@ stage2() {
 }
 
 main() {
+    SRC=$(cd "$(dirname "$0")/../.." && pwd)
     if [ "${1:-}" = --stage2 ]; then
         T=$2
         stage2
         return
     fi
     [ "$(id -u)" = 0 ] || exec sudo sh "$0" "$@"
-    SRC=$(cd "$(dirname "$0")/../.." && pwd)
     T=$(mktemp -d /tmp/pam_jwt-demo-XXXXXX) || exit 1
     chmod 755 "$T"
     LOG=$T/build.log
@@ -278,7 +323,7 @@ main() {
         [ -e "$d" ] || { mkdir -p "$d" && made="$made $d"; }
     done
     # timeout signals the whole namespace's process group when time is up.
-    timeout -k 5 300 unshare -m --propagation private sh "$0" --stage2 "$T"
+    timeout -k 5 300 unshare -m -u --propagation private sh "$0" --stage2 "$T"
     rc=$?
     [ $rc = 124 ] && echo "demo failed: timed out after 300 s" >&2
     for d in $made; do rmdir "$d" 2>/dev/null; done

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
 # Sourced by test_sshd.sh and test_sudo.sh: runs a test as root inside a
-# private mount namespace where /etc/passwd, /etc/shadow, /etc/group,
-# /etc/pam.d, /etc/sudoers, /run, /dev (for its /dev/log) and the login
-# records are private copies bind-mounted over the real ones. Nothing is
+# private mount and UTS namespace (host name $E2E_HOST) where /etc/passwd,
+# /etc/shadow, /etc/group, /etc/hosts, /etc/pam.d, /etc/sudoers, /run, /dev
+# (for its /dev/log) and the login records are private copies bind-mounted
+# over the real ones. Nothing is
 # written to the host's files: the mounts die with the namespace, and the
 # temporary directory is removed from outside it.
 #
 # Caller sets E2E_NAME and calls, in this order:
 #   e2e_preflight PROGRAM...   skip (1..0) unless this machine can run the test
-#   e2e_enter_ns "$0"          re-run the script inside `unshare -m` (returns there)
-#   e2e_setup                  the private files, the syslog sink, the keys, the test user
+#   e2e_enter_ns "$0"          re-run the script inside `unshare -m -u` (returns there)
+#   e2e_setup                  the private files, the syslog sink, the keys, the test
+#                              user, the shipped policy file as $T/pam_jwt.conf
 # then the tap helpers (e2e_ok, e2e_not_ok, e2e_check) and e2e_done.
 
 : "${top_builddir:=.}"
@@ -22,6 +24,9 @@ E2E_HELPERD="$top_builddir/jwt-helper/jwt-helperd"
 E2E_MINT="$top_builddir/tests/tools/jwt-mint"
 E2E_USER=pamjwte2e
 E2E_ISS=e2e-issuer
+# The namespace's host name: pam_jwt binds tokens to it (audience host:%h)
+# and the clients connect by it (a private /etc/hosts maps it to 127.0.0.1).
+E2E_HOST=web1
 # Whole-run limit: every step has its own timeout, this catches the rest.
 E2E_LIMIT=${E2E_LIMIT:-240}
 e2e_n=0
@@ -83,8 +88,8 @@ e2e_find_prog() {
 e2e_preflight() {
     [ "$(id -u)" = 0 ] || e2e_skip "needs root (a private mount namespace, a real sshd/sudo)"
     e2e_find_prog unshare >/dev/null || e2e_skip "unshare not installed (util-linux)"
-    unshare -m --propagation private true 2>/dev/null ||
-        e2e_skip "unshare -m not permitted here (no CAP_SYS_ADMIN?)"
+    unshare -m -u --propagation private true 2>/dev/null ||
+        e2e_skip "unshare -m -u not permitted here (no CAP_SYS_ADMIN?)"
     for p in "$@" setpriv openssl timeout; do
         e2e_find_prog "$p" >/dev/null || e2e_skip "$p not installed"
     done
@@ -100,7 +105,7 @@ e2e_preflight() {
     fi
 }
 
-# Re-runs the script in a private mount namespace, removes the temporary
+# Re-runs the script in a private mount and UTS namespace, removes the temporary
 # directory afterwards (from here, where the bind mounts do not exist) and
 # prints the run time. Returns only inside the namespace.
 e2e_enter_ns() {
@@ -114,7 +119,7 @@ e2e_enter_ns() {
     start=$(date +%s)
     # timeout signals its whole process group: sshd and the daemon too.
     PAM_JWT_E2E_DIR=$dir timeout -k 5 "$E2E_LIMIT" \
-        unshare -m --propagation private /bin/sh "$1"
+        unshare -m -u --propagation private /bin/sh "$1"
     rc=$?
     if [ $rc = 124 ] || [ $rc = 137 ]; then
         echo "Bail out! $E2E_NAME: timed out after $E2E_LIMIT s"
@@ -171,6 +176,32 @@ e2e_private_dev() {
     done
 }
 
+# The host name E2E_HOST (the UTS namespace is ours) and a private
+# /etc/hosts that maps it to 127.0.0.1, so ssh connects by that name.
+e2e_private_host() {
+    e2e_must "set the host name" hostname "$E2E_HOST"
+    cp /etc/hosts "$T/hosts" 2>/dev/null || : >"$T/hosts"
+    printf '127.0.0.1 %s\n' "$E2E_HOST" >>"$T/hosts"
+    chmod 644 "$T/hosts"
+    e2e_must "bind /etc/hosts" mount --bind "$T/hosts" /etc/hosts
+}
+
+# The shipped policy file (conf/pam_jwt.conf) as $T/pam_jwt.conf, with
+# what a host adds: the test's key set and issuer as global lines, and the
+# revocation list moved into $T (an empty one, root-owned, as tmpfiles
+# makes it). Its service blocks are the policy the tests check.
+e2e_policy() {
+    grep -qx 'revocation = /var/lib/jwt-helper/revoked' "$top_srcdir/conf/pam_jwt.conf" ||
+        e2e_bail "conf/pam_jwt.conf does not turn revocation on"
+    {
+        printf 'jwks = %s\nissuer = %s\n' "$T/jwks.json" "$E2E_ISS"
+        sed "s|^revocation = /var/lib/jwt-helper/revoked\$|revocation = $T/revoked|" \
+            "$top_srcdir/conf/pam_jwt.conf"
+    } >"$T/pam_jwt.conf"
+    : >"$T/revoked"
+    chmod 644 "$T/pam_jwt.conf" "$T/revoked"
+}
+
 # Private passwd, group, shadow with the test user added (password
 # $E2E_PASSWORD), and private login records (sshd appends failed logins to
 # btmp).
@@ -225,8 +256,10 @@ e2e_setup() {
     trap 'exit 1' INT TERM
     e2e_private_run
     e2e_private_dev
+    e2e_private_host
     e2e_private_accounts
     e2e_keys
+    e2e_policy
     # The askpass the tests hand to ssh and sudo: prints $T/answer, and
     # notes each prompt it was given (which the real jwt-askpass parses).
     cat >"$T/askpass" <<EOF
@@ -332,8 +365,9 @@ e2e_module_lines() {
 # e2e_daemon: the real jwt-helperd on $T/sock, signing with $T/keys (so
 # the stacks' key set verifies its tokens), the test user added with
 # `jwt-helper useradd` (password $E2E_PASSWORD, scopes ssh,sudo) and logged
-# in with `jwt-helper login` as that user, and $T/bin/jwt-askpass. The
-# daemon drops to nobody, as the daemon tests run it. Returns 1 with the
+# in with `jwt-helper login` as that user, and $T/bin/jwt-askpass. Its
+# audiences are the defaults (host:$E2E_HOST, and any host: asked for).
+# The daemon drops to nobody, as the daemon tests run it. Returns 1 with the
 # reason in E2E_DAEMON_WHY when this cannot be done.
 e2e_daemon() {
     E2E_SOCK="$T/sock"
@@ -349,8 +383,6 @@ e2e_daemon() {
         "$T/lib/revoked"
     cat >"$T/helperd.conf" <<CONF
 issuer = $E2E_ISS
-audience = pam
-audiences = pam,host:127.0.0.1
 jwks = $T/keys/jwks.json
 signing_key = $T/keys/signing.jwk
 refresh_key = $T/keys/refresh.key

@@ -7,6 +7,7 @@ usage: e2e_tool.py port                         print a free TCP port on 127.0.0
        e2e_tool.py hs256 KEYFILE PAYLOAD_JSON   a refresh-typed token (HS256, typ rt+jwt) signed
                                                 with the 32-byte secret in KEYFILE (base64url)
        e2e_tool.py jwks-merge OUT IN...         one JWK Set holding the keys of every IN
+       e2e_tool.py claim NAME <TOKEN            print one claim of the token (unverified)
 """
 import base64
 import hashlib
@@ -60,6 +61,16 @@ def jwks_merge(out, inputs):
         f.write("\n")
 
 
+def claim(name):
+    """Prints claim NAME of the token on stdin (no verification), or nothing."""
+    token = sys.stdin.read().strip()
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    value = claims.get(name)
+    if value is not None:
+        print(value if isinstance(value, str) else json.dumps(value))
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "port":
         free_port()
@@ -67,6 +78,8 @@ def main(argv):
         sink(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "hs256":
         hs256(argv[2], argv[3])
+    elif len(argv) == 3 and argv[1] == "claim":
+        claim(argv[2])
     elif len(argv) >= 4 and argv[1] == "jwks-merge":
         jwks_merge(argv[2], argv[3:])
     else:

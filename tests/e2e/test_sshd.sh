@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A real sshd on 127.0.0.1 with pam_jwt in its PAM stack (the lines of
-# conf/pam.d/sshd-pam_jwt), a real ssh client handing over tokens through
-# SSH_ASKPASS, inside a private mount namespace (tests/e2e/e2e_lib.sh).
+# conf/pam.d/sshd-pam_jwt as shipped, the policy of conf/pam_jwt.conf), a
+# real ssh client connecting by the host's name and handing over tokens
+# through SSH_ASKPASS, inside a private mount and UTS namespace
+# (tests/e2e/e2e_lib.sh).
 set -u
 E2E_NAME=test_sshd
 : "${top_srcdir:=.}"
@@ -14,13 +16,16 @@ e2e_enter_ns "$0"
 e2e_setup
 
 # --- the PAM stack: the shipped lines, the module by absolute path ---
-AUD=host:127.0.0.1
-printf 'jwks = %s\nissuer = %s\naudience = %s\n' "$T/jwks.json" "$E2E_ISS" "$AUD" >"$T/pam_jwt.conf"
+# The shipped policy binds a token to this host (audience host:%h) and to
+# sshd's scope ssh; the stack lines carry no policy of their own.
+AUD=host:$E2E_HOST
 shipped() {
     grep -E "^$1[[:space:]]" "$top_srcdir/conf/pam.d/sshd-pam_jwt" |
         sed "s|pam_jwt\.so|$E2E_MODULE config=$T/pam_jwt.conf|"
 }
 [ "$(shipped auth | wc -l)" = 1 ] || e2e_bail "conf/pam.d/sshd-pam_jwt has no single auth line"
+grep -E '^(auth|account|session)[[:space:]]' "$top_srcdir/conf/pam.d/sshd-pam_jwt" |
+    grep -qvE 'pam_jwt\.so$' && e2e_bail "conf/pam.d/sshd-pam_jwt: a line carries options"
 {
     shipped auth
     # Debian's common-auth, reduced; nodelay spares each refusal 2 s.
@@ -85,7 +90,7 @@ e2e_ssh() {
         timeout 30 ssh -F /dev/null -p "$PORT" -o BatchMode=no -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null \
         -o PreferredAuthentications="$1" -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
-        -o LogLevel=ERROR "$E2E_USER@127.0.0.1" "$2" </dev/null >"$T/ssh.out" 2>"$T/ssh.err"
+        -o LogLevel=ERROR "$E2E_USER@$E2E_HOST" "$2" </dev/null >"$T/ssh.out" 2>"$T/ssh.err"
 }
 
 # ssh_login_ok DESC: token in $T/answer logs in and runs a command.
@@ -130,7 +135,7 @@ else
     e2e_module_lines
 fi
 prompt=$(head -n 1 "$T/prompts")
-e2e_check "$prompt" "($E2E_USER@127.0.0.1) Token: " "the askpass saw pam_jwt's prompt with user@host"
+e2e_check "$prompt" "($E2E_USER@$E2E_HOST) Token: " "the askpass saw pam_jwt's prompt with user@host"
 if grep -qF "${good##*.}" "$T/syslog" "$T/sshd.log"; then
     e2e_not_ok "the token reached no log"
 else
@@ -145,7 +150,7 @@ case $(cat "$T/ssh.out") in
 esac
 
 ssh_login_ok "a valid token works as the ssh password (PasswordAuthentication)" password
-e2e_check "$(head -n 1 "$T/prompts")" "$E2E_USER@127.0.0.1's password: " \
+e2e_check "$(head -n 1 "$T/prompts")" "$E2E_USER@$E2E_HOST's password: " \
     "the askpass saw ssh's password prompt"
 
 e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" ssh -900 -500 -900)")"
@@ -154,8 +159,18 @@ ssh_login_refused "an expired token" expired
 e2e_answer "$(e2e_mint "$(e2e_claims root "$AUD" ssh -10 300 -10)")"
 ssh_login_refused "a token for another user" "wrong user"
 
-e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" host:elsewhere ssh -10 300 -10)")"
-ssh_login_refused "a token for another host" "wrong audience"
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" host:web2 ssh -10 300 -10)")"
+ssh_login_refused "a token for another host (host:web2)" "wrong audience"
+e2e_log_since | grep -o 'reason=.*' | sed 's/^/#   host:web2: /'
+
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" pam "ssh sudo" -10 300 -10)")"
+ssh_login_refused "a token bound to no host (aud pam)" "wrong audience"
+
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" "HOST:$(echo "$E2E_HOST" | tr a-z A-Z)." ssh -10 300 -10)")"
+ssh_login_ok "host: audiences compare without case, one trailing dot ignored"
+
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" sudo -10 300 -10)")"
+ssh_login_refused "a token granting sudo but not ssh (the policy's sshd block)" "scope not granted"
 
 other=$(e2e_mint "$(e2e_claims "$E2E_USER" "$AUD" ssh -10 600 -10)")
 tampered=$(echo "$good" | cut -d. -f1).$(echo "$other" | cut -d. -f2).${good##*.}
@@ -176,7 +191,7 @@ e2e_log_since | grep -o 'reason=.*' | sed 's/^/#   rt+jwt with EdDSA: /'
 # pam_get_authtok) uses a stored PAM_AUTHTOK without asking again.
 e2e_answer "$E2E_PASSWORD"
 ssh_login_ok "the Unix password still works after pam_jwt (sufficient, then pam_unix)"
-e2e_check "$(tr '\n' '|' <"$T/prompts")" "($E2E_USER@127.0.0.1) Token: |" \
+e2e_check "$(tr '\n' '|' <"$T/prompts")" "($E2E_USER@$E2E_HOST) Token: |" \
     "one prompt: pam_unix checked what was typed at the Token: prompt"
 e2e_answer "wrong-$E2E_PASSWORD"
 e2e_ssh keyboard-interactive 'echo ok'
@@ -217,8 +232,14 @@ if e2e_daemon; then
         e2e_module_lines
     fi
     ASKPASS=
+    # What the askpass handed over: bound to this host and to ssh alone.
+    tok=$(e2e_as_user JWT_HELPER_SOCKET="$E2E_SOCK" timeout 30 "$T/bin/jwt-askpass" \
+        "($E2E_USER@$E2E_HOST) Token: " 2>/dev/null)
+    e2e_check "$(printf '%s' "$tok" | "$E2E_PY" "$E2E_TOOL" claim aud):$(printf '%s' "$tok" |
+        "$E2E_PY" "$E2E_TOOL" claim scope)" "$AUD:ssh" \
+        "jwt-askpass's token for ($E2E_USER@$E2E_HOST) has aud $AUD and scope ssh alone"
 else
-    e2e_skip_n 2 "$E2E_DAEMON_WHY"
+    e2e_skip_n 3 "$E2E_DAEMON_WHY"
 fi
 
 e2e_done

@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A real sudo with pam_jwt as its auth stack (the lines of
-# conf/pam.d/sudo-pam_jwt, choice (a): token only) and the sudoers settings
-# of conf/sudoers.d/pam_jwt.example, the token handed over by SUDO_ASKPASS,
-# inside a private mount namespace (tests/e2e/e2e_lib.sh).
+# conf/pam.d/sudo-pam_jwt as shipped, choice (a): token only, in both
+# /etc/pam.d/sudo and /etc/pam.d/sudo-i), the policy of conf/pam_jwt.conf
+# and the sudoers settings of conf/sudoers.d/pam_jwt.example, the token
+# handed over by SUDO_ASKPASS, inside a private mount and UTS namespace
+# (tests/e2e/e2e_lib.sh).
 set -u
 E2E_NAME=test_sudo
 : "${top_srcdir:=.}"
@@ -14,20 +16,27 @@ SUDO=$(e2e_find_prog sudo)
 e2e_enter_ns "$0"
 e2e_setup
 
-# --- the PAM stack: the shipped lines, the module by absolute path ---
-printf 'jwks = %s\nissuer = %s\naudience = pam\n' "$T/jwks.json" "$E2E_ISS" >"$T/pam_jwt.conf"
+# --- the PAM stacks: the shipped lines, the module by absolute path ---
+# The lines carry no policy: the shipped pam_jwt.conf's "service sudo
+# sudo-i" block asks for scope sudo and max_auth_age 300, and every token
+# is bound to this host (audience host:%h).
 shipped() {
     grep -E "^$1[[:space:]]" "$top_srcdir/conf/pam.d/sudo-pam_jwt" |
         sed "s|pam_jwt\.so|$E2E_MODULE config=$T/pam_jwt.conf|"
 }
-shipped auth | grep -q 'scope=sudo max_auth_age=300' ||
-    e2e_bail "conf/pam.d/sudo-pam_jwt has no 'scope=sudo max_auth_age=300' auth line"
-{
-    shipped auth # replaces Debian's "@include common-auth"
-    echo "account required pam_unix.so"
-    shipped account
-    echo "session required pam_unix.so"
-} >/etc/pam.d/sudo
+grep -E '^auth[[:space:]]' "$top_srcdir/conf/pam.d/sudo-pam_jwt" |
+    grep -qxE 'auth[[:space:]]+required[[:space:]]+pam_jwt\.so' ||
+    e2e_bail "conf/pam.d/sudo-pam_jwt has no plain 'auth required pam_jwt.so' line"
+# Debian runs `sudo -i` as the service sudo-i, whose file includes
+# common-auth as sudo's does: the snippet goes into both.
+for svc in sudo sudo-i; do
+    {
+        shipped auth # replaces Debian's "@include common-auth"
+        echo "account required pam_unix.so"
+        shipped account
+        echo "session required pam_unix.so"
+    } >"/etc/pam.d/$svc"
+done
 
 # --- sudoers: the shipped example's settings, and the test user ---
 # timestamp_timeout=0 (from the example): sudo keeps no credential cache,
@@ -40,7 +49,8 @@ shipped auth | grep -q 'scope=sudo max_auth_age=300' ||
     echo 'Defaults env_reset'
     echo 'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
     echo 'root ALL=(ALL:ALL) ALL'
-    echo "$E2E_USER ALL=(root) /usr/bin/id, /bin/id, /usr/bin/true, /bin/true"
+    # ALL: sudo -i runs root's shell, which then runs the command.
+    echo "$E2E_USER ALL=(root) ALL"
 } >"$T/sudoers"
 grep -q '^Defaults timestamp_timeout=0' "$T/sudoers" ||
     e2e_bail "conf/sudoers.d/pam_jwt.example lost 'Defaults timestamp_timeout=0'"
@@ -77,7 +87,9 @@ sudo_ok() {
 }
 
 # sudo_refused DESC REASON [SUDO_ARGS...]: sudo refuses and pam_jwt logged
-# REASON (grep -E; empty: logged nothing to look for).
+# REASON (grep -E; empty: logged nothing to look for) for the PAM service
+# $SVC (sudo, or sudo-i when the arguments hold -i).
+SVC=sudo
 sudo_refused() {
     desc=$1 reason=$2
     shift 2
@@ -91,7 +103,7 @@ sudo_refused() {
         echo "#   sudo exit $rc, output '$(cat "$T/sudo.out")'"
     fi
     [ -n "$reason" ] || return 0
-    if e2e_log_wait "pam_jwt\(sudo:auth\): rejected: service=sudo user=$E2E_USER .*reason=$reason"; then
+    if e2e_log_wait "pam_jwt\($SVC:auth\): rejected: service=$SVC user=$E2E_USER .*reason=$reason"; then
         e2e_ok "$desc: pam_jwt logged reason=$reason"
     else
         e2e_not_ok "$desc: pam_jwt logged reason=$reason"
@@ -101,7 +113,7 @@ sudo_refused() {
 
 # claims SCOPE AUTH_TIME_OFFSET [SUB]: an access token's claims for sudo.
 claims() {
-    e2e_claims "${3:-$E2E_USER}" pam "$1" -10 300 "$2"
+    e2e_claims "${3:-$E2E_USER}" "host:$E2E_HOST" "$1" -10 300 "$2"
 }
 
 e2e_answer "$(e2e_mint "$(claims "ssh sudo" -10)")"
@@ -135,14 +147,35 @@ e2e_answer "$(e2e_mint "$(claims "sudo" -400)")"
 sudo_refused "auth_time 400 s ago (max_auth_age=300)" "auth_time"
 e2e_log_since | grep -o 'reason=.*' | sed 's/^/#   auth_time 400 s ago: /'
 
-e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" pam sudo -900 -500 -900)")"
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" "host:$E2E_HOST" sudo -900 -500 -900)")"
 sudo_refused "an expired token" expired
 
 e2e_answer "$(e2e_mint "$(claims sudo -10 root)")"
 sudo_refused "another user's token" "wrong user"
 
+e2e_answer "$(e2e_mint "$(e2e_claims "$E2E_USER" host:web2 sudo -10 300 -10)")"
+sudo_refused "a token for another host (host:web2)" "wrong audience"
+
 e2e_answer "$E2E_PASSWORD"
 sudo_refused "the Unix password (the token-only stack has no pam_unix auth)" ""
+
+# --- sudo -i: the PAM service sudo-i, the same block of the policy ---
+SVC=sudo-i
+e2e_answer "$(e2e_mint "$(claims "sudo" -10)")"
+sudo_ok "sudo -i with a token granting sudo runs a login shell as root" -k -i
+if e2e_log_wait "pam_jwt\(sudo-i:auth\): accepted: service=sudo-i user=$E2E_USER"; then
+    e2e_ok "pam_jwt decided for the service sudo-i"
+else
+    e2e_not_ok "pam_jwt decided for the service sudo-i"
+    e2e_module_lines
+fi
+e2e_answer "$(e2e_mint "$(claims "sudo" -400)")"
+sudo_refused "sudo -i: auth_time 400 s ago (step-up, max_auth_age 300)" "auth_time" -k -i
+e2e_answer "$(e2e_mint "$(claims ssh -10)")"
+sudo_refused "sudo -i: a token without the sudo scope" "scope not granted" -k -i
+e2e_answer "$E2E_PASSWORD"
+sudo_refused "sudo -i: the Unix password no longer works" "" -k -i
+SVC=sudo
 
 # --- prompt budget: sudo refuses answers of 512 bytes or more ---
 for len in 511 512; do
