@@ -134,12 +134,15 @@ out:
     return rc;
 }
 
-/* sshd runs auth in another process than the session: the PAM environment
- * set at auth is what proves a pam_jwt login there. */
+/* Only this handle's own data proves a pam_jwt login: the PAM environment
+ * is written by other modules too (pam_env, a user's ~/.pam_environment),
+ * so JWT_SUBJECT there proves nothing. Under sshd, whose session runs in
+ * another process than its auth, the session therefore ignores: harmless
+ * with the shipped `optional` line (DESIGN §3 "Behaviour"). */
 static bool
 authenticated_by_us(pam_handle_t *pamh)
 {
-    return module_state_get(pamh) != NULL || pam_getenv(pamh, "JWT_SUBJECT") != NULL;
+    return module_state_get(pamh) != NULL;
 }
 
 PAM_JWT_EXPORT int

@@ -909,7 +909,7 @@ test_session_env(void)
     pam_handle_t *pamh = NULL;
     const char *const permit = PAM_DIR "pam_permit.so", *deny = PAM_DIR "pam_deny.so";
     const char *v;
-    char jti[64];
+    char jti[64], envconf[PATH_MAX];
     int deny_rc;
 
     harness_service(&h, "sess",
@@ -941,6 +941,25 @@ test_session_env(void)
     CHECK_PAM(pam_authenticate(pamh, 0), PAM_AUTH_ERR, "session: failed auth");
     CHECK(pam_getenv(pamh, "JWT_SUBJECT") == NULL, "env: nothing after a failed auth");
     CHECK_PAM(pam_open_session(pamh, 0), PAM_PERM_DENIED, "session: only pam_jwt, ignoring");
+    pam_end(pamh, PAM_SUCCESS);
+
+    /* A JWT_SUBJECT that pam_env put into the environment proves nothing:
+     * only this handle's own data counts. pam_env's success is ignored,
+     * so the stack's verdict is pam_jwt's alone (PAM_IGNORE everywhere
+     * makes libpam answer PAM_PERM_DENIED). */
+    harness_file_write(&h, "forged.env", "JWT_SUBJECT DEFAULT=alice\nJWT_ID DEFAULT=forged\n", 0644,
+                       true, envconf);
+    harness_service(&h, "sess-forged",
+                    "session [success=ignore default=die] %s conffile=%s readenv=0 "
+                    "user_readenv=0\nsession required " JWT_LINE "\n",
+                    PAM_DIR "pam_env.so", envconf, h.conf);
+    conv = (struct harness_conv){0};
+    harness_start(&h, "sess-forged", "alice", &conv, &pamh);
+    CHECK_PAM(pam_open_session(pamh, 0), PAM_PERM_DENIED,
+              "session: a JWT_SUBJECT from pam_env is no pam_jwt login");
+    CHECK_STR(pam_getenv(pamh, "JWT_SUBJECT"), "alice", "session: pam_env did set JWT_SUBJECT");
+    CHECK_PAM(pam_close_session(pamh, 0), PAM_PERM_DENIED,
+              "session: close ignores a forged JWT_SUBJECT too");
     pam_end(pamh, PAM_SUCCESS);
 
     harness_service(&h, "sess-deny", "session required %s\n", deny);
