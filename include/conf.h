@@ -37,6 +37,8 @@ struct conf {
     size_t n_issuers;
     char **audiences;
     size_t n_audiences;
+    char **client_ids;         /* empty: any client */
+    size_t n_client_ids;
     unsigned algs;             /* mask of JWT_ALG_BIT, never including HS256 */
     char *user_claim;
     char **scopes;

@@ -58,7 +58,8 @@ typedef enum {
     JWT_ERR_IAT_FUTURE,       /* "issued in the future" */
     JWT_ERR_LIFETIME,         /* "lifetime exceeds max_lifetime" */
     JWT_ERR_ISSUER,           /* "wrong issuer" */
-    JWT_ERR_AUDIENCE,         /* "wrong audience" */
+    JWT_ERR_AUDIENCE,         /* "wrong audience" (see jwt_verified.reason for what is accepted) */
+    JWT_ERR_CLIENT,           /* "wrong client" (client_id, or azp where it is absent) */
     JWT_ERR_USER,             /* "wrong user" */
     JWT_ERR_SCOPE,            /* "scope not granted" */
     JWT_ERR_AUTH_AGE,         /* "auth_time too old" (or missing where max_auth_age is set) */
@@ -153,6 +154,9 @@ int jwt_json_get_string_or_array(const struct json_object *obj, const char *name
 /* Returns true when v (a string or array of strings from the getter above)
  * is, or contains, exactly want. */
 bool jwt_json_strings_contain(const struct json_object *v, const char *want);
+/* As jwt_json_strings_contain, with match(want, element) deciding equality. */
+bool jwt_json_strings_match(const struct json_object *v, const char *want,
+                            bool (*match)(const char *want, const char *have));
 
 /* ---- JWK and JWK Set, RFC 7517 / 8037 (jwt_jwk.c, jwt_jwks.c, jwt_pem.c) ---- */
 
@@ -339,8 +343,10 @@ struct jwt_policy {
     size_t n_typs;
     const char *const *issuers;    /* iss must equal one; none configured = any */
     size_t n_issuers;
-    const char *const *audiences;  /* aud must contain one; none configured = any */
+    const char *const *audiences;  /* aud must contain one (jwt_audience_matches); none = any */
     size_t n_audiences;
+    const char *const *client_ids; /* client_id, else azp, must equal one; none = any */
+    size_t n_client_ids;
     const char *user_claim;        /* "sub" by default */
     const char *user;              /* must equal the user claim; NULL = not checked */
     const char *const *scopes;     /* every one must be granted */
@@ -359,14 +365,26 @@ struct jwt_verified {
     char *kid, *jti, *subject, *scope, *iss;   /* malloc'd copies or NULL */
     int64_t exp, iat, auth_time;
     bool has_iat, has_auth_time;
-    char reason[128];              /* jwt_result_str, with detail where there is some */
+    char reason[256];              /* jwt_result_str, with detail where there is some */
 };
 
 /* Checks the claims of payload against policy in DESIGN §3's order: types,
- * exp, nbf, iat, lifetime, iss, aud, user, scope, auth_time, ID-token
- * markers. Fills the claim fields of out as it goes. */
+ * exp, nbf, iat, lifetime, iss, aud, client_id, user, scope, auth_time,
+ * ID-token markers. Fills the claim fields of out as it goes. */
 jwt_result jwt_claims_check(const struct json_object *payload, const struct jwt_policy *policy,
                             struct jwt_verified *out) JWT_MUST_CHECK;
+
+/* The one audience comparison (DESIGN §3 audience=): returns true when the
+ * token's aud value claimed equals the configured one. Values starting with
+ * "host:" (the prefix in any case) compare as host names: without regard to
+ * ASCII case (RFC 4343) and with one trailing dot ignored on either side
+ * (the absolute form of the same name); any other value exactly. */
+bool jwt_audience_matches(const char *configured, const char *claimed);
+/* Writes the reason for JWT_ERR_AUDIENCE into buf (len bytes, always
+ * NUL-terminated): "wrong audience (this host accepts host:A, host:B)",
+ * naming the policy's host: audiences so an administrator knows what to
+ * add; plain "wrong audience" when it has none. */
+void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len);
 
 /* Verifies an access token end to end: shape, header, key choice from keys,
  * signature, then claims. out is cleared first and filled as far as the

@@ -9,7 +9,7 @@
  * its inner blanks ("Token: "), without escapes. A flag is "debug = yes|no"
  * in the file and a bare word ("debug", or "debug=yes|no") as a module
  * argument. Module arguments are taken verbatim: no trimming, no quotes.
- * List values (algs, typ, scope) are comma-separated, blanks around items
+ * List values (algs, typ, scope, client_id) are comma-separated, blanks around items
  * dropped; issuer and audience may be repeated within one source. */
 #include "config.h"
 
@@ -78,7 +78,9 @@ static const struct option options[] = {
     {"jwks", OPT_STRING, F(jwks), 0, check_path, CONF_DEFAULT_JWKS, 0, 0},
     {"key", OPT_STRING, F(key), 0, check_path, NULL, 0, 0},
     {"issuer", OPT_REPEAT, F(issuers), F(n_issuers), check_text, "jwt-helper@%H", 0, 0},
-    {"audience", OPT_REPEAT, F(audiences), F(n_audiences), check_audience, "pam", 0, 0},
+    /* Default host:%h and host:%H, built by default_audiences. */
+    {"audience", OPT_REPEAT, F(audiences), F(n_audiences), check_audience, NULL, 0, 0},
+    {"client_id", OPT_CSV, F(client_ids), F(n_client_ids), check_text, NULL, 0, 0},
     {"algs", OPT_ALGS, F(algs), 0, NULL, DEFAULT_ALGS, 0, 0},
     {"user_claim", OPT_STRING, F(user_claim), 0, check_name, "sub", 0, 0},
     {"scope", OPT_CSV, F(scopes), F(n_scopes), check_scope, NULL, 0, 0},
@@ -498,11 +500,90 @@ option_is_set(const struct loader *l, const char *name)
     return o != NULL && l->set[o - options];
 }
 
+/* Loopback names every host answers to: a token bound to one is bound to
+ * no host in particular, so only an administrator's explicit list accepts
+ * it (DESIGN §3 audience=). */
+static bool
+is_loopback_audience(const char *audience)
+{
+    static const char *const loopback[] = {"host:localhost", "host:localhost.localdomain",
+                                           "host:127.0.0.1", "host:::1"};
+
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (jwt_audience_matches(loopback[i], audience))
+            return true;
+    return false;
+}
+
+static bool
+audience_listed(const struct conf *c, const char *audience)
+{
+    for (size_t i = 0; i < c->n_audiences; i++)
+        if (jwt_audience_matches(c->audiences[i], audience))
+            return true;
+    return false;
+}
+
+/* Expands one default host audience into *out; reports and returns false
+ * when there is no host name to expand. */
+static bool
+expand_default(struct loader *l, const char *def, char **out)
+{
+    enum conf_expand e = conf_hosts_expand(def, CONF_MAX_VALUE, out);
+
+    if (e == CONF_EXPAND_NOMEM)
+        conf_complain_nomem(&l->rep);
+    else if (e != CONF_EXPAND_OK || conf_has_control(*out))
+        conf_complain(&l->rep, "audience", "no usable host name for the default %s: set audience=",
+                      def);
+    return e == CONF_EXPAND_OK && !conf_has_control(*out);
+}
+
+/* The default audience binds a token to this host (DESIGN §3): host:%h and
+ * host:%H, once when they are the same, and neither that is a loopback
+ * name. With none left, the configuration is refused: refusing every token
+ * says what to do, while an empty list would accept any audience. */
+static void
+default_audiences(struct loader *l)
+{
+    static const char *const defaults[] = {"host:%H", "host:%h"};
+    char *value = NULL;
+    bool loopback_host = false;
+
+    for (size_t i = 0; i < 2; i++) {
+        if (!expand_default(l, defaults[i], &value))
+            return;
+        /* The full name first: a host named 127.0.0.1 has the short name
+         * 127, which must go with it. */
+        loopback_host = loopback_host || is_loopback_audience(value);
+        if (!loopback_host && !is_loopback_audience(value) && !audience_listed(l->c, value)) {
+            (void)conf_list_append(&l->rep, &l->c->audiences, &l->c->n_audiences, value);
+            value = NULL; /* the list's now, or freed */
+        }
+        free(value);
+        value = NULL;
+    }
+    /* Put the short name first, as an administrator would write them. */
+    if (l->c->n_audiences == 2) {
+        value = l->c->audiences[0];
+        l->c->audiences[0] = l->c->audiences[1];
+        l->c->audiences[1] = value;
+    }
+    if (l->c->n_audiences == 0 && !l->rep.nomem) {
+        conf_complain(&l->rep, "audience",
+                      "this host's name is a loopback name, which binds a token to no host: "
+                      "set audience= (host:NAME for a name only this host has)");
+    }
+}
+
 /* Gives every option no source set its default. */
 static void
 apply_defaults(struct loader *l)
 {
     char *value = NULL;
+
+    if (!option_is_set(l, "audience"))
+        default_audiences(l);
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct option *o = &options[i];
@@ -580,6 +661,8 @@ conf_policy(const struct conf *c, struct jwt_policy *policy)
     policy->n_issuers = c->n_issuers;
     policy->audiences = (const char *const *)c->audiences;
     policy->n_audiences = c->n_audiences;
+    policy->client_ids = (const char *const *)c->client_ids;
+    policy->n_client_ids = c->n_client_ids;
     policy->user_claim = c->user_claim;
     policy->user = NULL;
     policy->scopes = (const char *const *)c->scopes;

@@ -159,6 +159,7 @@ conf_mentions(const struct conf *c, const char *word)
             return true;
     return list_mentions(c->issuers, c->n_issuers, word) ||
            list_mentions(c->audiences, c->n_audiences, word) ||
+           list_mentions(c->client_ids, c->n_client_ids, word) ||
            list_mentions(c->scopes, c->n_scopes, word) || list_mentions(c->typs, c->n_typs, word);
 }
 

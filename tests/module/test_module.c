@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,7 +357,7 @@ test_config_errors(void)
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s\n", path);
     CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR, "config: bad file line");
     log_skip();
-    harness_file_write(&h, "ww.conf", "issuer = test-issuer\n", 0666, true, path);
+    harness_file_write(&h, "ww.conf", "issuer = test-issuer\naudience = pam\n", 0666, true, path);
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s jwks=%s\n", path,
                     h.jwks);
     CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR,
@@ -561,6 +562,22 @@ test_oidc(void)
     CHECK_PAM(harness_auth(&h, "oidc", "0b6e7c52-3f1a-4d2b-9c1e-2f8d7a6b5c4d", tok), PAM_AUTH_ERR,
               "oidc: sub is not the user claim here");
     log_skip();
+    /* Every client of the realm gets aud "account": client_id= (azp here)
+     * tells the token issued to this application from the others. */
+    harness_service(&h, "oidc-client",
+                    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "
+                    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n",
+                    h.conf, path, "pam-login,cli");
+    CHECK_PAM(harness_auth(&h, "oidc-client", "alice", tok), PAM_SUCCESS,
+              "oidc: client_id= lists the token's azp");
+    log_skip();
+    harness_service(&h, "oidc-other",
+                    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "
+                    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n",
+                    h.conf, path, "pam-login");
+    CHECK_PAM(harness_auth(&h, "oidc-other", "alice", tok), PAM_AUTH_ERR,
+              "oidc: a token issued to another client of the realm");
+    check_log("wrong client", tok, NULL, "reason=wrong client", "user=alice", NULL);
     free(tok);
     free(bob);
     signer_free(rsa);
@@ -590,6 +607,82 @@ out:
 
 /* The options not met elsewhere: algs, typ, leeway, max_lifetime, issuer
  * lists, key=, socket=. */
+/* Sets this process's host name (our own UTS namespace, see main). */
+static bool
+set_host(const char *name)
+{
+    return sethostname(name, strlen(name)) == 0;
+}
+
+static char *
+host_token(const char *aud)
+{
+    return harness_mint(h.key, "at+jwt",
+                        "{\"iss\":\"" HARNESS_ISSUER "\",\"aud\":%s,\"sub\":\"alice\","
+                        "\"iat\":%lld,\"exp\":%lld,\"jti\":\"host-%lld\"}",
+                        aud, now() - 5, now() + 300, now());
+}
+
+/* DESIGN §3: with no audience= at all a token is bound to this host by
+ * its name (host:%h, host:%H); the same token is refused on another host,
+ * and a loopback name is accepted only when listed. */
+static void
+test_host_bound(bool have_uts)
+{
+    char conf[PATH_MAX], text[1024];
+    char *web1 = host_token("\"host:web1\""), *odd = host_token("[\"x\",\"HOST:Web1.\"]");
+    char *full = host_token("\"host:web1.example.org\""), *lo = host_token("\"host:localhost\"");
+    char *pam = host_token("\"pam\"");
+    char saved[HOST_NAME_MAX + 1] = "";
+
+    if (!have_uts || gethostname(saved, sizeof(saved) - 1) != 0) {
+        CHECK(1, "host-bound default # SKIP needs root for a UTS namespace");
+        goto out;
+    }
+    snprintf(text, sizeof(text), "jwks = %s\nissuer = " HARNESS_ISSUER "\n", h.jwks);
+    harness_file_write(&h, "host.conf", text, 0644, true, conf);
+    harness_service(&h, "hostbound", "auth required " MODULE_PATH " config=%s\n", conf);
+    harness_service(&h, "hostlo",
+                    "auth required " MODULE_PATH " config=%s audience=host:localhost\n", conf);
+    CHECK(set_host("web1.example.org"), "host A: named web1.example.org");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", web1), PAM_SUCCESS, "host A: host:web1");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", full), PAM_SUCCESS,
+              "host A: host:web1.example.org");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", odd), PAM_SUCCESS,
+              "host A: HOST:Web1. in an aud array");
+    log_skip();
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", pam), PAM_AUTH_ERR,
+              "host A: aud pam is no longer accepted by default");
+    check_log("host A: wrong audience", pam, NULL,
+              "reason=wrong audience (this host accepts host:web1, host:web1.example.org)", NULL,
+              NULL);
+    CHECK(set_host("web2"), "host B: named web2");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", web1), PAM_AUTH_ERR,
+              "host B: a token for host A is refused");
+    check_log("host B: wrong audience", web1, NULL,
+              "reason=wrong audience (this host accepts host:web2)", NULL, NULL);
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", lo), PAM_AUTH_ERR,
+              "host B: host:localhost refused by default");
+    log_skip();
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", lo), PAM_SUCCESS,
+              "host B: host:localhost accepted when listed");
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", web1), PAM_AUTH_ERR,
+              "host B: a listed audience replaces the default");
+    CHECK(set_host("localhost"), "loopback: named localhost");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", lo), PAM_SERVICE_ERR,
+              "loopback: a host named localhost has no default audience");
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", lo), PAM_SUCCESS,
+              "loopback: host:localhost when listed");
+    log_skip();
+    CHECK(set_host(saved), "host name restored");
+out:
+    free(web1);
+    free(odd);
+    free(full);
+    free(lo);
+    free(pam);
+}
+
 static void
 test_options(void)
 {
@@ -639,7 +732,7 @@ test_options(void)
 
     snprintf(pem, sizeof(pem), "%s/key.pem", h.dir);
     CHECK(pem_write(h.key, pem), "key=: PEM written");
-    harness_file_write(&h, "pem.conf", "issuer = test-issuer\n", 0644, true, conf);
+    harness_file_write(&h, "pem.conf", "issuer = test-issuer\naudience = pam\n", 0644, true, conf);
     harness_service(&h, "pem", "auth required " MODULE_PATH " config=%s key=%s\n", conf, pem);
     CHECK_PAM(harness_auth(&h, "pem", "alice", tok), PAM_SUCCESS, "key=: PEM public key");
     if (signer_generate(JWT_ALG_EDDSA, 0, &other) == JWT_OK)
@@ -678,7 +771,7 @@ test_prompt(void)
     CHECK_INT(conv.last_style, PAM_PROMPT_ECHO_OFF, "prompt=: echo off");
     pam_end(pamh, PAM_SUCCESS);
     log_skip();
-    snprintf(text, sizeof(text), "jwks = %s\nissuer = test-issuer\nprompt = \"JWT for sudo: \"\n",
+    snprintf(text, sizeof(text), "jwks = %s\nissuer = test-issuer\naudience = pam\nprompt = \"JWT for sudo: \"\n",
              h.jwks);
     harness_file_write(&h, "prompt.conf", text, 0644, true, path);
     harness_service(&h, "prompt", "auth required " MODULE_PATH " config=%s\n", path);
@@ -1050,11 +1143,15 @@ test_rotation(void)
 int
 main(void)
 {
+    bool have_uts;
+
     if (!harness_init(&h)) {
         printf("Bail out! cannot set up the temp dir and keys\n");
         return 1;
     }
     have_logs = harness_log_capture(&h, logs_why, sizeof(logs_why));
+    /* A UTS namespace of our own: the host-bound tests rename the host. */
+    have_uts = geteuid() == 0 && unshare(CLONE_NEWUTS) == 0;
     /* Everything below needs the module loaded: say so once, not 200 times. */
     harness_service(&h, "probe", "auth required " MODULE_PATH " config=%s\n", h.conf);
     if (harness_auth(&h, "probe", "alice", "x") == PAM_MODULE_UNKNOWN) {
@@ -1076,6 +1173,7 @@ main(void)
     test_once();
     test_auth_age_scope_audience();
     test_oidc();
+    test_host_bound(have_uts);
     test_options();
     test_prompt();
     test_debug_quiet();

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for conf.c: defaults, every option good and bad, file then
  * arguments, list and duplicate rules, reports naming option and path:line. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -145,6 +147,7 @@ static void
 test_defaults(void)
 {
     char full[HOST_NAME_MAX + 1], shortname[HOST_NAME_MAX + 1], issuer[HOST_NAME_MAX + 16];
+    char audience[HOST_NAME_MAX + 8];
     struct conf c;
 
     host_names(full, shortname, sizeof full);
@@ -154,7 +157,13 @@ test_defaults(void)
     CHECK_STR(c.jwks, CONF_DEFAULT_JWKS, "default jwks");
     CHECK_STR(c.key, NULL, "default key");
     CHECK(c.n_issuers == 1 && strcmp(c.issuers[0], issuer) == 0, "default issuer jwt-helper@host");
-    CHECK(c.n_audiences == 1 && strcmp(c.audiences[0], "pam") == 0, "default audience pam");
+    snprintf(audience, sizeof audience, "host:%s", shortname);
+    CHECK(c.n_audiences >= 1 && strcmp(c.audiences[0], audience) == 0,
+          "default audience host:%h first");
+    snprintf(audience, sizeof audience, "host:%s", full);
+    CHECK(c.n_audiences == (strcmp(full, shortname) != 0 ? 2u : 1u) &&
+              strcmp(c.audiences[c.n_audiences - 1], audience) == 0,
+          "default audience host:%H, once");
     CHECK_INT(c.algs, JWT_ALGS_ACCESS, "default algs: all nine asymmetric");
     CHECK_INT(c.algs & JWT_ALG_BIT(JWT_ALG_HS256), 0, "default algs: no HS256");
     CHECK_STR(c.user_claim, "sub", "default user_claim");
@@ -619,6 +628,62 @@ test_limits(void)
     free(big);
 }
 
+/* Loads the defaults under host name name (in our own UTS namespace) and
+ * checks the audiences they give: want1, want2 (NULL: fewer), or a
+ * refusal naming the loopback name when both are NULL. */
+static void
+check_default_audiences(const char *name, const char *want1, const char *want2)
+{
+    struct conf c;
+    char what[160];
+    conf_result r;
+
+    if (sethostname(name, strlen(name)) != 0) {
+        perror("sethostname");
+        exit(1);
+    }
+    r = load(&c, missing_path(), 0, NULL);
+    snprintf(what, sizeof what, "default audience on host %s", name);
+    if (want1 == NULL) {
+        CHECK_INT(r, CONF_ERR_INVALID, what);
+        CHECK(reported("audience: this host's name is a loopback name"), "loopback host reported");
+        return;
+    }
+    CHECK_INT(r, CONF_OK, what);
+    CHECK(c.n_audiences == (want2 != NULL ? 2u : 1u), what);
+    CHECK_STR(c.n_audiences > 0 ? c.audiences[0] : NULL, want1, what);
+    CHECK_STR(c.n_audiences > 1 ? c.audiences[1] : NULL, want2, what);
+    conf_free(&c);
+}
+
+/* DESIGN §3: audience defaults to host:%h and host:%H, one when they are
+ * the same, no loopback name; the host name is changed in a UTS namespace
+ * of our own, which needs root. */
+static void
+test_default_audience_hosts(void)
+{
+    char saved[HOST_NAME_MAX + 1] = "", shortname[HOST_NAME_MAX + 1];
+    struct conf c;
+
+    if (geteuid() != 0 || unshare(CLONE_NEWUTS) != 0) {
+        CHECK(1, "default audience per host name # SKIP needs root for a UTS namespace");
+        return;
+    }
+    host_names(saved, shortname, sizeof saved);
+    check_default_audiences("web1.example.org", "host:web1", "host:web1.example.org");
+    check_default_audiences("web1", "host:web1", NULL);
+    check_default_audiences("localhost.example.org", "host:localhost.example.org", NULL);
+    check_default_audiences("localhost", NULL, NULL);
+    check_default_audiences("LocalHost.LocalDomain", NULL, NULL);
+    check_default_audiences("127.0.0.1", NULL, NULL);
+    check_default_audiences("::1", NULL, NULL);
+    CHECK_INT(LOAD(&c, missing_path(), "audience=host:localhost"), CONF_OK,
+              "loopback host: an explicit audience is fine");
+    conf_free(&c);
+    if (sethostname(saved, strlen(saved)) != 0)
+        exit(1);
+}
+
 static void
 test_policy(void)
 {
@@ -632,7 +697,8 @@ test_policy(void)
     CHECK_INT(p.algs, JWT_ALG_BIT(JWT_ALG_ES384), "policy algs");
     CHECK(p.n_typs == 2 && p.typs[0] == c.typs[0], "policy typs point into conf");
     CHECK(p.n_issuers == 1 && p.issuers[0] == c.issuers[0], "policy issuers");
-    CHECK(p.n_audiences == 1 && strcmp(p.audiences[0], "pam") == 0, "policy audiences");
+    CHECK(p.n_audiences == c.n_audiences && p.audiences[0] == c.audiences[0], "policy audiences");
+    CHECK(p.n_client_ids == 0 && p.client_ids == NULL, "policy client_ids unset");
     CHECK(p.n_scopes == 1 && strcmp(p.scopes[0], "sudo") == 0, "policy scopes");
     CHECK_STR(p.user_claim, "email", "policy user_claim");
     CHECK_STR(p.user, NULL, "policy user unset");
@@ -903,6 +969,7 @@ main(void)
     test_flags();
     test_limits();
     test_policy();
+    test_default_audience_hosts();
     test_text_quote();
     test_text_checks();
     test_text_expand();
