@@ -22,6 +22,7 @@ struct verify_args {
     char *owned[VERIFY_MAX_ARGS];
     int n;
     const char *user;
+    const char *service; /* the PAM service whose block and %s apply, or NULL */
     const char *token;
 };
 
@@ -59,7 +60,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"jwks", required_argument, NULL, 'j'},
         {"user", required_argument, NULL, 'u'},   {"scope", required_argument, NULL, 's'},
-        {"socket", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+        {"socket", required_argument, NULL, 'S'}, {"service", required_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
     };
     static const char *const conf_names[] = {['c'] = "config", ['j'] = "jwks", ['s'] = "scope"};
     int opt;
@@ -68,6 +70,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
     while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
         if (opt == 'u')
             a->user = optarg;
+        else if (opt == 'v')
+            a->service = optarg;
         else if (opt == 'c' || opt == 'j' || opt == 's') {
             if (add_conf_arg(a, conf_names[opt], optarg) != 0)
                 return -1;
@@ -132,11 +136,12 @@ cli_verify(int argc, char **argv)
 
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: jwt-helper verify [--config PATH] [--jwks PATH] [--user U] "
-                        "[--scope S] TOKEN|-\n");
+                        "[--scope S] [--service S] TOKEN|-\n");
         goto out;
     }
     rc = CLI_EXIT_CONFIG;
-    if (conf_load(&c, CONF_DEFAULT_PATH, a.n, a.conf_args, report_to_stderr, NULL) != CONF_OK ||
+    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, report_to_stderr, NULL) !=
+            CONF_OK ||
         load_keys(&c, &keys) != 0)
         goto out;
     rc = CLI_EXIT_REJECTED;

@@ -9,8 +9,17 @@
  * its inner blanks ("Token: "), without escapes. A flag is "debug = yes|no"
  * in the file and a bare word ("debug", or "debug=yes|no") as a module
  * argument. Module arguments are taken verbatim: no trimming, no quotes.
- * List values (algs, typ, scope, client_id) are comma-separated, blanks around items
- * dropped; issuer and audience may be repeated within one source. */
+ * List values (algs, typ, scope, client_id) are comma-separated, blanks
+ * around items dropped; issuer and audience may be repeated within one
+ * source.
+ *
+ * Service blocks (DESIGN §3 "Precise rules"): a line "service NAME..."
+ * starts a block that runs to the next such line or the end of the file.
+ * The first block naming the PAM service is one more source, between the
+ * file's global lines and the module arguments; every other block is
+ * checked just as strictly (into a scratch struct conf) and dropped, so a
+ * mistake in the sudo block fails sshd too rather than waiting for sudo.
+ * "%s" in scope= is the PAM service name, as is. */
 #include "config.h"
 
 #include <errno.h>
@@ -56,11 +65,18 @@ struct option {
 
 /* State of one conf_load call. */
 struct loader {
-    struct conf *c;
+    struct conf *c;           /* where values go: real, or scratch in a block
+                               * for other services */
+    struct conf *real;        /* conf_load's result */
+    struct conf scratch;      /* a block for other services, checked and dropped */
+    const char *service;      /* PAM_SERVICE, or NULL */
+    const char *block_service; /* what %s is in the current block */
+    bool block_applied;       /* the first block naming service was read */
     struct conf_reporter rep; /* source: the file being read, NULL for
                                * arguments and defaults */
     bool seen[32];            /* set within the current source (duplicates) */
-    bool set[32];             /* set by any source (defaults apply to the rest) */
+    bool set[32];             /* set by any source into real (defaults apply
+                               * to the rest) */
     bool file_failed;
 };
 
@@ -148,10 +164,53 @@ check_typ(struct loader *l, const struct option *o, char **item)
     return true;
 }
 
-/* RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, less our ','. */
+/* Expands %s (the PAM service, as is) and %% in in; any other '%' is
+ * refused. Returns a new string, or NULL when reported. */
+static char *
+expand_service(struct loader *l, const struct option *o, const char *in)
+{
+    const char *service = l->c == l->real ? l->service : l->block_service;
+    size_t n = 0, size = strlen(in) + 1;
+    char *out;
+
+    for (const char *p = strstr(in, "%s"); p != NULL; p = strstr(p + 2, "%s"))
+        size += service != NULL ? strlen(service) : 0;
+    if ((out = malloc(size)) == NULL) {
+        conf_complain_nomem(&l->rep);
+        return NULL;
+    }
+    for (; *in != '\0'; in++) {
+        if (*in != '%') {
+            out[n++] = *in;
+        } else if (in[1] == '%') {
+            out[n++] = *++in;
+        } else if (in[1] == 's' && service != NULL) {
+            memcpy(out + n, service, strlen(service));
+            n += strlen(service);
+            in++;
+        } else {
+            conf_complain(&l->rep, o->name, "%s",
+                          in[1] == 's' ? "%s needs a service name (jwt-helper verify --service)"
+                                       : "only %s and %% may follow a '%'");
+            free(out);
+            return NULL;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, less our ','; %s
+ * first becomes the service name, which must make a scope word too. */
 static bool
 check_scope(struct loader *l, const struct option *o, char **item)
 {
+    char *expanded = expand_service(l, o, *item);
+
+    if (expanded == NULL)
+        return false;
+    free(*item);
+    *item = expanded;
     if (!conf_is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
         return conf_refuse(&l->rep, o->name, *item,
                            "a scope word (RFC 6749 scope-token without ',')");
@@ -404,7 +463,8 @@ apply(struct loader *l, const char *name, size_t name_len, const char *value)
     }
     if (!l->seen[i])
         clear_field(l->c, o);
-    l->seen[i] = l->set[i] = true;
+    l->seen[i] = true;
+    l->set[i] = l->set[i] || l->c == l->real;
     set_value(l, o, value != NULL ? value : "yes");
 }
 
@@ -414,6 +474,82 @@ apply_line(void *ctx, const char *key, const char *value)
 {
     apply(ctx, key, strlen(key), value);
 }
+
+/* Drops the block being read, if it was for other services. */
+static void
+block_end(struct loader *l)
+{
+    conf_free(&l->scratch);
+    l->c = l->real;
+    l->block_service = NULL;
+}
+
+/* A PAM service name as pam_start(3) takes it, the file name under
+ * /etc/pam.d: visible ASCII without '/', ',' or '='. */
+static bool
+is_service_name(const char *s)
+{
+    return *s != '\0' && conf_is_visible_word(s) && strpbrk(s, "/=") == NULL;
+}
+
+/* Reads the names of a "service NAME..." line (names: after "service").
+ * Returns whether the block applies to l->service; reports bad names and
+ * sets *first to the first one (for %s in a block for others). */
+static bool
+block_names(struct loader *l, char *names, const char **first)
+{
+    char q[CONF_QUOTED_SIZE], *save = NULL;
+    bool applies = false;
+    size_t n = 0;
+
+    *first = NULL;
+    for (char *name = strtok_r(names, " \t", &save); name != NULL;
+         name = strtok_r(NULL, " \t", &save)) {
+        if (!is_service_name(name) || ++n > CONF_MAX_LIST) {
+            conf_quote(name, strlen(name), q, sizeof q);
+            conf_complain(&l->rep, "service", "%s is not a PAM service name (or one too many)", q);
+            continue;
+        }
+        *first = *first != NULL ? *first : name;
+        applies = applies || (l->service != NULL && strcmp(name, l->service) == 0);
+    }
+    if (n == 0)
+        conf_complain(&l->rep, "service", "a block needs a service name: service NAME...");
+    return applies;
+}
+
+/* take_line handler: a "service NAME..." line ends the block before it and
+ * starts the next (DESIGN §3). Returns false for any other line. */
+static bool
+take_service_line(void *ctx, char *line)
+{
+    struct loader *l = ctx;
+    size_t word = strcspn(line, " \t=");
+    const char *first = NULL;
+    bool applies;
+
+    if (word != 7 || strncmp(line, "service", 7) != 0)
+        return false;
+    block_end(l);
+    if (strchr(line, '=') != NULL) {
+        conf_complain(&l->rep, "service", "a block starts with \"service NAME...\", without '='");
+        return true;
+    }
+    applies = block_names(l, line + word, &first) && !l->block_applied;
+    memset(l->seen, 0, sizeof l->seen); /* a block is a source of its own */
+    if (applies) {
+        l->block_applied = true;
+        return true;
+    }
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        clear_field(&l->scratch, &options[i]);
+    l->c = &l->scratch;
+    /* %s in a block for others is checked as the first service it names. */
+    l->block_service = first != NULL ? first : "-";
+    return true;
+}
+
+static const struct conf_line_handlers line_handlers = {apply_line, take_service_line};
 
 /* Reads and applies path; named (by config=) files must exist. */
 static void
@@ -437,7 +573,8 @@ load_file(struct loader *l, const char *path, bool named)
     } else {
         l->rep.source = path;
         memset(l->seen, 0, sizeof l->seen);
-        conf_lines_parse(&l->rep, text, len, apply_line, l);
+        conf_lines_parse_with(&l->rep, text, len, &line_handlers, l);
+        block_end(l);
         l->rep.source = NULL;
     }
 out:
@@ -610,8 +747,8 @@ apply_defaults(struct loader *l)
 }
 
 conf_result
-conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
-          conf_report_fn report, void *ctx)
+conf_load(struct conf *c, const char *default_path, const char *service, int argc,
+          const char **argv, conf_report_fn report, void *ctx)
 {
     struct loader l;
     const char *path;
@@ -620,7 +757,8 @@ conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
 
     memset(c, 0, sizeof *c);
     memset(&l, 0, sizeof l);
-    l.c = c;
+    l.c = l.real = c;
+    l.service = service;
     l.rep.report = report;
     l.rep.ctx = ctx;
     for (size_t i = 0; i < N_OPTIONS; i++)

@@ -22,9 +22,10 @@ struct module_state {
     int64_t exp;
 };
 
-/* Resolves the options for these module arguments (conf_load with the
- * default file, every problem sent to syslog), from the per-process cache
- * while the arguments, the file and the host name are unchanged
+/* Resolves the options for these module arguments and the handle's
+ * PAM_SERVICE (conf_load with the default file, every problem sent to
+ * syslog), from the per-process cache while the service, the arguments,
+ * the file and the host name are unchanged
  * (module_conf.c). Returns PAM_SUCCESS with *c read-only until
  * module_conf_release, PAM_BUF_ERR, or PAM_SERVICE_ERR for a bad or
  * unreadable configuration. */

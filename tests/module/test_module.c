@@ -683,6 +683,116 @@ out:
     free(pam);
 }
 
+/* The shipped policy file (conf/pam_jwt.conf), read as pam_jwt reads it. */
+#define SHIPPED_CONF VECTORS_DIR "/../../conf/pam_jwt.conf"
+#define SHIPPED_REVOCATION "/var/lib/jwt-helper/revoked"
+
+/* Copies the shipped file to dir/shipped.conf with its revocation list
+ * moved into dir (revoked_path gets where); false when it cannot. */
+static bool
+shipped_copy(char *conf, char *revoked_path)
+{
+    char text[16384], *at;
+    FILE *f = fopen(SHIPPED_CONF, "r");
+    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    char out[sizeof(text) + PATH_MAX];
+
+    if (f != NULL)
+        fclose(f);
+    text[n] = '\0';
+    snprintf(revoked_path, PATH_MAX, "%s/revoked", h.dir);
+    if (n == 0 || (at = strstr(text, "\nrevocation = " SHIPPED_REVOCATION "\n")) == NULL)
+        return false;
+    *at = '\0';
+    snprintf(out, sizeof(out), "%s\nrevocation = %s\n%s", text, revoked_path,
+             at + strlen("\nrevocation = " SHIPPED_REVOCATION "\n"));
+    return harness_file_write(&h, "shipped.conf", out, 0644, true, conf) &&
+           harness_file_write(&h, revoked_path, "", 0644, true, NULL);
+}
+
+/* A token for this host (aud host:%h) with scope and, unless age < 0, an
+ * auth_time age seconds ago. */
+static char *
+policy_token(const char *user, const char *scope, long long age)
+{
+    char host[HOST_NAME_MAX + 1] = "", extra[128] = "";
+
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        return NULL;
+    host[strcspn(host, ".")] = '\0';
+    if (age >= 0)
+        snprintf(extra, sizeof(extra), ",\"auth_time\":%lld", now() - age);
+    return harness_mint(h.key, "at+jwt",
+                        "{\"iss\":\"" HARNESS_ISSUER "\",\"aud\":\"host:%s\",\"sub\":\"%s\","
+                        "\"scope\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"pol-%s-%lld\"%s}",
+                        host, user, scope, now() - 10, now() + 300, scope, age, extra);
+}
+
+/* Authenticates user on service of the shipped policy with a token of
+ * scope and auth_time age (see policy_token). */
+static int
+shipped_auth(const char *service, const char *scope, long long age)
+{
+    char *tok = policy_token("alice", scope, age);
+    int rc = harness_auth(&h, service, "alice", tok);
+
+    free(tok);
+    log_skip();
+    return rc;
+}
+
+/* DESIGN §3's shipped pam_jwt.conf through real libpam: each service's
+ * block, %s for a service without one, step-up on sudo and sudo-i, and
+ * the revocation list on. The stack lines carry no policy of their own,
+ * only where the test's keys are. */
+static void
+test_shipped_policy(void)
+{
+    static const char *const services[] = {"sshd", "sudo", "sudo-i", "su-l", "login"};
+    static const struct {
+        const char *service, *scope;
+        long long age;
+        int want;
+        const char *what;
+    } cases[] = {
+        {"sshd", "ssh", -1, PAM_SUCCESS, "shipped: sshd takes scope ssh"},
+        {"sshd", "sudo", -1, PAM_AUTH_ERR, "shipped: sshd refuses a sudo token"},
+        {"sshd", "sshd", -1, PAM_AUTH_ERR, "shipped: sshd's block replaces scope=%s"},
+        {"sudo", "sudo", 10, PAM_SUCCESS, "shipped: sudo with a fresh login"},
+        {"sudo", "sudo", 400, PAM_AUTH_ERR, "shipped: sudo refuses a stale login"},
+        {"sudo", "sudo", -1, PAM_AUTH_ERR, "shipped: sudo refuses a token without auth_time"},
+        {"sudo", "ssh", 10, PAM_AUTH_ERR, "shipped: sudo refuses an ssh token"},
+        {"sudo-i", "sudo", 10, PAM_SUCCESS, "shipped: sudo-i with a fresh login"},
+        {"sudo-i", "sudo", 301 + 60, PAM_AUTH_ERR, "shipped: sudo-i step-up (max_auth_age 300)"},
+        {"sudo-i", "sudo-i", 10, PAM_AUTH_ERR, "shipped: sudo-i wants scope sudo, not %s"},
+        {"su-l", "su", -1, PAM_SUCCESS, "shipped: su-l takes scope su"},
+        {"su-l", "ssh sudo", -1, PAM_AUTH_ERR, "shipped: su-l refuses ssh and sudo"},
+        {"login", "login", -1, PAM_SUCCESS, "shipped: no block, scope %s = login"},
+        {"login", "ssh su sudo", -1, PAM_AUTH_ERR, "shipped: no block, other scopes refused"},
+    };
+    char conf[PATH_MAX], revoked[PATH_MAX], list[128];
+
+    if (!shipped_copy(conf, revoked)) {
+        CHECK(0, "shipped: a copy of conf/pam_jwt.conf with its paths in the test dir");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        harness_service(&h, services[i], "auth required " MODULE_PATH " config=%s jwks=%s issuer=%s\n",
+                        conf, h.jwks, HARNESS_ISSUER);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK_PAM(shipped_auth(cases[i].service, cases[i].scope, cases[i].age), cases[i].want,
+                  cases[i].what);
+    /* Revocation is on: a listed user's older tokens die at once. */
+    snprintf(list, sizeof(list), "alice:%lld\n", now());
+    harness_file_write(&h, revoked, list, 0644, true, NULL);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_AUTH_ERR, "shipped: revocation is on");
+    unlink(revoked);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_AUTHINFO_UNAVAIL,
+              "shipped: a missing revocation list fails closed");
+    harness_file_write(&h, revoked, "", 0644, true, NULL);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_SUCCESS, "shipped: an empty list again");
+}
+
 static void
 test_options(void)
 {
@@ -1174,6 +1284,7 @@ main(void)
     test_auth_age_scope_audience();
     test_oidc();
     test_host_bound(have_uts);
+    test_shipped_policy();
     test_options();
     test_prompt();
     test_debug_quiet();

@@ -71,12 +71,15 @@ missing_path(void)
     return path;
 }
 
+/* The PAM service conf_load is given (test_service_blocks changes it). */
+static const char *service = "login";
+
 static conf_result
 load(struct conf *c, const char *path, int argc, const char **argv)
 {
     messages[0] = '\0';
     n_messages = 0;
-    return conf_load(c, path, argc, argv, collect, NULL);
+    return conf_load(c, path, service, argc, argv, collect, NULL);
 }
 
 #define N_ARGS(...) ((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)))
@@ -383,7 +386,7 @@ test_all_problems_reported(void)
     CHECK(conf_is_empty(&c), "many problems: conf is empty");
     conf_free(&c);
 
-    CHECK_INT(conf_load(&c, path, 0, NULL, NULL, NULL), CONF_ERR_INVALID,
+    CHECK_INT(conf_load(&c, path, service, 0, NULL, NULL, NULL), CONF_ERR_INVALID,
               "no report callback: still refused");
     conf_free(&c);
 }
@@ -684,6 +687,137 @@ test_default_audience_hosts(void)
         exit(1);
 }
 
+/* The shipped file's shape (DESIGN §3), with the other options around. */
+static const char blocks_text[] = "revocation = /var/lib/jwt-helper/revoked\n"
+                                  "# any service: a scope named after it\n"
+                                  "scope = %s\n"
+                                  "audience = host:a\n"
+                                  "leeway = 30\n"
+                                  "service sshd\n"
+                                  "    scope = ssh\n"
+                                  "service sudo sudo-i\n"
+                                  "    scope = sudo\n"
+                                  "    max_auth_age = 300\n"
+                                  "    audience = host:b\n"
+                                  "    audience = host:c\n"
+                                  "service\tsu  su-l\n"
+                                  "    scope = su\n"
+                                  "    jwks = /etc/su-jwks.json\n"
+                                  "service sudo\n"
+                                  "    scope = never\n";
+
+/* Loads blocks_text for svc; returns the scope (one word) or "" and checks
+ * the load succeeded. */
+static const char *
+scope_for(const char *svc, struct conf *c)
+{
+    char what[96];
+
+    service = svc;
+    snprintf(what, sizeof what, "blocks: load for %s", svc != NULL ? svc : "no service");
+    CHECK_INT(load(c, conf_file(blocks_text), 0, NULL), CONF_OK, what);
+    service = "login";
+    return c->n_scopes == 1 ? c->scopes[0] : "";
+}
+
+static void
+test_service_blocks(void)
+{
+    struct conf c;
+
+    CHECK_STR(scope_for("sshd", &c), "ssh", "blocks: sshd's block sets its scope");
+    CHECK_INT(c.max_auth_age, -1, "blocks: sshd has no step-up");
+    CHECK(c.n_audiences == 1 && strcmp(c.audiences[0], "host:a") == 0,
+          "blocks: global audience where the block sets none");
+    CHECK_INT(c.leeway, 30, "blocks: global lines apply inside a block's service");
+    conf_free(&c);
+    CHECK_STR(scope_for("sudo-i", &c), "sudo", "blocks: a block names several services");
+    CHECK_INT(c.max_auth_age, 300, "blocks: sudo-i gets the step-up");
+    CHECK(c.n_audiences == 2 && strcmp(c.audiences[0], "host:b") == 0 &&
+              strcmp(c.audiences[1], "host:c") == 0,
+          "blocks: a list set in a block replaces the global list, repeats add up");
+    conf_free(&c);
+    CHECK_STR(scope_for("sudo", &c), "sudo", "blocks: only the first block naming sudo applies");
+    conf_free(&c);
+    CHECK_STR(scope_for("su-l", &c), "su", "blocks: tab and double blank between names");
+    CHECK_STR(c.jwks, "/etc/su-jwks.json", "blocks: a key set per block");
+    conf_free(&c);
+    CHECK_STR(scope_for("login", &c), "login", "blocks: no block, scope=%s is the service");
+    CHECK_INT(c.max_auth_age, -1, "blocks: no block, no step-up");
+    CHECK_STR(c.jwks, CONF_DEFAULT_JWKS, "blocks: no block, the default key set");
+    CHECK_STR(c.revocation, "/var/lib/jwt-helper/revoked", "blocks: global revocation");
+    conf_free(&c);
+    CHECK_STR(scope_for("SSHD", &c), "SSHD", "blocks: service names match exactly, case too");
+    conf_free(&c);
+    service = NULL;
+    CHECK_INT(load(&c, conf_file(blocks_text), 0, NULL), CONF_ERR_INVALID,
+              "blocks: no service, %s cannot expand");
+    CHECK(reported("pam_jwt.conf:3: scope: %s needs a service name"), "blocks: %s without a service");
+    service = "sshd";
+    CHECK_INT(LOAD(&c, conf_file(blocks_text), "scope=x%s"), CONF_OK, "blocks: %s in an argument");
+    CHECK(c.n_scopes == 1 && strcmp(c.scopes[0], "xsshd") == 0, "blocks: argument scope wins");
+    conf_free(&c);
+    CHECK_INT(LOAD(&c, conf_file(blocks_text), "scope=a%%b"), CONF_OK, "blocks: %% in a scope");
+    CHECK(c.n_scopes == 1 && strcmp(c.scopes[0], "a%b") == 0, "blocks: %% is one %");
+    conf_free(&c);
+    service = "a\"b";
+    CHECK_INT(load(&c, conf_file("scope = %s\n"), 0, NULL), CONF_ERR_INVALID,
+              "blocks: a service name that is no scope word fails closed");
+    service = "login";
+}
+
+/* Every mistake in any block is reported, whichever service loads. */
+static void
+test_service_block_errors(void)
+{
+    static const struct {
+        const char *text, *report, *what;
+    } cases[] = {
+        {"service sudo\nleeway = 1\nleeway = 2\n", "pam_jwt.conf:3: leeway: given twice",
+         "duplicate in a block for another service"},
+        {"service login\nscope = a\nscope = b\n", "pam_jwt.conf:3: scope: given twice",
+         "duplicate in the block that applies"},
+        {"service\n", "pam_jwt.conf:1: service: a block needs a service name",
+         "empty service line"},
+        {"service   \n", "pam_jwt.conf:1: service: a block needs a service name",
+         "service line of blanks"},
+        {"service = sshd\n", "pam_jwt.conf:1: service: a block starts with",
+         "service with '='"},
+        {"service sshd, sudo\n", "pam_jwt.conf:1: service: \"sshd,\" is not a PAM service name",
+         "comma between service names"},
+        {"service ../sshd\n", "is not a PAM service name", "a path is no service name"},
+        {"services sshd\n", "pam_jwt.conf:1: \"services sshd\" is not \"key = value\"",
+         "misspelt service"},
+        {"service sudo\nfrobnicate = 1\n", "pam_jwt.conf:2: unknown option", "unknown option in a block"},
+        {"service sudo\nscope = %x\n", "scope: only %s and %% may follow", "bad % in a block"},
+        {"service sudo\nconfig = /x\n", "config: only meaningful as a module argument",
+         "config= in a block"},
+        {"service sudo\nmax_auth_age = soon\n", "pam_jwt.conf:2: max_auth_age",
+         "bad value in a block"},
+    };
+    struct conf c;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(load(&c, conf_file(cases[i].text), 0, NULL), CONF_ERR_INVALID, cases[i].what);
+        CHECK(reported(cases[i].report), cases[i].what);
+        if (!reported(cases[i].report))
+            printf("#   reported: %s", messages);
+        CHECK(conf_is_empty(&c), "a refused load leaves nothing");
+    }
+    /* Options before the first block are global; after a block's line,
+     * everything is that block's until the next one. */
+    CHECK_INT(load(&c, conf_file("leeway = 5\nservice sudo\nleeway = 6\nservice x\n"), 0, NULL),
+              CONF_OK, "option before and after a block");
+    CHECK_INT(c.leeway, 5, "an option after a block line belongs to the block, not to login");
+    conf_free(&c);
+    service = "sudo";
+    CHECK_INT(load(&c, conf_file("leeway = 5\nservice sudo\nleeway = 6\nservice x\n"), 0, NULL),
+              CONF_OK, "option in sudo's block");
+    CHECK_INT(c.leeway, 6, "a block's option overrides the global one");
+    conf_free(&c);
+    service = "login";
+}
+
 static void
 test_policy(void)
 {
@@ -969,6 +1103,8 @@ main(void)
     test_flags();
     test_limits();
     test_policy();
+    test_service_blocks();
+    test_service_block_errors();
     test_default_audience_hosts();
     test_text_quote();
     test_text_checks();
