@@ -56,6 +56,7 @@ struct conf {
     char *socket;
     bool use_first_pass;
     bool try_first_pass;
+    bool try_token;            /* not a JWS, or no usable key set: PAM_IGNORE */
     bool debug;
     bool quiet;
 };

@@ -123,6 +123,9 @@ jwt_result jwt_b64url_decode_exact(const char *in, size_t in_len, unsigned char 
  * input. Anything secret goes through the two constant-time calls above. */
 jwt_result jwt_b64url_decode_public(const char *in, size_t in_len, unsigned char **out,
                                     size_t *out_len) JWT_MUST_CHECK;
+/* Returns true when every byte of in[0..len) is of the base64url alphabet
+ * (A-Z, a-z, 0-9, '-', '_'); true for len 0. */
+bool jwt_b64url_is_alphabet(const char *in, size_t len);
 /* Returns a malloc'd NUL-terminated unpadded base64url string, or NULL. */
 char *jwt_b64url_encode(const unsigned char *in, size_t len);
 
@@ -314,6 +317,12 @@ jwt_result jwt_jws_parse_cached(const char *token, size_t len, size_t max_len,
                                 unsigned allowed_algs, const char *const *typs, size_t n_typs,
                                 struct jwt_jws_header_cache *cache,
                                 struct jwt_jws *out) JWT_MUST_CHECK;
+/* The one definition of "looks like a token" (DESIGN §3 try_token): returns
+ * true when s[0..len) is a compact JWS in shape, exactly two '.' between
+ * three segments of base64url alphabet only, the header and payload
+ * segments non-empty (the signature may be empty, as for alg "none": that
+ * is a token that fails, not a password). Nothing is decoded. */
+bool jwt_jws_is_compact(const char *s, size_t len);
 /* Empties cache; a zeroed cache is a no-op. */
 void jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache);
 /* Decodes and strictly parses the payload of a parsed JWS: JWT_ERR_BASE64,

@@ -112,6 +112,7 @@ static const struct option options[] = {
     {"socket", OPT_STRING, F(socket), 0, check_path, CONF_DEFAULT_SOCKET, 0, 0},
     {"use_first_pass", OPT_FLAG, F(use_first_pass), 0, NULL, NULL, 0, 0},
     {"try_first_pass", OPT_FLAG, F(try_first_pass), 0, NULL, NULL, 0, 0},
+    {"try_token", OPT_FLAG, F(try_token), 0, NULL, NULL, 0, 0},
     {"debug", OPT_FLAG, F(debug), 0, NULL, NULL, 0, 0},
     {"quiet", OPT_FLAG, F(quiet), 0, NULL, NULL, 0, 0},
     {"config", OPT_CONFIG, 0, 0, check_path, NULL, 0, 0},

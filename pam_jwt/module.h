@@ -39,6 +39,11 @@ void module_conf_release(const struct conf *c);
  * code; on PAM_SUCCESS *token points to libpam-owned memory (PAM_AUTHTOK). */
 int module_token_get(pam_handle_t *pamh, const struct conf *c, const char **token);
 
+/* try_token (DESIGN §3), before prompting: returns PAM_SUCCESS when the key
+ * set can be used, else logs which file failed (never anything typed) and
+ * returns PAM_IGNORE, so that the next module decides. */
+int module_token_keys_try(pam_handle_t *pamh, const struct conf *c);
+
 /* Verifies token for user with every check of DESIGN §3, including the
  * revocation list and the once cache. out is filled as jwt_verify does. */
 jwt_result module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user,

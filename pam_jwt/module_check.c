@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
 
 #include "module.h"
 
@@ -42,6 +45,21 @@ note_truncation(size_t len, jwt_result r, struct jwt_verified *out)
             snprintf(out->reason, sizeof(out->reason),
                      "token length %zu is the %s limit: probably cut short by the prompt (%s)",
                      len, prompt_limits[i].who, jwt_result_str(r));
+}
+
+int
+module_token_keys_try(pam_handle_t *pamh, const struct conf *c)
+{
+    struct jwt_jwks *keys = NULL;
+    jwt_result r;
+
+    if ((r = jwt_keycache_acquire(c->jwks, c->key, &keys)) != JWT_OK) {
+        pam_syslog(pamh, LOG_NOTICE, "try_token: key set %s: %s; left to the next module",
+                   c->jwks != NULL ? c->jwks : c->key, jwt_result_str(r));
+        return PAM_IGNORE;
+    }
+    jwt_keycache_release();
+    return PAM_SUCCESS;
 }
 
 jwt_result

@@ -52,6 +52,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     (void)flags;
     if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
         goto out;
+    /* try_token: no prompt at all when no token could be verified. */
+    if (c->try_token && (rc = module_token_keys_try(pamh, c)) != PAM_SUCCESS)
+        goto out;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0') {
         pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
         rc = PAM_USER_UNKNOWN;
@@ -59,6 +62,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     }
     if ((rc = module_token_get(pamh, c, &token)) != PAM_SUCCESS)
         goto out;
+    /* try_token: a password is the next module's, and is not ours to log.
+     * Without it, PAM_IGNORE where a failure is due would let a following
+     * module decide alone (pam-u2f CVE-2025-23013). */
+    if (c->try_token && !jwt_jws_is_compact(token, strlen(token))) {
+        rc = PAM_IGNORE;
+        goto out;
+    }
     r = module_token_check(pamh, c, user, token, &v);
     module_log_decision(pamh, c, user, r, &v);
     rc = pam_code_for(r);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -793,6 +794,155 @@ test_shipped_policy(void)
     CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_SUCCESS, "shipped: an empty list again");
 }
 
+/* Authenticates user on service answering the prompt with answer; returns
+ * the stack's code and, in *calls, how often the conversation was asked. */
+static int
+auth_counting(const char *service, const char *user, const char *answer, int *calls)
+{
+    struct harness_conv conv = {.answer = answer};
+    pam_handle_t *pamh = NULL;
+    int rc;
+
+    if ((rc = harness_start(&h, service, user, &conv, &pamh)) != PAM_SUCCESS)
+        return rc;
+    rc = pam_authenticate(pamh, 0);
+    pam_end(pamh, rc);
+    *calls = conv.calls;
+    return rc;
+}
+
+/* Checks that nothing about answer, and no decision, reached the log. */
+static void
+check_log_silent(const char *what, const char *answer)
+{
+    char name[512];
+
+    if (!have_logs) {
+        snprintf(name, sizeof(name), "log: %s # SKIP %s", what, logs_why);
+        CHECK(1, name);
+        return;
+    }
+    harness_log_drain(&h, logbuf, sizeof(logbuf));
+    snprintf(name, sizeof(name), "log: %s: no decision line, nothing typed", what);
+    CHECK(strstr(logbuf, "rejected:") == NULL && strstr(logbuf, "accepted:") == NULL &&
+              strstr(logbuf, answer) == NULL,
+          name);
+    if (strstr(logbuf, answer) != NULL || strstr(logbuf, "rejected:") != NULL)
+        printf("#   captured:\n# %s\n", logbuf);
+}
+
+/* try_token (DESIGN §3): on a line that is one way in among others, a
+ * password and an unusable key set are the next module's (PAM_IGNORE);
+ * a token that fails still fails. Without it both are failures. */
+static void
+test_try_token(void)
+{
+    const char *permit = PAM_DIR "pam_permit.so";
+    const char *const not_jws[] = {"correct horse 7", "", "pass.word.with!", "a.b", "a..c",
+                                   ".b.c", "a.b.c.d", "a.b.c\n"};
+    char *tok = harness_token(&h, "alice", "");
+    char *tampered = strdup(tok), *sig = strrchr(tampered, '.') + 3;
+    char what[160];
+    int calls = 0;
+
+    *sig = *sig == 'A' ? 'B' : 'A';
+    harness_service(&h, "strict", "auth required " JWT_LINE "\nauth required %s\n", h.conf, permit);
+    harness_service(&h, "trytok", "auth required " JWT_LINE " try_token\nauth required %s\n",
+                    h.conf, permit);
+    harness_service(&h, "trynokeys",
+                    "auth required " JWT_LINE " try_token jwks=%s/gone.json\nauth required %s\n",
+                    h.conf, h.dir, permit);
+    harness_service(&h, "strictnokeys",
+                    "auth required " JWT_LINE " jwks=%s/gone.json\nauth required %s\n", h.conf,
+                    h.dir, permit);
+    log_skip();
+    CHECK_PAM(auth_counting("strict", "alice", "correct horse 7", &calls), PAM_AUTH_ERR,
+              "no try_token: a password fails the stack");
+    log_skip();
+    for (size_t i = 0; i < sizeof(not_jws) / sizeof(not_jws[0]); i++) {
+        snprintf(what, sizeof(what), "try_token: not a JWS (%zu) is the next module's", i);
+        CHECK_PAM(auth_counting("trytok", "alice", not_jws[i], &calls), PAM_SUCCESS, what);
+        check_log_silent(what, i == 0 ? not_jws[0] : "\x01");
+    }
+    CHECK_PAM(auth_counting("trytok", "alice", tampered, &calls), PAM_AUTH_ERR,
+              "try_token: a tampered JWS still fails the stack");
+    check_log("try_token: tampered", tampered, NULL, "reason=bad signature", NULL, NULL);
+    CHECK_PAM(auth_counting("trytok", "alice", "a.b.c", &calls), PAM_AUTH_ERR,
+              "try_token: three base64url segments are a token");
+    log_skip();
+    CHECK_PAM(auth_counting("trytok", "alice", tok, &calls), PAM_SUCCESS,
+              "try_token: a good token still works");
+    log_skip();
+    CHECK_PAM(auth_counting("trynokeys", "alice", tok, &calls), PAM_SUCCESS,
+              "try_token: no key set, the next module decides");
+    CHECK_INT(calls, 0, "try_token: no key set, no prompt at all");
+    check_log_silent("try_token: no key set", tok);
+    CHECK_PAM(auth_counting("strictnokeys", "alice", tok, &calls), PAM_AUTHINFO_UNAVAIL,
+              "no try_token: no key set fails the stack");
+    log_skip();
+    free(tok);
+    free(tampered);
+}
+
+/* A user pam_unix knows, in this process's mount namespace only: passwd
+ * and shadow of the test dir bound over /etc's. */
+#define UNIX_USER "pjtest"
+#define UNIX_PASSWORD "correct horse 7"
+#define UNIX_HASH                                                                                  \
+    "$6$pamjwttestsalt$KR7CWRKeG4g9DUM.oGLue19gZox0chc9HOHhegDd.7Xu3qff9Ar8ksSF/1OzQYkujjM7MVCZoY" \
+    "Qf20LOid/.60"
+
+static bool
+unix_user_bind(void)
+{
+    char passwd[PATH_MAX], shadow[PATH_MAX];
+
+    return have_logs && /* the private mount namespace is set up with the logs */
+           harness_file_write(&h, "passwd",
+                              "root:x:0:0:root:/root:/bin/sh\n" UNIX_USER
+                              ":x:4242:4242::/nonexistent:/usr/sbin/nologin\n",
+                              0644, true, passwd) &&
+           harness_file_write(&h, "shadow",
+                              "root:*:19000:0:99999:7:::\n" UNIX_USER ":" UNIX_HASH
+                              ":19000:0:99999:7:::\n",
+                              0600, true, shadow) &&
+           mount(passwd, "/etc/passwd", NULL, MS_BIND, NULL) == 0 &&
+           mount(shadow, "/etc/shadow", NULL, MS_BIND, NULL) == 0;
+}
+
+/* The stack: required pam_jwt, then required pam_unix, one prompt. */
+static void
+test_try_token_unix(void)
+{
+    const char *unix_line = PAM_DIR "pam_unix.so try_first_pass";
+    char *tok = harness_token(&h, UNIX_USER, "");
+    int calls = 0;
+
+    if (!unix_user_bind()) {
+        CHECK(1, "try_token with pam_unix # SKIP needs root and a private mount namespace");
+        free(tok);
+        return;
+    }
+    harness_service(&h, "unix-strict", "auth required " JWT_LINE "\nauth required %s\n", h.conf,
+                    unix_line);
+    harness_service(&h, "unix-try", "auth required " JWT_LINE " try_token\nauth required %s\n",
+                    h.conf, unix_line);
+    log_skip();
+    CHECK_PAM(auth_counting("unix-strict", UNIX_USER, UNIX_PASSWORD, &calls), PAM_AUTH_ERR,
+              "pam_unix: no try_token, the right password still fails the stack");
+    log_skip();
+    CHECK_PAM(auth_counting("unix-try", UNIX_USER, UNIX_PASSWORD, &calls), PAM_SUCCESS,
+              "pam_unix: try_token, the right password logs in");
+    CHECK_INT(calls, 1, "pam_unix: one prompt for both modules");
+    check_log_silent("pam_unix: password", UNIX_PASSWORD);
+    CHECK_PAM(auth_counting("unix-try", UNIX_USER, "wrong horse 7", &calls), PAM_AUTH_ERR,
+              "pam_unix: try_token, a wrong password fails");
+    log_skip();
+    umount2("/etc/shadow", MNT_DETACH);
+    umount2("/etc/passwd", MNT_DETACH);
+    free(tok);
+}
+
 static void
 test_options(void)
 {
@@ -1285,6 +1435,8 @@ main(void)
     test_oidc();
     test_host_bound(have_uts);
     test_shipped_policy();
+    test_try_token();
+    test_try_token_unix();
     test_options();
     test_prompt();
     test_debug_quiet();
