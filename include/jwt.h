@@ -468,6 +468,15 @@ jwt_result jwt_revocation_load(const char *path, long extra_owner,
 /* Returns true and sets *instant when name is listed. */
 bool jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64_t *instant);
 void jwt_revocation_free(struct jwt_revocation *list);
+/* The revocation check of a verified token for user (DESIGN §3 revocation=;
+ * jwt_revocation_cache.c): the list at path is read with jwt_revocation_load
+ * (the daemon's user, _jwt-helper, may own it) and kept per process while
+ * its file's identity is unchanged; thread-safe. Returns JWT_OK,
+ * JWT_ERR_REVOKED when user is listed and v has no iat or one at or before
+ * the instant, or the load's error, never cached: a missing or malformed
+ * list fails closed at every call. */
+jwt_result jwt_revocation_check(const char *path, const char *user,
+                                const struct jwt_verified *v) JWT_MUST_CHECK;
 
 /* ---- safe file reading (jwt_file.c) ---- */
 

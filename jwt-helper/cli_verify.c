@@ -107,6 +107,26 @@ load_keys(const struct conf *c, struct jwt_jwks **keys)
     return 0;
 }
 
+/* The module's last check (DESIGN §3 order), so verify agrees with it: the
+ * revocation list, for --user, else the token's subject. `once` is never
+ * consumed here. */
+static jwt_result
+check_revocation(const struct conf *c, const char *user, struct jwt_verified *v)
+{
+    const char *who = user != NULL ? user : v->subject;
+    jwt_result r;
+
+    if (c->revocation == NULL || who == NULL)
+        return JWT_OK;
+    r = jwt_revocation_check(c->revocation, who, v);
+    if (r == JWT_ERR_REVOKED)
+        snprintf(v->reason, sizeof(v->reason), "%s", jwt_result_str(r));
+    else if (r != JWT_OK)
+        snprintf(v->reason, sizeof(v->reason), "revocation list %s: %s", c->revocation,
+                 jwt_result_str(r));
+    return r;
+}
+
 static void
 print_verdict(jwt_result r, const struct jwt_verified *v)
 {
@@ -149,7 +169,13 @@ cli_verify(int argc, char **argv)
         goto out;
     conf_policy(&c, &policy);
     policy.user = a.user;
-    r = jwt_verify(token, len, keys, &policy, &v);
+    if ((r = jwt_verify(token, len, keys, &policy, &v)) == JWT_OK &&
+        (r = check_revocation(&c, a.user, &v)) != JWT_OK && r != JWT_ERR_REVOKED) {
+        /* An unusable list is the configuration's fault, not the token's. */
+        fprintf(stderr, "jwt-helper: %s\n", v.reason);
+        rc = CLI_EXIT_CONFIG;
+        goto out;
+    }
     print_verdict(r, &v);
     rc = r == JWT_OK ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:

@@ -10,7 +10,7 @@
 
 /* pam_set_data name of the verified facts (struct module_state). */
 #define MODULE_STATE_NAME "pam_jwt_verified"
-/* The daemon's user, who writes the revocation list (DESIGN §3). */
+/* The daemon's user, who may serve the password socket (DESIGN §3). */
 #define MODULE_DAEMON_USER "_jwt-helper"
 
 /* What a successful auth leaves on the handle for account and session. */
@@ -48,11 +48,6 @@ int module_token_keys_try(pam_handle_t *pamh, const struct conf *c);
  * revocation list and the once cache. out is filled as jwt_verify does. */
 jwt_result module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user,
                               const char *token, struct jwt_verified *out) JWT_MUST_CHECK;
-
-/* Revocation ("not before") check of a verified token (module_revocation.c):
- * JWT_OK, JWT_ERR_REVOKED, or a file/list error (fails closed). */
-jwt_result module_revocation_check(const struct conf *c, const char *user,
-                                   const struct jwt_verified *v) JWT_MUST_CHECK;
 
 /* One-time use (module_once.c): records iss+jti until exp under once_dir;
  * JWT_ERR_JTI_MISSING, JWT_ERR_REPLAYED, JWT_ERR_FILE_* or JWT_OK. */

@@ -93,7 +93,7 @@ module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, c
     /* The last checks of DESIGN §3's order, on a token already verified.
      * A file problem names the file's option, so the log tells an
      * administrator which file failed closed. */
-    if (c->revocation != NULL && (r = module_revocation_check(c, user, out)) != JWT_OK)
+    if (c->revocation != NULL && (r = jwt_revocation_check(c->revocation, user, out)) != JWT_OK)
         set_reason(out, r,
                    r == JWT_ERR_REVOKED || r == JWT_ERR_REVOCATION_LIST ? NULL : "revocation list");
     else if (c->once && (r = module_once_record(c, out)) != JWT_OK)

@@ -140,6 +140,16 @@ expect "verify --service login: no block, scope %s" 0 "" \
     "$HELPER" verify --config "$T/shipped.conf" --service login "$login_tok"
 expect "verify --service su-l: a login token" 1 "rejected: scope not granted" \
     "$HELPER" verify --config "$T/shipped.conf" --service su-l "$login_tok"
+printf 'alice:%s\n' "$now" >"$T/revoked"
+expect "verify --service sshd: revocation is on" 1 "rejected: revoked" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$ssh_tok"
+expect "verify --user bob: another user's line does not count" 1 "rejected: wrong user" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd --user bob "$ssh_tok"
+rm -f "$T/revoked"
+expect "verify: a missing revocation list exits 4, as the module fails closed" 4 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$ssh_tok"
+ok "and names the list" grep -q "revocation list $T/revoked: cannot open file" "$T/err"
+: >"$T/revoked"
 expect "verify without --service: %s cannot expand" 4 "" \
     "$HELPER" verify --config "$T/shipped.conf" "$ssh_tok"
 ok "and says so" grep -q 'scope: %s needs a service name' "$T/err"
