@@ -565,17 +565,14 @@ test_oidc(void)
     log_skip();
     /* Every client of the realm gets aud "account": client_id= (azp here)
      * tells the token issued to this application from the others. */
-    harness_service(&h, "oidc-client",
-                    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "
-                    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n",
-                    h.conf, path, "pam-login,cli");
+#define OIDC_CLIENT_LINE                                                                 \
+    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "              \
+    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n"
+    harness_service(&h, "oidc-client", OIDC_CLIENT_LINE, h.conf, path, "pam-login,cli");
     CHECK_PAM(harness_auth(&h, "oidc-client", "alice", tok), PAM_SUCCESS,
               "oidc: client_id= lists the token's azp");
     log_skip();
-    harness_service(&h, "oidc-other",
-                    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "
-                    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n",
-                    h.conf, path, "pam-login");
+    harness_service(&h, "oidc-other", OIDC_CLIENT_LINE, h.conf, path, "pam-login");
     CHECK_PAM(harness_auth(&h, "oidc-other", "alice", tok), PAM_AUTH_ERR,
               "oidc: a token issued to another client of the realm");
     check_log("wrong client", tok, NULL, "reason=wrong client", "user=alice", NULL);
