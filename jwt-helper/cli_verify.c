@@ -58,9 +58,12 @@ static int
 parse_args(int argc, char **argv, struct verify_args *a)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"jwks", required_argument, NULL, 'j'},
-        {"user", required_argument, NULL, 'u'},   {"scope", required_argument, NULL, 's'},
-        {"socket", required_argument, NULL, 'S'}, {"service", required_argument, NULL, 'v'},
+        {"config", required_argument, NULL, 'c'},
+        {"jwks", required_argument, NULL, 'j'},
+        {"user", required_argument, NULL, 'u'},
+        {"scope", required_argument, NULL, 's'},
+        {"socket", required_argument, NULL, 'S'},
+        {"service", required_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     static const char *const conf_names[] = {['c'] = "config", ['j'] = "jwks", ['s'] = "scope"};

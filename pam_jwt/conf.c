@@ -65,13 +65,13 @@ struct option {
 
 /* State of one conf_load call. */
 struct loader {
-    struct conf *c;           /* where values go: real, or scratch in a block
-                               * for other services */
-    struct conf *real;        /* conf_load's result */
-    struct conf scratch;      /* a block for other services, checked and dropped */
-    const char *service;      /* PAM_SERVICE, or NULL */
+    struct conf *c;            /* where values go: real, or scratch in a block
+                                * for other services */
+    struct conf *real;         /* conf_load's result */
+    struct conf scratch;       /* a block for other services, checked and dropped */
+    const char *service;       /* PAM_SERVICE, or NULL */
     const char *block_service; /* what %s is in the current block */
-    bool block_applied;       /* the first block naming service was read */
+    bool block_applied;        /* the first block naming service was read */
     struct conf_reporter rep; /* source: the file being read, NULL for
                                * arguments and defaults */
     bool seen[32];            /* set within the current source (duplicates) */
@@ -672,8 +672,8 @@ expand_default(struct loader *l, const char *def, char **out)
     if (e == CONF_EXPAND_NOMEM)
         conf_complain_nomem(&l->rep);
     else if (e != CONF_EXPAND_OK || conf_has_control(*out))
-        conf_complain(&l->rep, "audience", "no usable host name for the default %s: set audience=",
-                      def);
+        conf_complain(&l->rep, "audience",
+                      "no usable host name for the default %s: set audience=", def);
     return e == CONF_EXPAND_OK && !conf_has_control(*out);
 }
 

@@ -242,8 +242,7 @@ load_fresh(pam_handle_t *pamh, const char *service, int argc, const char **argv,
     snap->refs = 1;
     host_known = host_known && conf_hostname(true, after, sizeof(after)) &&
                  strcmp(before, after) == 0;
-    if (slot_fill(&fresh, service, argc, argv, path, id, &snap->conf,
-                  host_known ? before : NULL) &&
+    if (slot_fill(&fresh, service, argc, argv, path, id, &snap->conf, host_known ? before : NULL) &&
         pthread_mutex_lock(&cache_lock) == 0) {
         fresh.snap = snap;
         cache_store(&fresh, service, argc, argv);

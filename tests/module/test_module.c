@@ -565,8 +565,8 @@ test_oidc(void)
     log_skip();
     /* Every client of the realm gets aud "account": client_id= (azp here)
      * tells the token issued to this application from the others. */
-#define OIDC_CLIENT_LINE                                                                 \
-    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "              \
+#define OIDC_CLIENT_LINE                                                                           \
+    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "                      \
     "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n"
     harness_service(&h, "oidc-client", OIDC_CLIENT_LINE, h.conf, path, "pam-login,cli");
     CHECK_PAM(harness_auth(&h, "oidc-client", "alice", tok), PAM_SUCCESS,
@@ -775,8 +775,9 @@ test_shipped_policy(void)
         return;
     }
     for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
-        harness_service(&h, services[i], "auth required " MODULE_PATH " config=%s jwks=%s issuer=%s\n",
-                        conf, h.jwks, HARNESS_ISSUER);
+        harness_service(&h, services[i],
+                        "auth required " MODULE_PATH " config=%s jwks=%s issuer=%s\n", conf, h.jwks,
+                        HARNESS_ISSUER);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         CHECK_PAM(shipped_auth(cases[i].service, cases[i].scope, cases[i].age), cases[i].want,
                   cases[i].what);
@@ -835,8 +836,8 @@ static void
 test_try_token(void)
 {
     const char *permit = PAM_DIR "pam_permit.so";
-    const char *const not_jws[] = {"correct horse 7", "", "pass.word.with!", "a.b", "a..c",
-                                   ".b.c", "a.b.c.d", "a.b.c\n"};
+    const char *const not_jws[] = {
+        "correct horse 7", "", "pass.word.with!", "a.b", "a..c", ".b.c", "a.b.c.d", "a.b.c\n"};
     char *tok = harness_token(&h, "alice", "");
     char *tampered = strdup(tok), *sig = strrchr(tampered, '.') + 3;
     char what[160];
@@ -1028,7 +1029,8 @@ test_prompt(void)
     CHECK_INT(conv.last_style, PAM_PROMPT_ECHO_OFF, "prompt=: echo off");
     pam_end(pamh, PAM_SUCCESS);
     log_skip();
-    snprintf(text, sizeof(text), "jwks = %s\nissuer = test-issuer\naudience = pam\nprompt = \"JWT for sudo: \"\n",
+    snprintf(text, sizeof(text),
+             "jwks = %s\nissuer = test-issuer\naudience = pam\nprompt = \"JWT for sudo: \"\n",
              h.jwks);
     harness_file_write(&h, "prompt.conf", text, 0644, true, path);
     harness_service(&h, "prompt", "auth required " MODULE_PATH " config=%s\n", path);

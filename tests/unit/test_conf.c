@@ -752,7 +752,8 @@ test_service_blocks(void)
     service = NULL;
     CHECK_INT(load(&c, conf_file(blocks_text), 0, NULL), CONF_ERR_INVALID,
               "blocks: no service, %s cannot expand");
-    CHECK(reported("pam_jwt.conf:3: scope: %s needs a service name"), "blocks: %s without a service");
+    CHECK(reported("pam_jwt.conf:3: scope: %s needs a service name"),
+          "blocks: %s without a service");
     service = "sshd";
     CHECK_INT(LOAD(&c, conf_file(blocks_text), "scope=x%s"), CONF_OK, "blocks: %s in an argument");
     CHECK(c.n_scopes == 1 && strcmp(c.scopes[0], "xsshd") == 0, "blocks: argument scope wins");
@@ -781,14 +782,14 @@ test_service_block_errors(void)
          "empty service line"},
         {"service   \n", "pam_jwt.conf:1: service: a block needs a service name",
          "service line of blanks"},
-        {"service = sshd\n", "pam_jwt.conf:1: service: a block starts with",
-         "service with '='"},
+        {"service = sshd\n", "pam_jwt.conf:1: service: a block starts with", "service with '='"},
         {"service sshd, sudo\n", "pam_jwt.conf:1: service: \"sshd,\" is not a PAM service name",
          "comma between service names"},
         {"service ../sshd\n", "is not a PAM service name", "a path is no service name"},
         {"services sshd\n", "pam_jwt.conf:1: \"services sshd\" is not \"key = value\"",
          "misspelt service"},
-        {"service sudo\nfrobnicate = 1\n", "pam_jwt.conf:2: unknown option", "unknown option in a block"},
+        {"service sudo\nfrobnicate = 1\n", "pam_jwt.conf:2: unknown option",
+         "unknown option in a block"},
         {"service sudo\nscope = %x\n", "scope: only %s and %% may follow", "bad % in a block"},
         {"service sudo\nconfig = /x\n", "config: only meaningful as a module argument",
          "config= in a block"},

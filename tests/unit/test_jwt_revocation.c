@@ -297,7 +297,8 @@ test_check_cached(void)
 
     snprintf(path, sizeof(path), "%s", write_file("cached", "alice:100\n", 10, 0644));
     snprintf(other, sizeof(other), "%s", write_file("other", "bob:100\n", 8, 0644));
-    CHECK_RESULT(check_user(path, "alice", true, 100), JWT_ERR_REVOKED, "check: iat at the instant");
+    CHECK_RESULT(check_user(path, "alice", true, 100), JWT_ERR_REVOKED,
+                 "check: iat at the instant");
     CHECK_RESULT(check_user(path, "alice", true, 99), JWT_ERR_REVOKED, "check: iat before");
     CHECK_RESULT(check_user(path, "alice", true, 101), JWT_OK, "check: iat after");
     CHECK_RESULT(check_user(path, "alice", false, 0), JWT_ERR_REVOKED, "check: no iat");
