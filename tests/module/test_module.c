@@ -860,13 +860,17 @@ test_try_token(void)
     for (size_t i = 0; i < sizeof(not_jws) / sizeof(not_jws[0]); i++) {
         snprintf(what, sizeof(what), "try_token: not a JWS (%zu) is the next module's", i);
         CHECK_PAM(auth_counting("trytok", "alice", not_jws[i], &calls), PAM_SUCCESS, what);
-        check_log_silent(what, i == 0 ? not_jws[0] : "\x01");
+        /* Short answers could match anything: look for the longer ones. */
+        check_log_silent(what, strlen(not_jws[i]) >= 5 ? not_jws[i] : "\x01");
     }
     CHECK_PAM(auth_counting("trytok", "alice", tampered, &calls), PAM_AUTH_ERR,
               "try_token: a tampered JWS still fails the stack");
     check_log("try_token: tampered", tampered, NULL, "reason=bad signature", NULL, NULL);
     CHECK_PAM(auth_counting("trytok", "alice", "a.b.c", &calls), PAM_AUTH_ERR,
               "try_token: three base64url segments are a token");
+    log_skip();
+    CHECK_PAM(auth_counting("trytok", "alice", "eyJhbGciOiJub25lIn0.e30.", &calls), PAM_AUTH_ERR,
+              "try_token: an empty signature (alg none) is a token that fails");
     log_skip();
     CHECK_PAM(auth_counting("trytok", "alice", tok, &calls), PAM_SUCCESS,
               "try_token: a good token still works");
