@@ -37,6 +37,8 @@ struct conf {
     size_t n_issuers;
     char **audiences;
     size_t n_audiences;
+    char **client_ids;         /* empty: any client */
+    size_t n_client_ids;
     unsigned algs;             /* mask of JWT_ALG_BIT, never including HS256 */
     char *user_claim;
     char **scopes;
@@ -54,6 +56,7 @@ struct conf {
     char *socket;
     bool use_first_pass;
     bool try_first_pass;
+    bool try_token;            /* not a JWS, or no usable key set: PAM_IGNORE */
     bool debug;
     bool quiet;
 };
@@ -62,13 +65,16 @@ struct conf {
  * for the file, "path:line". ctx is the caller's (a pam handle, a FILE *). */
 typedef void (*conf_report_fn)(void *ctx, const char *message);
 
-/* Loads options: defaults, then the file (config= among argv names another;
- * the default file may be missing, a named one may not), then argv (module
- * arguments, "name=value" or a bare flag), which win. Every problem is
- * reported through report (when not NULL) before returning; on error *c is
- * left empty (conf_free-able). */
-conf_result conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
-                      conf_report_fn report, void *ctx) JWT_MUST_CHECK;
+/* Loads options for the PAM service service (PAM_SERVICE as is; NULL: the
+ * file's global lines only, and %s in scope= is an error): defaults, then
+ * the file (config= among argv names another; the default file may be
+ * missing, a named one may not) -- its global lines, then the first
+ * "service" block naming service -- then argv (module arguments,
+ * "name=value" or a bare flag), which win. Every problem of the whole file
+ * (every block) is reported through report (when not NULL) before
+ * returning; on error *c is left empty (conf_free-able). */
+conf_result conf_load(struct conf *c, const char *default_path, const char *service, int argc,
+                      const char **argv, conf_report_fn report, void *ctx) JWT_MUST_CHECK;
 /* Frees everything c owns and zeroes it; safe on a zeroed struct. */
 void conf_free(struct conf *c);
 /* Fills policy from c (pointers into c: keep c alive) with now = time(NULL)
@@ -188,6 +194,19 @@ void conf_file_complain(struct conf_reporter *r, const char *name, const char *p
  * apply. r->line counts the lines from 1 and is 0 again on return. */
 void conf_lines_parse(struct conf_reporter *r, char *text, size_t len, conf_pair_fn apply,
                       void *ctx);
+
+/* What conf_lines_parse_with does with a line: take_line (may be NULL) is
+ * offered every line that is neither blank nor a comment, trimmed, first;
+ * when it returns true the line is its, else the line is "key = value"
+ * for apply. pam_jwt.conf's "service NAME..." lines go this way. */
+struct conf_line_handlers {
+    conf_pair_fn apply;
+    bool (*take_line)(void *ctx, char *line);
+};
+
+/* conf_lines_parse with a take_line handler as well. */
+void conf_lines_parse_with(struct conf_reporter *r, char *text, size_t len,
+                           const struct conf_line_handlers *on, void *ctx);
 
 /* Appends item to the list *list of *n entries (growing it) and takes it:
  * on out of memory it is freed and reported, and false returned. */

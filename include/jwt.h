@@ -58,7 +58,8 @@ typedef enum {
     JWT_ERR_IAT_FUTURE,       /* "issued in the future" */
     JWT_ERR_LIFETIME,         /* "lifetime exceeds max_lifetime" */
     JWT_ERR_ISSUER,           /* "wrong issuer" */
-    JWT_ERR_AUDIENCE,         /* "wrong audience" */
+    JWT_ERR_AUDIENCE,         /* "wrong audience" (see jwt_verified.reason for what is accepted) */
+    JWT_ERR_CLIENT,           /* "wrong client" (client_id, or azp where it is absent) */
     JWT_ERR_USER,             /* "wrong user" */
     JWT_ERR_SCOPE,            /* "scope not granted" */
     JWT_ERR_AUTH_AGE,         /* "auth_time too old" (or missing where max_auth_age is set) */
@@ -122,6 +123,9 @@ jwt_result jwt_b64url_decode_exact(const char *in, size_t in_len, unsigned char 
  * input. Anything secret goes through the two constant-time calls above. */
 jwt_result jwt_b64url_decode_public(const char *in, size_t in_len, unsigned char **out,
                                     size_t *out_len) JWT_MUST_CHECK;
+/* Returns true when every byte of in[0..len) is of the base64url alphabet
+ * (A-Z, a-z, 0-9, '-', '_'); true for len 0. */
+bool jwt_b64url_is_alphabet(const char *in, size_t len);
 /* Returns a malloc'd NUL-terminated unpadded base64url string, or NULL. */
 char *jwt_b64url_encode(const unsigned char *in, size_t len);
 
@@ -153,6 +157,9 @@ int jwt_json_get_string_or_array(const struct json_object *obj, const char *name
 /* Returns true when v (a string or array of strings from the getter above)
  * is, or contains, exactly want. */
 bool jwt_json_strings_contain(const struct json_object *v, const char *want);
+/* As jwt_json_strings_contain, with match(want, element) deciding equality. */
+bool jwt_json_strings_match(const struct json_object *v, const char *want,
+                            bool (*match)(const char *want, const char *have));
 
 /* ---- JWK and JWK Set, RFC 7517 / 8037 (jwt_jwk.c, jwt_jwks.c, jwt_pem.c) ---- */
 
@@ -310,6 +317,12 @@ jwt_result jwt_jws_parse_cached(const char *token, size_t len, size_t max_len,
                                 unsigned allowed_algs, const char *const *typs, size_t n_typs,
                                 struct jwt_jws_header_cache *cache,
                                 struct jwt_jws *out) JWT_MUST_CHECK;
+/* The one definition of "looks like a token" (DESIGN §3 try_token): returns
+ * true when s[0..len) is a compact JWS in shape, exactly two '.' between
+ * three segments of base64url alphabet only, the header and payload
+ * segments non-empty (the signature may be empty, as for alg "none": that
+ * is a token that fails, not a password). Nothing is decoded. */
+bool jwt_jws_is_compact(const char *s, size_t len);
 /* Empties cache; a zeroed cache is a no-op. */
 void jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache);
 /* Decodes and strictly parses the payload of a parsed JWS: JWT_ERR_BASE64,
@@ -339,8 +352,10 @@ struct jwt_policy {
     size_t n_typs;
     const char *const *issuers;    /* iss must equal one; none configured = any */
     size_t n_issuers;
-    const char *const *audiences;  /* aud must contain one; none configured = any */
+    const char *const *audiences;  /* aud must contain one (jwt_audience_matches); none = any */
     size_t n_audiences;
+    const char *const *client_ids; /* client_id, else azp, must equal one; none = any */
+    size_t n_client_ids;
     const char *user_claim;        /* "sub" by default */
     const char *user;              /* must equal the user claim; NULL = not checked */
     const char *const *scopes;     /* every one must be granted */
@@ -359,14 +374,26 @@ struct jwt_verified {
     char *kid, *jti, *subject, *scope, *iss;   /* malloc'd copies or NULL */
     int64_t exp, iat, auth_time;
     bool has_iat, has_auth_time;
-    char reason[128];              /* jwt_result_str, with detail where there is some */
+    char reason[256];              /* jwt_result_str, with detail where there is some */
 };
 
 /* Checks the claims of payload against policy in DESIGN §3's order: types,
- * exp, nbf, iat, lifetime, iss, aud, user, scope, auth_time, ID-token
- * markers. Fills the claim fields of out as it goes. */
+ * exp, nbf, iat, lifetime, iss, aud, client_id, user, scope, auth_time,
+ * ID-token markers. Fills the claim fields of out as it goes. */
 jwt_result jwt_claims_check(const struct json_object *payload, const struct jwt_policy *policy,
                             struct jwt_verified *out) JWT_MUST_CHECK;
+
+/* The one audience comparison (DESIGN §3 audience=): returns true when the
+ * token's aud value claimed equals the configured one. Values starting with
+ * "host:" (the prefix in any case) compare as host names: without regard to
+ * ASCII case (RFC 4343) and with one trailing dot ignored on either side
+ * (the absolute form of the same name); any other value exactly. */
+bool jwt_audience_matches(const char *configured, const char *claimed);
+/* Writes the reason for JWT_ERR_AUDIENCE into buf (len bytes, always
+ * NUL-terminated): "wrong audience (this host accepts host:A, host:B)",
+ * naming the policy's host: audiences so an administrator knows what to
+ * add; plain "wrong audience" when it has none. */
+void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len);
 
 /* Verifies an access token end to end: shape, header, key choice from keys,
  * signature, then claims. out is cleared first and filled as far as the
@@ -441,6 +468,15 @@ jwt_result jwt_revocation_load(const char *path, long extra_owner,
 /* Returns true and sets *instant when name is listed. */
 bool jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64_t *instant);
 void jwt_revocation_free(struct jwt_revocation *list);
+/* The revocation check of a verified token for user (DESIGN §3 revocation=;
+ * jwt_revocation_cache.c): the list at path is read with jwt_revocation_load
+ * (the daemon's user, _jwt-helper, may own it) and kept per process while
+ * its file's identity is unchanged; thread-safe. Returns JWT_OK,
+ * JWT_ERR_REVOKED when user is listed and v has no iat or one at or before
+ * the instant, or the load's error, never cached: a missing or malformed
+ * list fails closed at every call. */
+jwt_result jwt_revocation_check(const char *path, const char *user,
+                                const struct jwt_verified *v) JWT_MUST_CHECK;
 
 /* ---- safe file reading (jwt_file.c) ---- */
 

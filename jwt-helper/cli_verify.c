@@ -22,6 +22,7 @@ struct verify_args {
     char *owned[VERIFY_MAX_ARGS];
     int n;
     const char *user;
+    const char *service; /* the PAM service whose block and %s apply, or NULL */
     const char *token;
 };
 
@@ -57,9 +58,13 @@ static int
 parse_args(int argc, char **argv, struct verify_args *a)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"jwks", required_argument, NULL, 'j'},
-        {"user", required_argument, NULL, 'u'},   {"scope", required_argument, NULL, 's'},
-        {"socket", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"jwks", required_argument, NULL, 'j'},
+        {"user", required_argument, NULL, 'u'},
+        {"scope", required_argument, NULL, 's'},
+        {"socket", required_argument, NULL, 'S'},
+        {"service", required_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
     };
     static const char *const conf_names[] = {['c'] = "config", ['j'] = "jwks", ['s'] = "scope"};
     int opt;
@@ -68,6 +73,8 @@ parse_args(int argc, char **argv, struct verify_args *a)
     while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
         if (opt == 'u')
             a->user = optarg;
+        else if (opt == 'v')
+            a->service = optarg;
         else if (opt == 'c' || opt == 'j' || opt == 's') {
             if (add_conf_arg(a, conf_names[opt], optarg) != 0)
                 return -1;
@@ -103,6 +110,26 @@ load_keys(const struct conf *c, struct jwt_jwks **keys)
     return 0;
 }
 
+/* The module's last check (DESIGN §3 order), so verify agrees with it: the
+ * revocation list, for --user, else the token's subject. `once` is never
+ * consumed here. */
+static jwt_result
+check_revocation(const struct conf *c, const char *user, struct jwt_verified *v)
+{
+    const char *who = user != NULL ? user : v->subject;
+    jwt_result r;
+
+    if (c->revocation == NULL || who == NULL)
+        return JWT_OK;
+    r = jwt_revocation_check(c->revocation, who, v);
+    if (r == JWT_ERR_REVOKED)
+        snprintf(v->reason, sizeof(v->reason), "%s", jwt_result_str(r));
+    else if (r != JWT_OK)
+        snprintf(v->reason, sizeof(v->reason), "revocation list %s: %s", c->revocation,
+                 jwt_result_str(r));
+    return r;
+}
+
 static void
 print_verdict(jwt_result r, const struct jwt_verified *v)
 {
@@ -132,11 +159,12 @@ cli_verify(int argc, char **argv)
 
     if (parse_args(argc, argv, &a) != 0) {
         fprintf(stderr, "usage: jwt-helper verify [--config PATH] [--jwks PATH] [--user U] "
-                        "[--scope S] TOKEN|-\n");
+                        "[--scope S] [--service S] TOKEN|-\n");
         goto out;
     }
     rc = CLI_EXIT_CONFIG;
-    if (conf_load(&c, CONF_DEFAULT_PATH, a.n, a.conf_args, report_to_stderr, NULL) != CONF_OK ||
+    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, report_to_stderr, NULL) !=
+            CONF_OK ||
         load_keys(&c, &keys) != 0)
         goto out;
     rc = CLI_EXIT_REJECTED;
@@ -144,7 +172,13 @@ cli_verify(int argc, char **argv)
         goto out;
     conf_policy(&c, &policy);
     policy.user = a.user;
-    r = jwt_verify(token, len, keys, &policy, &v);
+    if ((r = jwt_verify(token, len, keys, &policy, &v)) == JWT_OK &&
+        (r = check_revocation(&c, a.user, &v)) != JWT_OK && r != JWT_ERR_REVOKED) {
+        /* An unusable list is the configuration's fault, not the token's. */
+        fprintf(stderr, "jwt-helper: %s\n", v.reason);
+        rc = CLI_EXIT_CONFIG;
+        goto out;
+    }
     print_verdict(r, &v);
     rc = r == JWT_OK ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:

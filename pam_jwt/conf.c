@@ -9,8 +9,17 @@
  * its inner blanks ("Token: "), without escapes. A flag is "debug = yes|no"
  * in the file and a bare word ("debug", or "debug=yes|no") as a module
  * argument. Module arguments are taken verbatim: no trimming, no quotes.
- * List values (algs, typ, scope) are comma-separated, blanks around items
- * dropped; issuer and audience may be repeated within one source. */
+ * List values (algs, typ, scope, client_id) are comma-separated, blanks
+ * around items dropped; issuer and audience may be repeated within one
+ * source.
+ *
+ * Service blocks (DESIGN §3 "Precise rules"): a line "service NAME..."
+ * starts a block that runs to the next such line or the end of the file.
+ * The first block naming the PAM service is one more source, between the
+ * file's global lines and the module arguments; every other block is
+ * checked just as strictly (into a scratch struct conf) and dropped, so a
+ * mistake in the sudo block fails sshd too rather than waiting for sudo.
+ * "%s" in scope= is the PAM service name, as is. */
 #include "config.h"
 
 #include <errno.h>
@@ -56,11 +65,18 @@ struct option {
 
 /* State of one conf_load call. */
 struct loader {
-    struct conf *c;
+    struct conf *c;            /* where values go: real, or scratch in a block
+                                * for other services */
+    struct conf *real;         /* conf_load's result */
+    struct conf scratch;       /* a block for other services, checked and dropped */
+    const char *service;       /* PAM_SERVICE, or NULL */
+    const char *block_service; /* what %s is in the current block */
+    bool block_applied;        /* the first block naming service was read */
     struct conf_reporter rep; /* source: the file being read, NULL for
                                * arguments and defaults */
     bool seen[32];            /* set within the current source (duplicates) */
-    bool set[32];             /* set by any source (defaults apply to the rest) */
+    bool set[32];             /* set by any source into real (defaults apply
+                               * to the rest) */
     bool file_failed;
 };
 
@@ -78,7 +94,9 @@ static const struct option options[] = {
     {"jwks", OPT_STRING, F(jwks), 0, check_path, CONF_DEFAULT_JWKS, 0, 0},
     {"key", OPT_STRING, F(key), 0, check_path, NULL, 0, 0},
     {"issuer", OPT_REPEAT, F(issuers), F(n_issuers), check_text, "jwt-helper@%H", 0, 0},
-    {"audience", OPT_REPEAT, F(audiences), F(n_audiences), check_audience, "pam", 0, 0},
+    /* Default host:%h and host:%H, built by default_audiences. */
+    {"audience", OPT_REPEAT, F(audiences), F(n_audiences), check_audience, NULL, 0, 0},
+    {"client_id", OPT_CSV, F(client_ids), F(n_client_ids), check_text, NULL, 0, 0},
     {"algs", OPT_ALGS, F(algs), 0, NULL, DEFAULT_ALGS, 0, 0},
     {"user_claim", OPT_STRING, F(user_claim), 0, check_name, "sub", 0, 0},
     {"scope", OPT_CSV, F(scopes), F(n_scopes), check_scope, NULL, 0, 0},
@@ -94,6 +112,7 @@ static const struct option options[] = {
     {"socket", OPT_STRING, F(socket), 0, check_path, CONF_DEFAULT_SOCKET, 0, 0},
     {"use_first_pass", OPT_FLAG, F(use_first_pass), 0, NULL, NULL, 0, 0},
     {"try_first_pass", OPT_FLAG, F(try_first_pass), 0, NULL, NULL, 0, 0},
+    {"try_token", OPT_FLAG, F(try_token), 0, NULL, NULL, 0, 0},
     {"debug", OPT_FLAG, F(debug), 0, NULL, NULL, 0, 0},
     {"quiet", OPT_FLAG, F(quiet), 0, NULL, NULL, 0, 0},
     {"config", OPT_CONFIG, 0, 0, check_path, NULL, 0, 0},
@@ -146,10 +165,53 @@ check_typ(struct loader *l, const struct option *o, char **item)
     return true;
 }
 
-/* RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, less our ','. */
+/* Expands %s (the PAM service, as is) and %% in in; any other '%' is
+ * refused. Returns a new string, or NULL when reported. */
+static char *
+expand_service(struct loader *l, const struct option *o, const char *in)
+{
+    const char *service = l->c == l->real ? l->service : l->block_service;
+    size_t n = 0, size = strlen(in) + 1;
+    char *out;
+
+    for (const char *p = strstr(in, "%s"); p != NULL; p = strstr(p + 2, "%s"))
+        size += service != NULL ? strlen(service) : 0;
+    if ((out = malloc(size)) == NULL) {
+        conf_complain_nomem(&l->rep);
+        return NULL;
+    }
+    for (; *in != '\0'; in++) {
+        if (*in != '%') {
+            out[n++] = *in;
+        } else if (in[1] == '%') {
+            out[n++] = *++in;
+        } else if (in[1] == 's' && service != NULL) {
+            memcpy(out + n, service, strlen(service));
+            n += strlen(service);
+            in++;
+        } else {
+            conf_complain(&l->rep, o->name, "%s",
+                          in[1] == 's' ? "%s needs a service name (jwt-helper verify --service)"
+                                       : "only %s and %% may follow a '%'");
+            free(out);
+            return NULL;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, less our ','; %s
+ * first becomes the service name, which must make a scope word too. */
 static bool
 check_scope(struct loader *l, const struct option *o, char **item)
 {
+    char *expanded = expand_service(l, o, *item);
+
+    if (expanded == NULL)
+        return false;
+    free(*item);
+    *item = expanded;
     if (!conf_is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
         return conf_refuse(&l->rep, o->name, *item,
                            "a scope word (RFC 6749 scope-token without ',')");
@@ -402,7 +464,8 @@ apply(struct loader *l, const char *name, size_t name_len, const char *value)
     }
     if (!l->seen[i])
         clear_field(l->c, o);
-    l->seen[i] = l->set[i] = true;
+    l->seen[i] = true;
+    l->set[i] = l->set[i] || l->c == l->real;
     set_value(l, o, value != NULL ? value : "yes");
 }
 
@@ -412,6 +475,82 @@ apply_line(void *ctx, const char *key, const char *value)
 {
     apply(ctx, key, strlen(key), value);
 }
+
+/* Drops the block being read, if it was for other services. */
+static void
+block_end(struct loader *l)
+{
+    conf_free(&l->scratch);
+    l->c = l->real;
+    l->block_service = NULL;
+}
+
+/* A PAM service name as pam_start(3) takes it, the file name under
+ * /etc/pam.d: visible ASCII without '/', ',' or '='. */
+static bool
+is_service_name(const char *s)
+{
+    return *s != '\0' && conf_is_visible_word(s) && strpbrk(s, "/=") == NULL;
+}
+
+/* Reads the names of a "service NAME..." line (names: after "service").
+ * Returns whether the block applies to l->service; reports bad names and
+ * sets *first to the first one (for %s in a block for others). */
+static bool
+block_names(struct loader *l, char *names, const char **first)
+{
+    char q[CONF_QUOTED_SIZE], *save = NULL;
+    bool applies = false;
+    size_t n = 0;
+
+    *first = NULL;
+    for (char *name = strtok_r(names, " \t", &save); name != NULL;
+         name = strtok_r(NULL, " \t", &save)) {
+        if (!is_service_name(name) || ++n > CONF_MAX_LIST) {
+            conf_quote(name, strlen(name), q, sizeof q);
+            conf_complain(&l->rep, "service", "%s is not a PAM service name (or one too many)", q);
+            continue;
+        }
+        *first = *first != NULL ? *first : name;
+        applies = applies || (l->service != NULL && strcmp(name, l->service) == 0);
+    }
+    if (n == 0)
+        conf_complain(&l->rep, "service", "a block needs a service name: service NAME...");
+    return applies;
+}
+
+/* take_line handler: a "service NAME..." line ends the block before it and
+ * starts the next (DESIGN §3). Returns false for any other line. */
+static bool
+take_service_line(void *ctx, char *line)
+{
+    struct loader *l = ctx;
+    size_t word = strcspn(line, " \t=");
+    const char *first = NULL;
+    bool applies;
+
+    if (word != 7 || strncmp(line, "service", 7) != 0)
+        return false;
+    block_end(l);
+    if (strchr(line, '=') != NULL) {
+        conf_complain(&l->rep, "service", "a block starts with \"service NAME...\", without '='");
+        return true;
+    }
+    applies = block_names(l, line + word, &first) && !l->block_applied;
+    memset(l->seen, 0, sizeof l->seen); /* a block is a source of its own */
+    if (applies) {
+        l->block_applied = true;
+        return true;
+    }
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        clear_field(&l->scratch, &options[i]);
+    l->c = &l->scratch;
+    /* %s in a block for others is checked as the first service it names. */
+    l->block_service = first != NULL ? first : "-";
+    return true;
+}
+
+static const struct conf_line_handlers line_handlers = {apply_line, take_service_line};
 
 /* Reads and applies path; named (by config=) files must exist. */
 static void
@@ -435,7 +574,8 @@ load_file(struct loader *l, const char *path, bool named)
     } else {
         l->rep.source = path;
         memset(l->seen, 0, sizeof l->seen);
-        conf_lines_parse(&l->rep, text, len, apply_line, l);
+        conf_lines_parse_with(&l->rep, text, len, &line_handlers, l);
+        block_end(l);
         l->rep.source = NULL;
     }
 out:
@@ -498,11 +638,90 @@ option_is_set(const struct loader *l, const char *name)
     return o != NULL && l->set[o - options];
 }
 
+/* Loopback names every host answers to: a token bound to one is bound to
+ * no host in particular, so only an administrator's explicit list accepts
+ * it (DESIGN §3 audience=). */
+static bool
+is_loopback_audience(const char *audience)
+{
+    static const char *const loopback[] = {"host:localhost", "host:localhost.localdomain",
+                                           "host:127.0.0.1", "host:::1"};
+
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (jwt_audience_matches(loopback[i], audience))
+            return true;
+    return false;
+}
+
+static bool
+audience_listed(const struct conf *c, const char *audience)
+{
+    for (size_t i = 0; i < c->n_audiences; i++)
+        if (jwt_audience_matches(c->audiences[i], audience))
+            return true;
+    return false;
+}
+
+/* Expands one default host audience into *out; reports and returns false
+ * when there is no host name to expand. */
+static bool
+expand_default(struct loader *l, const char *def, char **out)
+{
+    enum conf_expand e = conf_hosts_expand(def, CONF_MAX_VALUE, out);
+
+    if (e == CONF_EXPAND_NOMEM)
+        conf_complain_nomem(&l->rep);
+    else if (e != CONF_EXPAND_OK || conf_has_control(*out))
+        conf_complain(&l->rep, "audience",
+                      "no usable host name for the default %s: set audience=", def);
+    return e == CONF_EXPAND_OK && !conf_has_control(*out);
+}
+
+/* The default audience binds a token to this host (DESIGN §3): host:%h and
+ * host:%H, once when they are the same, and neither that is a loopback
+ * name. With none left, the configuration is refused: refusing every token
+ * says what to do, while an empty list would accept any audience. */
+static void
+default_audiences(struct loader *l)
+{
+    static const char *const defaults[] = {"host:%H", "host:%h"};
+    char *value = NULL;
+    bool loopback_host = false;
+
+    for (size_t i = 0; i < 2; i++) {
+        if (!expand_default(l, defaults[i], &value))
+            return;
+        /* The full name first: a host named 127.0.0.1 has the short name
+         * 127, which must go with it. */
+        loopback_host = loopback_host || is_loopback_audience(value);
+        if (!loopback_host && !is_loopback_audience(value) && !audience_listed(l->c, value)) {
+            (void)conf_list_append(&l->rep, &l->c->audiences, &l->c->n_audiences, value);
+            value = NULL; /* the list's now, or freed */
+        }
+        free(value);
+        value = NULL;
+    }
+    /* Put the short name first, as an administrator would write them. */
+    if (l->c->n_audiences == 2) {
+        value = l->c->audiences[0];
+        l->c->audiences[0] = l->c->audiences[1];
+        l->c->audiences[1] = value;
+    }
+    if (l->c->n_audiences == 0 && !l->rep.nomem) {
+        conf_complain(&l->rep, "audience",
+                      "this host's name is a loopback name, which binds a token to no host: "
+                      "set audience= (host:NAME for a name only this host has)");
+    }
+}
+
 /* Gives every option no source set its default. */
 static void
 apply_defaults(struct loader *l)
 {
     char *value = NULL;
+
+    if (!option_is_set(l, "audience"))
+        default_audiences(l);
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct option *o = &options[i];
@@ -529,8 +748,8 @@ apply_defaults(struct loader *l)
 }
 
 conf_result
-conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
-          conf_report_fn report, void *ctx)
+conf_load(struct conf *c, const char *default_path, const char *service, int argc,
+          const char **argv, conf_report_fn report, void *ctx)
 {
     struct loader l;
     const char *path;
@@ -539,7 +758,8 @@ conf_load(struct conf *c, const char *default_path, int argc, const char **argv,
 
     memset(c, 0, sizeof *c);
     memset(&l, 0, sizeof l);
-    l.c = c;
+    l.c = l.real = c;
+    l.service = service;
     l.rep.report = report;
     l.rep.ctx = ctx;
     for (size_t i = 0; i < N_OPTIONS; i++)
@@ -580,6 +800,8 @@ conf_policy(const struct conf *c, struct jwt_policy *policy)
     policy->n_issuers = c->n_issuers;
     policy->audiences = (const char *const *)c->audiences;
     policy->n_audiences = c->n_audiences;
+    policy->client_ids = (const char *const *)c->client_ids;
+    policy->n_client_ids = c->n_client_ids;
     policy->user_claim = c->user_claim;
     policy->user = NULL;
     policy->scopes = (const char *const *)c->scopes;

@@ -305,10 +305,11 @@ trim(char *s)
     return s;
 }
 
-/* One line (NUL-terminated, len bytes before it): blank, "# comment" or
- * "key = value". */
+/* One line (NUL-terminated, len bytes before it): blank, "# comment", a
+ * line take_line takes, or "key = value". */
 static void
-parse_line(struct conf_reporter *r, char *line, size_t len, conf_pair_fn apply, void *ctx)
+parse_line(struct conf_reporter *r, char *line, size_t len, const struct conf_line_handlers *on,
+           void *ctx)
 {
     char q[CONF_QUOTED_SIZE];
     char *key, *value, *eq;
@@ -320,6 +321,8 @@ parse_line(struct conf_reporter *r, char *line, size_t len, conf_pair_fn apply, 
     }
     key = trim(line);
     if (*key == '\0' || *key == '#')
+        return;
+    if (on->take_line != NULL && on->take_line(ctx, key))
         return;
     if ((eq = strchr(key, '=')) == NULL) {
         conf_quote(key, strlen(key), q, sizeof q);
@@ -334,11 +337,12 @@ parse_line(struct conf_reporter *r, char *line, size_t len, conf_pair_fn apply, 
         value[vlen - 1] = '\0';
         value++;
     }
-    apply(ctx, key, value);
+    on->apply(ctx, key, value);
 }
 
 void
-conf_lines_parse(struct conf_reporter *r, char *text, size_t len, conf_pair_fn apply, void *ctx)
+conf_lines_parse_with(struct conf_reporter *r, char *text, size_t len,
+                      const struct conf_line_handlers *on, void *ctx)
 {
     char *line = text, *end = text + len, *nl;
 
@@ -348,10 +352,18 @@ conf_lines_parse(struct conf_reporter *r, char *text, size_t len, conf_pair_fn a
             nl = end;
         *nl = '\0';
         r->line++;
-        parse_line(r, line, (size_t)(nl - line), apply, ctx);
+        parse_line(r, line, (size_t)(nl - line), on, ctx);
         line = nl + 1;
     }
     r->line = 0;
+}
+
+void
+conf_lines_parse(struct conf_reporter *r, char *text, size_t len, conf_pair_fn apply, void *ctx)
+{
+    const struct conf_line_handlers on = {apply, NULL};
+
+    conf_lines_parse_with(r, text, len, &on, ctx);
 }
 
 bool

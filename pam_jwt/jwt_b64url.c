@@ -18,8 +18,8 @@
  * also tried against libsodium alone, which refused it). The
  * alphabet and length are checked here as well: cheap, and it keeps the
  * guarantee independent of the library version we are linked against. */
-static bool
-all_in_alphabet(const char *in, size_t len)
+bool
+jwt_b64url_is_alphabet(const char *in, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
@@ -48,7 +48,7 @@ jwt_b64url_decode(const char *in, size_t in_len, unsigned char **out, size_t *ou
 
     *out = NULL;
     *out_len = 0;
-    if (!all_in_alphabet(in, in_len) || !length_is_possible(in_len))
+    if (!jwt_b64url_is_alphabet(in, in_len) || !length_is_possible(in_len))
         goto out;
     if ((buf = malloc(cap + 1)) == NULL) {
         r = JWT_ERR_NOMEM;
@@ -77,7 +77,7 @@ jwt_b64url_decode_exact(const char *in, size_t in_len, unsigned char *out, size_
      * so a longer input cannot even be decoded partly into out. */
     if (in_len != sodium_base64_ENCODED_LEN(out_len, B64_VARIANT) - 1)
         return JWT_ERR_BASE64;
-    if (!all_in_alphabet(in, in_len))
+    if (!jwt_b64url_is_alphabet(in, in_len))
         return JWT_ERR_BASE64;
     if (sodium_base642bin(out, out_len, in, in_len, NULL, &len, NULL, B64_VARIANT) != 0 ||
         len != out_len) {

@@ -2,6 +2,7 @@
 /* Checks an access token's claims (RFC 7519 §4.1, RFC 9068) against a policy. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct claim_view {
     int64_t exp, nbf, iat, auth_time;
     bool has_exp, has_nbf, has_iat, has_auth_time;
     const char *iss, *sub, *scope, *jti, *user;
+    const char *client_id, *azp;    /* RFC 9068 §2.2, OIDC Core §2 */
     const char *scp_words;          /* scp when it is a string */
     const struct json_object *aud;  /* a string or an array of strings */
     const struct json_object *scp;
@@ -73,6 +75,8 @@ view_fill(const struct json_object *payload, const char *user_claim, struct clai
         jwt_json_get_string(payload, "sub", &c->sub) < 0 ||
         jwt_json_get_string(payload, "scope", &c->scope) < 0 ||
         jwt_json_get_string(payload, "jti", &c->jti) < 0 ||
+        jwt_json_get_string(payload, "client_id", &c->client_id) < 0 ||
+        jwt_json_get_string(payload, "azp", &c->azp) < 0 ||
         jwt_json_get_string(payload, user_claim, &c->user) < 0 ||
         jwt_json_get_string_or_array(payload, "aud", &c->aud) < 0 ||
         jwt_json_get_string_or_array(payload, "scp", &c->scp) < 0)
@@ -127,6 +131,85 @@ string_in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
+#define HOST_PREFIX "host:"
+#define HOST_PREFIX_LEN 5
+
+static char
+ascii_lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* Compares a[0..n) and b[0..n) without regard to ASCII case only: the
+ * locale's tolower (strncasecmp) folds 'I' otherwise under Turkish. */
+static bool
+ascii_equal_nocase(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool
+is_host_audience(const char *s)
+{
+    return strlen(s) >= HOST_PREFIX_LEN && ascii_equal_nocase(s, HOST_PREFIX, HOST_PREFIX_LEN);
+}
+
+/* The name's length with one trailing dot dropped. */
+static size_t
+host_name_len(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && name[n - 1] == '.' ? n - 1 : n;
+}
+
+bool
+jwt_audience_matches(const char *configured, const char *claimed)
+{
+    size_t n;
+
+    if (!is_host_audience(configured))
+        return strcmp(configured, claimed) == 0;
+    if (!is_host_audience(claimed))
+        return false;
+    configured += HOST_PREFIX_LEN;
+    claimed += HOST_PREFIX_LEN;
+    n = host_name_len(configured);
+    return n == host_name_len(claimed) && ascii_equal_nocase(configured, claimed, n);
+}
+
+void
+jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len)
+{
+    size_t at = (size_t)snprintf(buf, len, "%s", jwt_result_str(JWT_ERR_AUDIENCE));
+    const char *sep = " (this host accepts ";
+
+    for (size_t i = 0; i < policy->n_audiences && at < len; i++) {
+        if (!is_host_audience(policy->audiences[i]))
+            continue;
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", sep, policy->audiences[i]);
+        sep = ", ";
+    }
+    if (strcmp(sep, ", ") == 0 && at < len)
+        snprintf(buf + at, len - at, ")");
+}
+
+/* RFC 9068 §2.2: client_id names the client the token was issued to;
+ * OpenID Providers that leave it out put it in azp (OIDC Core §2). An
+ * audience shared by a whole realm says nothing about which client. */
+static bool
+client_accepted(const struct claim_view *c, const struct jwt_policy *p)
+{
+    const char *client = c->client_id != NULL ? c->client_id : c->azp;
+
+    return p->n_client_ids == 0 ||
+           (client != NULL && string_in_list(client, p->client_ids, p->n_client_ids));
+}
+
 static jwt_result
 check_identity(const struct claim_view *c, const struct jwt_policy *p)
 {
@@ -136,10 +219,12 @@ check_identity(const struct claim_view *c, const struct jwt_policy *p)
         return JWT_ERR_ISSUER;
     if (p->n_audiences > 0) {
         for (size_t i = 0; i < p->n_audiences && !aud_ok && c->aud != NULL; i++)
-            aud_ok = jwt_json_strings_contain(c->aud, p->audiences[i]);
+            aud_ok = jwt_json_strings_match(c->aud, p->audiences[i], jwt_audience_matches);
         if (!aud_ok)
             return JWT_ERR_AUDIENCE;
     }
+    if (!client_accepted(c, p))
+        return JWT_ERR_CLIENT;
     /* Exact match, case and all: "Root" is not "root". */
     if (p->user != NULL && (c->user == NULL || strcmp(c->user, p->user) != 0))
         return JWT_ERR_USER;

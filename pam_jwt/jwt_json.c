@@ -703,23 +703,37 @@ jwt_json_get_string_or_array(const struct json_object *obj, const char *name,
 }
 
 static bool
-string_equals(const struct json_object *v, const char *want)
+string_matches(const struct json_object *v, const char *want,
+               bool (*match)(const char *want, const char *have))
 {
-    return is_clean_string(v) && strcmp(string_of(v), want) == 0;
+    return is_clean_string(v) && match(want, string_of(v));
 }
 
 bool
-jwt_json_strings_contain(const struct json_object *v, const char *want)
+jwt_json_strings_match(const struct json_object *v, const char *want,
+                       bool (*match)(const char *want, const char *have))
 {
     size_t i, n;
 
     if (v == NULL || want == NULL)
         return false;
     if (json_object_get_type(v) != json_type_array)
-        return string_equals(v, want);
+        return string_matches(v, want, match);
     n = json_object_array_length(v);
     for (i = 0; i < n; i++)
-        if (string_equals(json_object_array_get_idx(v, i), want))
+        if (string_matches(json_object_array_get_idx(v, i), want, match))
             return true;
     return false;
+}
+
+static bool
+strings_equal(const char *want, const char *have)
+{
+    return strcmp(want, have) == 0;
+}
+
+bool
+jwt_json_strings_contain(const struct json_object *v, const char *want)
+{
+    return jwt_json_strings_match(v, want, strings_equal);
 }

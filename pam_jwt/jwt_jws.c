@@ -42,6 +42,17 @@ split_segments(const char *token, size_t len, size_t *dot1, size_t *dot2)
     return JWT_OK;
 }
 
+bool
+jwt_jws_is_compact(const char *s, size_t len)
+{
+    size_t dot1 = 0, dot2 = 0;
+
+    /* The dots are not of the alphabet: three runs of it, split there. */
+    return split_segments(s, len, &dot1, &dot2) == JWT_OK && jwt_b64url_is_alphabet(s, dot1) &&
+           jwt_b64url_is_alphabet(s + dot1 + 1, dot2 - dot1 - 1) &&
+           jwt_b64url_is_alphabet(s + dot2 + 1, len - dot2 - 1);
+}
+
 static jwt_result
 parse_header_json(const char *b64, size_t b64_len, struct json_object **out)
 {

@@ -37,6 +37,7 @@ static const char *const reasons[JWT_RESULT_COUNT] = {
     [JWT_ERR_LIFETIME] = "lifetime exceeds max_lifetime",
     [JWT_ERR_ISSUER] = "wrong issuer",
     [JWT_ERR_AUDIENCE] = "wrong audience",
+    [JWT_ERR_CLIENT] = "wrong client",
     [JWT_ERR_USER] = "wrong user",
     [JWT_ERR_SCOPE] = "scope not granted",
     [JWT_ERR_AUTH_AGE] = "auth_time too old",

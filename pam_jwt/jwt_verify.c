@@ -99,6 +99,8 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
     r = jwt_claims_check(payload, policy, out);
 out:
     set_reason(out, r, len, policy->max_token_len);
+    if (r == JWT_ERR_AUDIENCE)
+        jwt_audience_reason(policy, out->reason, sizeof(out->reason));
     json_object_put(payload);
     jwt_jws_clear(&jws);
     return r;

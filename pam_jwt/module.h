@@ -10,7 +10,7 @@
 
 /* pam_set_data name of the verified facts (struct module_state). */
 #define MODULE_STATE_NAME "pam_jwt_verified"
-/* The daemon's user, who writes the revocation list (DESIGN §3). */
+/* The daemon's user, who may serve the password socket (DESIGN §3). */
 #define MODULE_DAEMON_USER "_jwt-helper"
 
 /* What a successful auth leaves on the handle for account and session. */
@@ -22,9 +22,10 @@ struct module_state {
     int64_t exp;
 };
 
-/* Resolves the options for these module arguments (conf_load with the
- * default file, every problem sent to syslog), from the per-process cache
- * while the arguments, the file and the host name are unchanged
+/* Resolves the options for these module arguments and the handle's
+ * PAM_SERVICE (conf_load with the default file, every problem sent to
+ * syslog), from the per-process cache while the service, the arguments,
+ * the file and the host name are unchanged
  * (module_conf.c). Returns PAM_SUCCESS with *c read-only until
  * module_conf_release, PAM_BUF_ERR, or PAM_SERVICE_ERR for a bad or
  * unreadable configuration. */
@@ -38,15 +39,15 @@ void module_conf_release(const struct conf *c);
  * code; on PAM_SUCCESS *token points to libpam-owned memory (PAM_AUTHTOK). */
 int module_token_get(pam_handle_t *pamh, const struct conf *c, const char **token);
 
+/* try_token (DESIGN §3), before prompting: returns PAM_SUCCESS when the key
+ * set can be used, else logs which file failed (never anything typed) and
+ * returns PAM_IGNORE, so that the next module decides. */
+int module_token_keys_try(pam_handle_t *pamh, const struct conf *c);
+
 /* Verifies token for user with every check of DESIGN §3, including the
  * revocation list and the once cache. out is filled as jwt_verify does. */
 jwt_result module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user,
                               const char *token, struct jwt_verified *out) JWT_MUST_CHECK;
-
-/* Revocation ("not before") check of a verified token (module_revocation.c):
- * JWT_OK, JWT_ERR_REVOKED, or a file/list error (fails closed). */
-jwt_result module_revocation_check(const struct conf *c, const char *user,
-                                   const struct jwt_verified *v) JWT_MUST_CHECK;
 
 /* One-time use (module_once.c): records iss+jti until exp under once_dir;
  * JWT_ERR_JTI_MISSING, JWT_ERR_REPLAYED, JWT_ERR_FILE_* or JWT_OK. */

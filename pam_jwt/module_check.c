@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
 
 #include "module.h"
 
@@ -44,6 +47,21 @@ note_truncation(size_t len, jwt_result r, struct jwt_verified *out)
                      len, prompt_limits[i].who, jwt_result_str(r));
 }
 
+int
+module_token_keys_try(pam_handle_t *pamh, const struct conf *c)
+{
+    struct jwt_jwks *keys = NULL;
+    jwt_result r;
+
+    if ((r = jwt_keycache_acquire(c->jwks, c->key, &keys)) != JWT_OK) {
+        pam_syslog(pamh, LOG_NOTICE, "try_token: key set %s: %s; left to the next module",
+                   c->jwks != NULL ? c->jwks : c->key, jwt_result_str(r));
+        return PAM_IGNORE;
+    }
+    jwt_keycache_release();
+    return PAM_SUCCESS;
+}
+
 jwt_result
 module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, const char *token,
                    struct jwt_verified *out)
@@ -75,7 +93,7 @@ module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user, c
     /* The last checks of DESIGN §3's order, on a token already verified.
      * A file problem names the file's option, so the log tells an
      * administrator which file failed closed. */
-    if (c->revocation != NULL && (r = module_revocation_check(c, user, out)) != JWT_OK)
+    if (c->revocation != NULL && (r = jwt_revocation_check(c->revocation, user, out)) != JWT_OK)
         set_reason(out, r,
                    r == JWT_ERR_REVOKED || r == JWT_ERR_REVOCATION_LIST ? NULL : "revocation list");
     else if (c->once && (r = module_once_record(c, out)) != JWT_OK)

@@ -4,6 +4,7 @@
  *
  * MUST (the key-set cache's rules, jwt_keycache.c, applied to conf_load):
  * 1. serve a cached configuration only for the very same inputs: the same
+ *    PAM service (its block of the file and %s), the same
  *    module arguments, byte for byte (they are applied as on every call,
  *    since the result is conf_load's for exactly these arguments); a config
  *    file with the same identity (jwt_file_identity: device, inode, size,
@@ -45,6 +46,7 @@ struct snapshot {
 
 struct slot {
     struct snapshot *snap;
+    char *service; /* NULL: PAM_SERVICE was unset */
     char **argv;
     int argc;
     char *path;
@@ -81,9 +83,16 @@ identity_of(const char *path, bool named, struct jwt_file_identity *id)
 }
 
 static bool
-same_args(const struct slot *s, int argc, const char **argv)
+same_string(const char *a, const char *b)
 {
-    if (s->argc != argc)
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same stack line of the same service: the inputs besides the file. */
+static bool
+same_args(const struct slot *s, const char *service, int argc, const char **argv)
+{
+    if (s->argc != argc || !same_string(s->service, service))
         return false;
     for (int i = 0; i < argc; i++)
         if (argv[i] == NULL || strcmp(s->argv[i], argv[i]) != 0)
@@ -119,16 +128,18 @@ slot_clear(struct slot *s)
         free(s->argv[i]);
     free(s->argv);
     free(s->path);
+    free(s->service);
     memset(s, 0, sizeof(*s));
 }
 
 /* Returns a held snapshot for these inputs, or NULL. Called locked. */
 static struct snapshot *
-cache_find(int argc, const char **argv, const char *path, const struct jwt_file_identity *id)
+cache_find(const char *service, int argc, const char **argv, const char *path,
+           const struct jwt_file_identity *id)
 {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         struct slot *s = &slots[i];
-        if (s->snap != NULL && same_args(s, argc, argv) && strcmp(s->path, path) == 0 &&
+        if (s->snap != NULL && same_args(s, service, argc, argv) && strcmp(s->path, path) == 0 &&
             jwt_file_identity_same(&s->id, id) && same_reader(s)) {
             s->snap->refs++;
             return s->snap;
@@ -159,6 +170,7 @@ conf_mentions(const struct conf *c, const char *word)
             return true;
     return list_mentions(c->issuers, c->n_issuers, word) ||
            list_mentions(c->audiences, c->n_audiences, word) ||
+           list_mentions(c->client_ids, c->n_client_ids, word) ||
            list_mentions(c->scopes, c->n_scopes, word) || list_mentions(c->typs, c->n_typs, word);
 }
 
@@ -168,7 +180,7 @@ conf_mentions(const struct conf *c, const char *word)
  * contains it, the host name played no part. Returns false when the result
  * cannot be cached. */
 static bool
-slot_fill(struct slot *s, int argc, const char **argv, const char *path,
+slot_fill(struct slot *s, const char *service, int argc, const char **argv, const char *path,
           const struct jwt_file_identity *id, const struct conf *c, const char *host)
 {
     char short_host[HOST_NAME_MAX + 1];
@@ -183,6 +195,7 @@ slot_fill(struct slot *s, int argc, const char **argv, const char *path,
     s->id = *id;
     s->euid = geteuid();
     if ((s->path = strdup(path)) == NULL ||
+        (service != NULL && (s->service = strdup(service)) == NULL) ||
         (s->argv = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
         return false;
     for (s->argc = 0; s->argc < argc; s->argc++)
@@ -194,12 +207,12 @@ slot_fill(struct slot *s, int argc, const char **argv, const char *path,
 /* Puts a fresh snapshot (held once by the caller) into a slot: the one
  * these arguments had, else the next in turn. Called locked. */
 static void
-cache_store(struct slot *fresh, int argc, const char **argv)
+cache_store(struct slot *fresh, const char *service, int argc, const char **argv)
 {
     struct slot *s = NULL;
 
     for (size_t i = 0; i < CACHE_SLOTS && s == NULL; i++)
-        if (slots[i].snap != NULL && same_args(&slots[i], argc, argv))
+        if (slots[i].snap != NULL && same_args(&slots[i], service, argc, argv))
             s = &slots[i];
     if (s == NULL) {
         s = &slots[next_victim];
@@ -213,7 +226,7 @@ cache_store(struct slot *fresh, int argc, const char **argv)
 
 /* conf_load into a new snapshot held by the caller, cached when it can be. */
 static int
-load_fresh(pam_handle_t *pamh, int argc, const char **argv, const char *path,
+load_fresh(pam_handle_t *pamh, const char *service, int argc, const char **argv, const char *path,
            const struct jwt_file_identity *id, struct snapshot **out)
 {
     char before[HOST_NAME_MAX + 1], after[HOST_NAME_MAX + 1];
@@ -223,16 +236,16 @@ load_fresh(pam_handle_t *pamh, int argc, const char **argv, const char *path,
     conf_result r = CONF_ERR_NOMEM;
 
     *out = NULL;
-    if (snap == NULL || (r = conf_load(&snap->conf, CONF_DEFAULT_PATH, argc, argv,
+    if (snap == NULL || (r = conf_load(&snap->conf, CONF_DEFAULT_PATH, service, argc, argv,
                                        module_log_conf_problem, pamh)) != CONF_OK)
         goto out;
     snap->refs = 1;
     host_known = host_known && conf_hostname(true, after, sizeof(after)) &&
                  strcmp(before, after) == 0;
-    if (slot_fill(&fresh, argc, argv, path, id, &snap->conf, host_known ? before : NULL) &&
+    if (slot_fill(&fresh, service, argc, argv, path, id, &snap->conf, host_known ? before : NULL) &&
         pthread_mutex_lock(&cache_lock) == 0) {
         fresh.snap = snap;
-        cache_store(&fresh, argc, argv);
+        cache_store(&fresh, service, argc, argv);
         pthread_mutex_unlock(&cache_lock);
     }
     *out = snap;
@@ -243,11 +256,22 @@ out:
     return r == CONF_OK ? PAM_SUCCESS : r == CONF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 }
 
+/* The service whose block of the file applies (DESIGN §3), as is. */
+static const char *
+service_of(pam_handle_t *pamh)
+{
+    const void *item = NULL;
+
+    if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS)
+        return NULL;
+    return item;
+}
+
 int
 module_conf_acquire(pam_handle_t *pamh, int argc, const char **argv, const struct conf **out)
 {
     bool named = false;
-    const char *path = file_of(argc, argv, &named);
+    const char *path = file_of(argc, argv, &named), *service = service_of(pamh);
     struct jwt_file_identity id;
     struct snapshot *snap = NULL;
     int rc;
@@ -255,10 +279,11 @@ module_conf_acquire(pam_handle_t *pamh, int argc, const char **argv, const struc
     *out = NULL;
     identity_of(path, named, &id);
     if (id.state != JWT_FILE_UNKNOWN && pthread_mutex_lock(&cache_lock) == 0) {
-        snap = cache_find(argc, argv, path, &id);
+        snap = cache_find(service, argc, argv, path, &id);
         pthread_mutex_unlock(&cache_lock);
     }
-    if (snap == NULL && (rc = load_fresh(pamh, argc, argv, path, &id, &snap)) != PAM_SUCCESS)
+    if (snap == NULL &&
+        (rc = load_fresh(pamh, service, argc, argv, path, &id, &snap)) != PAM_SUCCESS)
         return rc;
     *out = &snap->conf;
     return PAM_SUCCESS;

@@ -52,6 +52,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     (void)flags;
     if ((rc = module_conf_acquire(pamh, argc, argv, &c)) != PAM_SUCCESS)
         goto out;
+    /* try_token: no prompt at all when no token could be verified. */
+    if (c->try_token && (rc = module_token_keys_try(pamh, c)) != PAM_SUCCESS)
+        goto out;
     if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0') {
         pam_syslog(pamh, LOG_NOTICE, "cannot determine the user name");
         rc = PAM_USER_UNKNOWN;
@@ -59,6 +62,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
     }
     if ((rc = module_token_get(pamh, c, &token)) != PAM_SUCCESS)
         goto out;
+    /* try_token: a password is the next module's, and is not ours to log.
+     * Without it, PAM_IGNORE where a failure is due would let a following
+     * module decide alone (pam-u2f CVE-2025-23013). */
+    if (c->try_token && !jwt_jws_is_compact(token, strlen(token))) {
+        rc = PAM_IGNORE;
+        goto out;
+    }
     r = module_token_check(pamh, c, user, token, &v);
     module_log_decision(pamh, c, user, r, &v);
     rc = pam_code_for(r);
@@ -134,12 +144,15 @@ out:
     return rc;
 }
 
-/* sshd runs auth in another process than the session: the PAM environment
- * set at auth is what proves a pam_jwt login there. */
+/* Only this handle's own data proves a pam_jwt login: the PAM environment
+ * is written by other modules too (pam_env, a user's ~/.pam_environment),
+ * so JWT_SUBJECT there proves nothing. Under sshd, whose session runs in
+ * another process than its auth, the session therefore ignores: harmless
+ * with the shipped `optional` line (DESIGN §3 "Behaviour"). */
 static bool
 authenticated_by_us(pam_handle_t *pamh)
 {
-    return module_state_get(pamh) != NULL || pam_getenv(pamh, "JWT_SUBJECT") != NULL;
+    return module_state_get(pamh) != NULL;
 }
 
 PAM_JWT_EXPORT int

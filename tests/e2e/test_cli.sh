@@ -104,6 +104,56 @@ expect "verify refuses a tampered signature" 1 "" \
     "$HELPER" verify --config "$T/pam_jwt.conf" "$bad_sig_token"
 ok "rejection output never contains the signature" sh -c "! grep -qF -- '${sig%??}' '$T/out' '$T/err'"
 
+# --- verify --service: the shipped policy file's blocks, as pam_jwt applies them ---
+# The shipped conf/pam_jwt.conf with this test's keys and issuer above its
+# policy and the revocation list moved into the test dir.
+"$HELPER" keygen --alg EdDSA --dir "$T/pkeys" >/dev/null 2>&1
+{
+    printf 'jwks = %s\nissuer = test-issuer\n' "$T/pkeys/jwks.json"
+    sed "s|^revocation = /var/lib/jwt-helper/revoked\$|revocation = $T/revoked|" \
+        "$top_srcdir/conf/pam_jwt.conf"
+} >"$T/shipped.conf"
+chmod 600 "$T/shipped.conf"
+: >"$T/revoked"
+chmod 644 "$T/revoked"
+host=$(hostname | cut -d. -f1)
+# policy SCOPE AUTH_AGE: a token for this host, auth_time AUTH_AGE seconds ago.
+policy() {
+    "$MINT" --key "$T/pkeys/signing.jwk" --typ at+jwt \
+        "{\"iss\":\"test-issuer\",\"sub\":\"alice\",\"aud\":\"host:$host\",\"iat\":$now,\"exp\":$((now + 300)),\"jti\":\"p$1$2\",\"scope\":\"$1\",\"auth_time\":$((now - $2))}"
+}
+ssh_tok=$(policy ssh 10)
+sudo_fresh=$(policy sudo 10)
+sudo_stale=$(policy sudo 400)
+login_tok=$(policy login 10)
+expect "verify --service sshd: scope ssh" 0 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$ssh_tok"
+expect "verify --service sshd: a sudo token" 1 "rejected: scope not granted" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$sudo_fresh"
+expect "verify --service sudo-i: fresh login" 0 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sudo-i "$sudo_fresh"
+expect "verify --service sudo-i: step-up" 1 "rejected: auth_time too old" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sudo-i "$sudo_stale"
+expect "verify --service sudo: an ssh token" 1 "rejected: scope not granted" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sudo "$ssh_tok"
+expect "verify --service login: no block, scope %s" 0 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --service login "$login_tok"
+expect "verify --service su-l: a login token" 1 "rejected: scope not granted" \
+    "$HELPER" verify --config "$T/shipped.conf" --service su-l "$login_tok"
+printf 'alice:%s\n' "$now" >"$T/revoked"
+expect "verify --service sshd: revocation is on" 1 "rejected: revoked" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$ssh_tok"
+expect "verify --user bob: another user's line does not count" 1 "rejected: wrong user" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd --user bob "$ssh_tok"
+rm -f "$T/revoked"
+expect "verify: a missing revocation list exits 4, as the module fails closed" 4 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --service sshd "$ssh_tok"
+ok "and names the list" grep -q "revocation list $T/revoked: cannot open file" "$T/err"
+: >"$T/revoked"
+expect "verify without --service: %s cannot expand" 4 "" \
+    "$HELPER" verify --config "$T/shipped.conf" "$ssh_tok"
+ok "and says so" grep -q 'scope: %s needs a service name' "$T/err"
+
 # --- decode ---
 expect "decode prints the header first" 0 'header: {"alg":"EdDSA","typ":"at+jwt","kid":"'"$(sed -n 's/.*"kid":"\([^"]*\)".*/\1/p' "$T/keys/jwks.json")"'"}' \
     "$HELPER" decode "$good"

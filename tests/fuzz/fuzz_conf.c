@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for conf_load: the input is read once as pam_jwt.conf
- * (default path and config=) and once as NUL-separated module arguments. */
+ * (default path and config=, for services a block may name and for none)
+ * and once as NUL-separated module arguments. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -129,16 +130,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     setup_once();
     write_conf(data, size);
-    check_and_free(conf_load(&c, conf_path, 0, NULL, report_discard, &total), &c);
+    /* As one service that a block may name, and with no service at all. */
+    check_and_free(conf_load(&c, conf_path, "sshd", 0, NULL, report_discard, &total), &c);
+    check_and_free(conf_load(&c, conf_path, NULL, 0, NULL, report_discard, &total), &c);
     one[0] = config_arg;
-    check_and_free(conf_load(&c, NULL, 1, one, report_discard, &total), &c);
+    check_and_free(conf_load(&c, NULL, "sudo", 1, one, report_discard, &total), &c);
 
     if ((copy = malloc(size + 1)) == NULL)
         return 0;
     memcpy(copy, data, size);
     copy[size] = '\0';
     argc = split_args(copy, size, argv);
-    check_and_free(conf_load(&c, conf_path, argc, argv, report_discard, &total), &c);
+    check_and_free(conf_load(&c, conf_path, "login", argc, argv, report_discard, &total), &c);
     free(copy);
     return 0;
 }

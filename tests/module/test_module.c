@@ -5,9 +5,11 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,7 +358,7 @@ test_config_errors(void)
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s\n", path);
     CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR, "config: bad file line");
     log_skip();
-    harness_file_write(&h, "ww.conf", "issuer = test-issuer\n", 0666, true, path);
+    harness_file_write(&h, "ww.conf", "issuer = test-issuer\naudience = pam\n", 0666, true, path);
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s jwks=%s\n", path,
                     h.jwks);
     CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR,
@@ -561,6 +563,19 @@ test_oidc(void)
     CHECK_PAM(harness_auth(&h, "oidc", "0b6e7c52-3f1a-4d2b-9c1e-2f8d7a6b5c4d", tok), PAM_AUTH_ERR,
               "oidc: sub is not the user claim here");
     log_skip();
+    /* Every client of the realm gets aud "account": client_id= (azp here)
+     * tells the token issued to this application from the others. */
+#define OIDC_CLIENT_LINE                                                                           \
+    "auth required " JWT_LINE " jwks=%s issuer=https://idp.example/realms/x "                      \
+    "user_claim=preferred_username algs=RS256 audience=account client_id=%s\n"
+    harness_service(&h, "oidc-client", OIDC_CLIENT_LINE, h.conf, path, "pam-login,cli");
+    CHECK_PAM(harness_auth(&h, "oidc-client", "alice", tok), PAM_SUCCESS,
+              "oidc: client_id= lists the token's azp");
+    log_skip();
+    harness_service(&h, "oidc-other", OIDC_CLIENT_LINE, h.conf, path, "pam-login");
+    CHECK_PAM(harness_auth(&h, "oidc-other", "alice", tok), PAM_AUTH_ERR,
+              "oidc: a token issued to another client of the realm");
+    check_log("wrong client", tok, NULL, "reason=wrong client", "user=alice", NULL);
     free(tok);
     free(bob);
     signer_free(rsa);
@@ -590,6 +605,346 @@ out:
 
 /* The options not met elsewhere: algs, typ, leeway, max_lifetime, issuer
  * lists, key=, socket=. */
+/* Sets this process's host name (our own UTS namespace, see main). */
+static bool
+set_host(const char *name)
+{
+    return sethostname(name, strlen(name)) == 0;
+}
+
+static char *
+host_token(const char *aud)
+{
+    return harness_mint(h.key, "at+jwt",
+                        "{\"iss\":\"" HARNESS_ISSUER "\",\"aud\":%s,\"sub\":\"alice\","
+                        "\"iat\":%lld,\"exp\":%lld,\"jti\":\"host-%lld\"}",
+                        aud, now() - 5, now() + 300, now());
+}
+
+/* DESIGN §3: with no audience= at all a token is bound to this host by
+ * its name (host:%h, host:%H); the same token is refused on another host,
+ * and a loopback name is accepted only when listed. */
+static void
+test_host_bound(bool have_uts)
+{
+    char conf[PATH_MAX], text[1024];
+    char *web1 = host_token("\"host:web1\""), *odd = host_token("[\"x\",\"HOST:Web1.\"]");
+    char *full = host_token("\"host:web1.example.org\""), *lo = host_token("\"host:localhost\"");
+    char *pam = host_token("\"pam\"");
+    char saved[HOST_NAME_MAX + 1] = "";
+
+    if (!have_uts || gethostname(saved, sizeof(saved) - 1) != 0) {
+        CHECK(1, "host-bound default # SKIP needs root for a UTS namespace");
+        goto out;
+    }
+    snprintf(text, sizeof(text), "jwks = %s\nissuer = " HARNESS_ISSUER "\n", h.jwks);
+    harness_file_write(&h, "host.conf", text, 0644, true, conf);
+    harness_service(&h, "hostbound", "auth required " MODULE_PATH " config=%s\n", conf);
+    harness_service(&h, "hostlo",
+                    "auth required " MODULE_PATH " config=%s audience=host:localhost\n", conf);
+    CHECK(set_host("web1.example.org"), "host A: named web1.example.org");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", web1), PAM_SUCCESS, "host A: host:web1");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", full), PAM_SUCCESS,
+              "host A: host:web1.example.org");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", odd), PAM_SUCCESS,
+              "host A: HOST:Web1. in an aud array");
+    log_skip();
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", pam), PAM_AUTH_ERR,
+              "host A: aud pam is no longer accepted by default");
+    check_log("host A: wrong audience", pam, NULL,
+              "reason=wrong audience (this host accepts host:web1, host:web1.example.org)", NULL,
+              NULL);
+    CHECK(set_host("web2"), "host B: named web2");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", web1), PAM_AUTH_ERR,
+              "host B: a token for host A is refused");
+    check_log("host B: wrong audience", web1, NULL,
+              "reason=wrong audience (this host accepts host:web2)", NULL, NULL);
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", lo), PAM_AUTH_ERR,
+              "host B: host:localhost refused by default");
+    log_skip();
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", lo), PAM_SUCCESS,
+              "host B: host:localhost accepted when listed");
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", web1), PAM_AUTH_ERR,
+              "host B: a listed audience replaces the default");
+    CHECK(set_host("localhost"), "loopback: named localhost");
+    CHECK_PAM(harness_auth(&h, "hostbound", "alice", lo), PAM_SERVICE_ERR,
+              "loopback: a host named localhost has no default audience");
+    CHECK_PAM(harness_auth(&h, "hostlo", "alice", lo), PAM_SUCCESS,
+              "loopback: host:localhost when listed");
+    log_skip();
+    CHECK(set_host(saved), "host name restored");
+out:
+    free(web1);
+    free(odd);
+    free(full);
+    free(lo);
+    free(pam);
+}
+
+/* The shipped policy file (conf/pam_jwt.conf), read as pam_jwt reads it. */
+#define SHIPPED_CONF VECTORS_DIR "/../../conf/pam_jwt.conf"
+#define SHIPPED_REVOCATION "/var/lib/jwt-helper/revoked"
+
+/* Copies the shipped file to dir/shipped.conf with its revocation list
+ * moved into dir (revoked_path gets where); false when it cannot. */
+static bool
+shipped_copy(char *conf, char *revoked_path)
+{
+    char text[16384], *at;
+    FILE *f = fopen(SHIPPED_CONF, "r");
+    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    char out[sizeof(text) + PATH_MAX];
+
+    if (f != NULL)
+        fclose(f);
+    text[n] = '\0';
+    snprintf(revoked_path, PATH_MAX, "%s/revoked", h.dir);
+    if (n == 0 || (at = strstr(text, "\nrevocation = " SHIPPED_REVOCATION "\n")) == NULL)
+        return false;
+    *at = '\0';
+    snprintf(out, sizeof(out), "%s\nrevocation = %s\n%s", text, revoked_path,
+             at + strlen("\nrevocation = " SHIPPED_REVOCATION "\n"));
+    return harness_file_write(&h, "shipped.conf", out, 0644, true, conf) &&
+           harness_file_write(&h, revoked_path, "", 0644, true, NULL);
+}
+
+/* A token for this host (aud host:%h) with scope and, unless age < 0, an
+ * auth_time age seconds ago. */
+static char *
+policy_token(const char *user, const char *scope, long long age)
+{
+    char host[HOST_NAME_MAX + 1] = "", extra[128] = "";
+
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        return NULL;
+    host[strcspn(host, ".")] = '\0';
+    if (age >= 0)
+        snprintf(extra, sizeof(extra), ",\"auth_time\":%lld", now() - age);
+    return harness_mint(h.key, "at+jwt",
+                        "{\"iss\":\"" HARNESS_ISSUER "\",\"aud\":\"host:%s\",\"sub\":\"%s\","
+                        "\"scope\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"pol-%s-%lld\"%s}",
+                        host, user, scope, now() - 10, now() + 300, scope, age, extra);
+}
+
+/* Authenticates user on service of the shipped policy with a token of
+ * scope and auth_time age (see policy_token). */
+static int
+shipped_auth(const char *service, const char *scope, long long age)
+{
+    char *tok = policy_token("alice", scope, age);
+    int rc = harness_auth(&h, service, "alice", tok);
+
+    free(tok);
+    log_skip();
+    return rc;
+}
+
+/* DESIGN §3's shipped pam_jwt.conf through real libpam: each service's
+ * block, %s for a service without one, step-up on sudo and sudo-i, and
+ * the revocation list on. The stack lines carry no policy of their own,
+ * only where the test's keys are. */
+static void
+test_shipped_policy(void)
+{
+    static const char *const services[] = {"sshd", "sudo", "sudo-i", "su-l", "login"};
+    static const struct {
+        const char *service, *scope;
+        long long age;
+        int want;
+        const char *what;
+    } cases[] = {
+        {"sshd", "ssh", -1, PAM_SUCCESS, "shipped: sshd takes scope ssh"},
+        {"sshd", "sudo", -1, PAM_AUTH_ERR, "shipped: sshd refuses a sudo token"},
+        {"sshd", "sshd", -1, PAM_AUTH_ERR, "shipped: sshd's block replaces scope=%s"},
+        {"sudo", "sudo", 10, PAM_SUCCESS, "shipped: sudo with a fresh login"},
+        {"sudo", "sudo", 400, PAM_AUTH_ERR, "shipped: sudo refuses a stale login"},
+        {"sudo", "sudo", -1, PAM_AUTH_ERR, "shipped: sudo refuses a token without auth_time"},
+        {"sudo", "ssh", 10, PAM_AUTH_ERR, "shipped: sudo refuses an ssh token"},
+        {"sudo-i", "sudo", 10, PAM_SUCCESS, "shipped: sudo-i with a fresh login"},
+        {"sudo-i", "sudo", 301 + 60, PAM_AUTH_ERR, "shipped: sudo-i step-up (max_auth_age 300)"},
+        {"sudo-i", "sudo-i", 10, PAM_AUTH_ERR, "shipped: sudo-i wants scope sudo, not %s"},
+        {"su-l", "su", -1, PAM_SUCCESS, "shipped: su-l takes scope su"},
+        {"su-l", "ssh sudo", -1, PAM_AUTH_ERR, "shipped: su-l refuses ssh and sudo"},
+        {"login", "login", -1, PAM_SUCCESS, "shipped: no block, scope %s = login"},
+        {"login", "ssh su sudo", -1, PAM_AUTH_ERR, "shipped: no block, other scopes refused"},
+    };
+    char conf[PATH_MAX], revoked[PATH_MAX], list[128];
+
+    if (!shipped_copy(conf, revoked)) {
+        CHECK(0, "shipped: a copy of conf/pam_jwt.conf with its paths in the test dir");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        harness_service(&h, services[i],
+                        "auth required " MODULE_PATH " config=%s jwks=%s issuer=%s\n", conf, h.jwks,
+                        HARNESS_ISSUER);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK_PAM(shipped_auth(cases[i].service, cases[i].scope, cases[i].age), cases[i].want,
+                  cases[i].what);
+    /* Revocation is on: a listed user's older tokens die at once. */
+    snprintf(list, sizeof(list), "alice:%lld\n", now());
+    harness_file_write(&h, revoked, list, 0644, true, NULL);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_AUTH_ERR, "shipped: revocation is on");
+    unlink(revoked);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_AUTHINFO_UNAVAIL,
+              "shipped: a missing revocation list fails closed");
+    harness_file_write(&h, revoked, "", 0644, true, NULL);
+    CHECK_PAM(shipped_auth("sshd", "ssh", -1), PAM_SUCCESS, "shipped: an empty list again");
+}
+
+/* Authenticates user on service answering the prompt with answer; returns
+ * the stack's code and, in *calls, how often the conversation was asked. */
+static int
+auth_counting(const char *service, const char *user, const char *answer, int *calls)
+{
+    struct harness_conv conv = {.answer = answer};
+    pam_handle_t *pamh = NULL;
+    int rc;
+
+    if ((rc = harness_start(&h, service, user, &conv, &pamh)) != PAM_SUCCESS)
+        return rc;
+    rc = pam_authenticate(pamh, 0);
+    pam_end(pamh, rc);
+    *calls = conv.calls;
+    return rc;
+}
+
+/* Checks that nothing about answer, and no decision, reached the log. */
+static void
+check_log_silent(const char *what, const char *answer)
+{
+    char name[512];
+
+    if (!have_logs) {
+        snprintf(name, sizeof(name), "log: %s # SKIP %s", what, logs_why);
+        CHECK(1, name);
+        return;
+    }
+    harness_log_drain(&h, logbuf, sizeof(logbuf));
+    snprintf(name, sizeof(name), "log: %s: no decision line, nothing typed", what);
+    CHECK(strstr(logbuf, "rejected:") == NULL && strstr(logbuf, "accepted:") == NULL &&
+              strstr(logbuf, answer) == NULL,
+          name);
+    if (strstr(logbuf, answer) != NULL || strstr(logbuf, "rejected:") != NULL)
+        printf("#   captured:\n# %s\n", logbuf);
+}
+
+/* try_token (DESIGN §3): on a line that is one way in among others, a
+ * password and an unusable key set are the next module's (PAM_IGNORE);
+ * a token that fails still fails. Without it both are failures. */
+static void
+test_try_token(void)
+{
+    const char *permit = PAM_DIR "pam_permit.so";
+    const char *const not_jws[] = {
+        "correct horse 7", "", "pass.word.with!", "a.b", "a..c", ".b.c", "a.b.c.d", "a.b.c\n"};
+    char *tok = harness_token(&h, "alice", "");
+    char *tampered = strdup(tok), *sig = strrchr(tampered, '.') + 3;
+    char what[160];
+    int calls = 0;
+
+    *sig = *sig == 'A' ? 'B' : 'A';
+    harness_service(&h, "strict", "auth required " JWT_LINE "\nauth required %s\n", h.conf, permit);
+    harness_service(&h, "trytok", "auth required " JWT_LINE " try_token\nauth required %s\n",
+                    h.conf, permit);
+    harness_service(&h, "trynokeys",
+                    "auth required " JWT_LINE " try_token jwks=%s/gone.json\nauth required %s\n",
+                    h.conf, h.dir, permit);
+    harness_service(&h, "strictnokeys",
+                    "auth required " JWT_LINE " jwks=%s/gone.json\nauth required %s\n", h.conf,
+                    h.dir, permit);
+    log_skip();
+    CHECK_PAM(auth_counting("strict", "alice", "correct horse 7", &calls), PAM_AUTH_ERR,
+              "no try_token: a password fails the stack");
+    log_skip();
+    for (size_t i = 0; i < sizeof(not_jws) / sizeof(not_jws[0]); i++) {
+        snprintf(what, sizeof(what), "try_token: not a JWS (%zu) is the next module's", i);
+        CHECK_PAM(auth_counting("trytok", "alice", not_jws[i], &calls), PAM_SUCCESS, what);
+        /* Short answers could match anything: look for the longer ones. */
+        check_log_silent(what, strlen(not_jws[i]) >= 5 ? not_jws[i] : "\x01");
+    }
+    CHECK_PAM(auth_counting("trytok", "alice", tampered, &calls), PAM_AUTH_ERR,
+              "try_token: a tampered JWS still fails the stack");
+    check_log("try_token: tampered", tampered, NULL, "reason=bad signature", NULL, NULL);
+    CHECK_PAM(auth_counting("trytok", "alice", "a.b.c", &calls), PAM_AUTH_ERR,
+              "try_token: three base64url segments are a token");
+    log_skip();
+    CHECK_PAM(auth_counting("trytok", "alice", "eyJhbGciOiJub25lIn0.e30.", &calls), PAM_AUTH_ERR,
+              "try_token: an empty signature (alg none) is a token that fails");
+    log_skip();
+    CHECK_PAM(auth_counting("trytok", "alice", tok, &calls), PAM_SUCCESS,
+              "try_token: a good token still works");
+    log_skip();
+    CHECK_PAM(auth_counting("trynokeys", "alice", tok, &calls), PAM_SUCCESS,
+              "try_token: no key set, the next module decides");
+    CHECK_INT(calls, 0, "try_token: no key set, no prompt at all");
+    check_log_silent("try_token: no key set", tok);
+    CHECK_PAM(auth_counting("strictnokeys", "alice", tok, &calls), PAM_AUTHINFO_UNAVAIL,
+              "no try_token: no key set fails the stack");
+    log_skip();
+    free(tok);
+    free(tampered);
+}
+
+/* A user pam_unix knows, in this process's mount namespace only: passwd
+ * and shadow of the test dir bound over /etc's. */
+#define UNIX_USER "pjtest"
+#define UNIX_PASSWORD "correct horse 7"
+#define UNIX_HASH                                                                                  \
+    "$6$pamjwttestsalt$KR7CWRKeG4g9DUM.oGLue19gZox0chc9HOHhegDd.7Xu3qff9Ar8ksSF/1OzQYkujjM7MVCZoY" \
+    "Qf20LOid/.60"
+
+static bool
+unix_user_bind(void)
+{
+    char passwd[PATH_MAX], shadow[PATH_MAX];
+
+    return have_logs && /* the private mount namespace is set up with the logs */
+           harness_file_write(&h, "passwd",
+                              "root:x:0:0:root:/root:/bin/sh\n" UNIX_USER
+                              ":x:4242:4242::/nonexistent:/usr/sbin/nologin\n",
+                              0644, true, passwd) &&
+           harness_file_write(&h, "shadow",
+                              "root:*:19000:0:99999:7:::\n" UNIX_USER ":" UNIX_HASH
+                              ":19000:0:99999:7:::\n",
+                              0600, true, shadow) &&
+           mount(passwd, "/etc/passwd", NULL, MS_BIND, NULL) == 0 &&
+           mount(shadow, "/etc/shadow", NULL, MS_BIND, NULL) == 0;
+}
+
+/* The issue's stack: required pam_jwt, then required pam_unix, one prompt. */
+static void
+test_try_token_unix(void)
+{
+    const char *unix_line = PAM_DIR "pam_unix.so try_first_pass";
+    char *tok = harness_token(&h, UNIX_USER, "");
+    int calls = 0;
+
+    if (!unix_user_bind()) {
+        CHECK(1, "try_token with pam_unix # SKIP needs root and a private mount namespace");
+        free(tok);
+        return;
+    }
+    harness_service(&h, "unix-strict", "auth required " JWT_LINE "\nauth required %s\n", h.conf,
+                    unix_line);
+    harness_service(&h, "unix-try", "auth required " JWT_LINE " try_token\nauth required %s\n",
+                    h.conf, unix_line);
+    log_skip();
+    CHECK_PAM(auth_counting("unix-strict", UNIX_USER, UNIX_PASSWORD, &calls), PAM_AUTH_ERR,
+              "pam_unix: no try_token, the right password still fails the stack");
+    log_skip();
+    CHECK_PAM(auth_counting("unix-try", UNIX_USER, UNIX_PASSWORD, &calls), PAM_SUCCESS,
+              "pam_unix: try_token, the right password logs in");
+    CHECK_INT(calls, 1, "pam_unix: one prompt for both modules");
+    check_log_silent("pam_unix: password", UNIX_PASSWORD);
+    CHECK_PAM(auth_counting("unix-try", UNIX_USER, "wrong horse 7", &calls), PAM_AUTH_ERR,
+              "pam_unix: try_token, a wrong password fails");
+    log_skip();
+    umount2("/etc/shadow", MNT_DETACH);
+    umount2("/etc/passwd", MNT_DETACH);
+    free(tok);
+}
+
 static void
 test_options(void)
 {
@@ -639,7 +994,7 @@ test_options(void)
 
     snprintf(pem, sizeof(pem), "%s/key.pem", h.dir);
     CHECK(pem_write(h.key, pem), "key=: PEM written");
-    harness_file_write(&h, "pem.conf", "issuer = test-issuer\n", 0644, true, conf);
+    harness_file_write(&h, "pem.conf", "issuer = test-issuer\naudience = pam\n", 0644, true, conf);
     harness_service(&h, "pem", "auth required " MODULE_PATH " config=%s key=%s\n", conf, pem);
     CHECK_PAM(harness_auth(&h, "pem", "alice", tok), PAM_SUCCESS, "key=: PEM public key");
     if (signer_generate(JWT_ALG_EDDSA, 0, &other) == JWT_OK)
@@ -678,7 +1033,8 @@ test_prompt(void)
     CHECK_INT(conv.last_style, PAM_PROMPT_ECHO_OFF, "prompt=: echo off");
     pam_end(pamh, PAM_SUCCESS);
     log_skip();
-    snprintf(text, sizeof(text), "jwks = %s\nissuer = test-issuer\nprompt = \"JWT for sudo: \"\n",
+    snprintf(text, sizeof(text),
+             "jwks = %s\nissuer = test-issuer\naudience = pam\nprompt = \"JWT for sudo: \"\n",
              h.jwks);
     harness_file_write(&h, "prompt.conf", text, 0644, true, path);
     harness_service(&h, "prompt", "auth required " MODULE_PATH " config=%s\n", path);
@@ -909,7 +1265,7 @@ test_session_env(void)
     pam_handle_t *pamh = NULL;
     const char *const permit = PAM_DIR "pam_permit.so", *deny = PAM_DIR "pam_deny.so";
     const char *v;
-    char jti[64];
+    char jti[64], envconf[PATH_MAX];
     int deny_rc;
 
     harness_service(&h, "sess",
@@ -941,6 +1297,25 @@ test_session_env(void)
     CHECK_PAM(pam_authenticate(pamh, 0), PAM_AUTH_ERR, "session: failed auth");
     CHECK(pam_getenv(pamh, "JWT_SUBJECT") == NULL, "env: nothing after a failed auth");
     CHECK_PAM(pam_open_session(pamh, 0), PAM_PERM_DENIED, "session: only pam_jwt, ignoring");
+    pam_end(pamh, PAM_SUCCESS);
+
+    /* A JWT_SUBJECT that pam_env put into the environment proves nothing:
+     * only this handle's own data counts. pam_env's success is ignored,
+     * so the stack's verdict is pam_jwt's alone (PAM_IGNORE everywhere
+     * makes libpam answer PAM_PERM_DENIED). */
+    harness_file_write(&h, "forged.env", "JWT_SUBJECT DEFAULT=alice\nJWT_ID DEFAULT=forged\n", 0644,
+                       true, envconf);
+    harness_service(&h, "sess-forged",
+                    "session [success=ignore default=die] %s conffile=%s readenv=0 "
+                    "user_readenv=0\nsession required " JWT_LINE "\n",
+                    PAM_DIR "pam_env.so", envconf, h.conf);
+    conv = (struct harness_conv){0};
+    harness_start(&h, "sess-forged", "alice", &conv, &pamh);
+    CHECK_PAM(pam_open_session(pamh, 0), PAM_PERM_DENIED,
+              "session: a JWT_SUBJECT from pam_env is no pam_jwt login");
+    CHECK_STR(pam_getenv(pamh, "JWT_SUBJECT"), "alice", "session: pam_env did set JWT_SUBJECT");
+    CHECK_PAM(pam_close_session(pamh, 0), PAM_PERM_DENIED,
+              "session: close ignores a forged JWT_SUBJECT too");
     pam_end(pamh, PAM_SUCCESS);
 
     harness_service(&h, "sess-deny", "session required %s\n", deny);
@@ -1031,11 +1406,15 @@ test_rotation(void)
 int
 main(void)
 {
+    bool have_uts;
+
     if (!harness_init(&h)) {
         printf("Bail out! cannot set up the temp dir and keys\n");
         return 1;
     }
     have_logs = harness_log_capture(&h, logs_why, sizeof(logs_why));
+    /* A UTS namespace of our own: the host-bound tests rename the host. */
+    have_uts = geteuid() == 0 && unshare(CLONE_NEWUTS) == 0;
     /* Everything below needs the module loaded: say so once, not 200 times. */
     harness_service(&h, "probe", "auth required " MODULE_PATH " config=%s\n", h.conf);
     if (harness_auth(&h, "probe", "alice", "x") == PAM_MODULE_UNKNOWN) {
@@ -1057,6 +1436,10 @@ main(void)
     test_once();
     test_auth_age_scope_audience();
     test_oidc();
+    test_host_bound(have_uts);
+    test_shipped_policy();
+    test_try_token();
+    test_try_token_unix();
     test_options();
     test_prompt();
     test_debug_quiet();

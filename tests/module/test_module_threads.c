@@ -2,6 +2,7 @@
 /* Runs pam_authenticate from several threads at once while the key set file is replaced. */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -88,6 +89,7 @@ main(void)
     pthread_t tid[THREADS], rot;
     struct worker w[THREADS];
     int writes = 0;
+    char revoked[PATH_MAX];
     const char *env = getenv("MODTEST_ROUNDS");
 
     if (env != NULL && atoi(env) > 0)
@@ -96,7 +98,11 @@ main(void)
         printf("Bail out! cannot set up the temp dir and keys\n");
         return 1;
     }
-    harness_service(&h, "threads", "auth required " MODULE_PATH " config=%s\n", h.conf);
+    /* The revocation list's cache is shared by the threads too (carol's
+     * line changes no expected code). */
+    harness_file_write(&h, "revoked", "carol:1\n", 0644, true, revoked);
+    harness_service(&h, "threads", "auth required " MODULE_PATH " config=%s revocation=%s\n",
+                    h.conf, revoked);
     good = harness_token(&h, "alice", "");
     bad_sig = strdup(good);
     char *s = strrchr(bad_sig, '.') + 3;

@@ -182,6 +182,105 @@ test_identity(void)
     CHECK_RESULT(check_with(&p, buf), JWT_ERR_CLAIM_TYPE, "user claim of wrong type refused");
 }
 
+/* host: audiences compare as host names (one place: jwt_audience_matches);
+ * every other audience byte for byte. */
+static void
+test_host_audience(void)
+{
+    static const struct {
+        const char *configured, *claimed;
+        bool match;
+        const char *what;
+    } cases[] = {
+        {"host:web1", "host:web1", true, "host: same name"},
+        {"host:web1", "HOST:Web1.", true, "host: case of prefix and name, trailing dot"},
+        {"host:Web1.", "host:web1", true, "host: trailing dot on the configured side"},
+        {"host:web1.", "host:web1.", true, "host: both with a trailing dot"},
+        {"host:web1", "host:web1..", false, "host: only one trailing dot is ignored"},
+        {"host:web1", "host:web2", false, "host: another host"},
+        {"host:web1", "host:web10", false, "host: a longer name"},
+        {"host:web10", "host:web1", false, "host: a shorter name"},
+        {"host:web1", "host:web1.example.org", false, "host: short is not the full name"},
+        {"host:web1", "web1", false, "host: the prefix is needed"},
+        {"host:web1", "hosts:web1", false, "host: another prefix"},
+        {"host:web1", "host: web1", false, "host: a blank is part of the name"},
+        {"host:web\u0131", "host:WEBI", false, "host: only ASCII case folds"},
+        {"pam", "PAM", false, "other audiences: case matters"},
+        {"pam", "pam.", false, "other audiences: a dot matters"},
+        {"account", "account", true, "other audiences: exact"},
+    };
+    struct jwt_policy p;
+    const char *const one[] = {"host:web1", "account", "host:web1.example.org"};
+    char buf[512];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK(jwt_audience_matches(cases[i].configured, cases[i].claimed) == cases[i].match,
+              cases[i].what);
+    policy_for_tests(&p);
+    p.audiences = one;
+    p.n_audiences = 1;
+    snprintf(buf, sizeof(buf),
+             "{\"exp\":1800000300,\"iat\":1800000000,\"iss\":\"jwt-helper@host\",\"sub\":"
+             "\"alice\",\"aud\":[\"host:web2\",\"HOST:WEB1.\"]}");
+    CHECK_RESULT(check_with(&p, buf), JWT_OK, "host: an aud array element in another case");
+    p.n_audiences = 3;
+    jwt_audience_reason(&p, buf, sizeof(buf));
+    CHECK_STR(buf, "wrong audience (this host accepts host:web1, host:web1.example.org)",
+              "reason: names the host: audiences only");
+    p.audiences = one + 1;
+    p.n_audiences = 1;
+    jwt_audience_reason(&p, buf, sizeof(buf));
+    CHECK_STR(buf, "wrong audience", "reason: no host: audience, nothing to add");
+    p.audiences = one;
+    p.n_audiences = 3;
+    jwt_audience_reason(&p, buf, 30);
+    CHECK_INT((long long)strlen(buf), 29, "reason: cut to the buffer");
+}
+
+/* client_id (RFC 9068), else azp, must be one of the configured clients. */
+static void
+test_client_id(void)
+{
+    static const char *const clients[] = {"pam-login", "ssh-gw"};
+    static const struct {
+        const char *members;
+        jwt_result want;
+        const char *what;
+    } cases[] = {
+        {"", JWT_ERR_CLIENT, "client_id: neither client_id nor azp"},
+        {",\"client_id\":\"pam-login\"", JWT_OK, "client_id: listed"},
+        {",\"client_id\":\"ssh-gw\"", JWT_OK, "client_id: the second listed"},
+        {",\"client_id\":\"web-app\"", JWT_ERR_CLIENT, "client_id: another client"},
+        {",\"client_id\":\"PAM-login\"", JWT_ERR_CLIENT, "client_id: case matters"},
+        {",\"azp\":\"pam-login\"", JWT_OK, "azp: where client_id is absent"},
+        {",\"azp\":\"web-app\"", JWT_ERR_CLIENT, "azp: another client"},
+        {",\"client_id\":\"web-app\",\"azp\":\"pam-login\"", JWT_ERR_CLIENT,
+         "client_id wins over azp"},
+        {",\"client_id\":[\"pam-login\"]", JWT_ERR_CLAIM_TYPE, "client_id: an array"},
+        {",\"azp\":7", JWT_ERR_CLAIM_TYPE, "azp: a number"},
+    };
+    struct jwt_policy p;
+    char exp[32];
+
+    policy_for_tests(&p);
+    snprintf(exp, sizeof(exp), "%lld", NOW + 300);
+    CHECK_RESULT(check_payload(&p, exp, "1800000000", ""), JWT_OK, "client_id: unset, any client");
+    p.client_ids = clients;
+    p.n_client_ids = 2;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK_RESULT(check_payload(&p, exp, "1800000000", cases[i].members), cases[i].want,
+                     cases[i].what);
+    /* Right after the audience (DESIGN §3 order): a wrong audience is named first. */
+    p.audiences = clients;
+    p.n_audiences = 1;
+    CHECK_RESULT(check_payload(&p, exp, "1800000000", ""), JWT_ERR_AUDIENCE,
+                 "client_id: checked after aud");
+    p.audiences = audiences;
+    p.user = "bob";
+    CHECK_RESULT(check_payload(&p, exp, "1800000000", ""), JWT_ERR_CLIENT,
+                 "client_id: checked before the user");
+}
+
 static void
 test_scope_and_step_up(void)
 {
@@ -275,6 +374,8 @@ main(void)
     test_lifetime();
     test_types();
     test_identity();
+    test_host_audience();
+    test_client_id();
     test_scope_and_step_up();
     test_id_token_markers();
     test_facts();

@@ -264,10 +264,74 @@ test_load(void)
     free(text);
 }
 
+static jwt_result
+check_user(const char *path, const char *user, bool has_iat, int64_t iat)
+{
+    struct jwt_verified v;
+
+    memset(&v, 0, sizeof(v));
+    v.has_iat = has_iat;
+    v.iat = iat;
+    return jwt_revocation_check(path, user, &v);
+}
+
+/* Rewrites path in place (same inode) with text. */
+static void
+rewrite(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        perror(path);
+        exit(99);
+    }
+    close(fd);
+}
+
+/* jwt_revocation_check: the decision, and the per-process cache following
+ * the file (its identity) without ever keeping a failure. */
+static void
+test_check_cached(void)
+{
+    char path[128], other[128], tmp[160];
+
+    snprintf(path, sizeof(path), "%s", write_file("cached", "alice:100\n", 10, 0644));
+    snprintf(other, sizeof(other), "%s", write_file("other", "bob:100\n", 8, 0644));
+    CHECK_RESULT(check_user(path, "alice", true, 100), JWT_ERR_REVOKED,
+                 "check: iat at the instant");
+    CHECK_RESULT(check_user(path, "alice", true, 99), JWT_ERR_REVOKED, "check: iat before");
+    CHECK_RESULT(check_user(path, "alice", true, 101), JWT_OK, "check: iat after");
+    CHECK_RESULT(check_user(path, "alice", false, 0), JWT_ERR_REVOKED, "check: no iat");
+    CHECK_RESULT(check_user(path, "bob", true, 1), JWT_OK, "check: unlisted user");
+    rewrite(path, "alice:200\n");
+    CHECK_RESULT(check_user(path, "alice", true, 150), JWT_ERR_REVOKED,
+                 "cache: an in-place rewrite of the same size is seen");
+    snprintf(tmp, sizeof(tmp), "%s", write_file("cached.new", "bob:5\n", 6, 0644));
+    CHECK(rename(tmp, path) == 0, "cache: a new list renamed over");
+    CHECK_RESULT(check_user(path, "alice", true, 150), JWT_OK, "cache: the renamed list is seen");
+    CHECK_RESULT(check_user(path, "bob", true, 5), JWT_ERR_REVOKED, "cache: its user is listed");
+    CHECK_RESULT(check_user(other, "bob", true, 50), JWT_ERR_REVOKED, "cache: another path");
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_OK, "cache: and back");
+    CHECK(chmod(path, 0666) == 0, "cache: list made world-writable");
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_ERR_FILE_UNSAFE,
+                 "cache: a mode change is seen");
+    CHECK(chmod(path, 0644) == 0, "cache: mode fixed");
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_OK, "cache: usable again");
+    unlink(path);
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_ERR_FILE_OPEN, "cache: a missing list");
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_ERR_FILE_OPEN,
+                 "cache: fails closed again, never cached");
+    write_file("cached", "bob:x\n", 6, 0644);
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_ERR_REVOCATION_LIST,
+                 "cache: a malformed list");
+    write_file("cached", "", 0, 0644);
+    CHECK_RESULT(check_user(path, "bob", true, 50), JWT_OK, "cache: an empty list");
+}
+
 static void
 remove_dir(void)
 {
-    static const char *const names[] = {"ok", "unsafe", "bad", "full"};
+    static const char *const names[] = {"ok", "unsafe", "bad", "full", "cached", "other"};
     char path[128];
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -290,6 +354,7 @@ main(void)
     test_user_names();
     test_lookup_long_name();
     test_load();
+    test_check_cached();
     remove_dir();
     return check_done();
 }
