@@ -72,6 +72,10 @@ struct loader {
     const char *service;       /* PAM_SERVICE, or NULL */
     const char *block_service; /* what %s is in the current block */
     bool block_applied;        /* the first block naming service was read */
+    bool scope_unexpanded;     /* real's scope holds a %s kept for want of a
+                                * service (a later source may replace it) */
+    const char *scope_source;  /* where that %s was written, for the report */
+    size_t scope_line;
     struct conf_reporter rep; /* source: the file being read, NULL for
                                * arguments and defaults */
     bool seen[32];            /* set within the current source (duplicates) */
@@ -189,6 +193,15 @@ expand_service(struct loader *l, const struct option *o, const char *in)
             memcpy(out + n, service, strlen(service));
             n += strlen(service);
             in++;
+        } else if (in[1] == 's' && l->c == l->real) {
+            /* No service (jwt-helper verify without --service): a later
+             * source (--scope) may still replace this list, so the %s is
+             * kept and refused only if it survives (conf_load). */
+            out[n++] = *in++;
+            out[n++] = *in;
+            l->scope_unexpanded = true;
+            l->scope_source = l->rep.source;
+            l->scope_line = l->rep.line;
         } else {
             conf_complain(&l->rep, o->name, "%s",
                           in[1] == 's' ? "%s needs a service name (jwt-helper verify --service)"
@@ -747,6 +760,22 @@ apply_defaults(struct loader *l)
     }
 }
 
+/* A %s that no source replaced needs the service it stands for. */
+static void
+refuse_unexpanded_scope(struct loader *l)
+{
+    if (!l->scope_unexpanded)
+        return;
+    l->rep.source = l->scope_source;
+    l->rep.line = l->scope_line;
+    for (size_t i = 0; i < l->real->n_scopes; i++)
+        if (strstr(l->real->scopes[i], "%s") != NULL) {
+            conf_complain(&l->rep, "scope", "%s",
+                          "%s needs a service name (jwt-helper verify --service)");
+            return;
+        }
+}
+
 conf_result
 conf_load(struct conf *c, const char *default_path, const char *service, int argc,
           const char **argv, conf_report_fn report, void *ctx)
@@ -767,6 +796,7 @@ conf_load(struct conf *c, const char *default_path, const char *service, int arg
     if ((path = find_config(&l, argc, argv, default_path, &named)) != NULL)
         load_file(&l, path, named);
     apply_args(&l, argc, argv);
+    refuse_unexpanded_scope(&l);
     apply_defaults(&l);
     if (l.rep.nomem)
         r = CONF_ERR_NOMEM;

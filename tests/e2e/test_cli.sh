@@ -153,6 +153,10 @@ ok "and names the list" grep -q "revocation list $T/revoked: cannot open file" "
 expect "verify without --service: %s cannot expand" 4 "" \
     "$HELPER" verify --config "$T/shipped.conf" "$ssh_tok"
 ok "and says so" grep -q 'scope: %s needs a service name' "$T/err"
+expect "verify --scope without --service: the argument replaces the file's %s" 0 "" \
+    "$HELPER" verify --config "$T/shipped.conf" --scope ssh "$ssh_tok"
+expect "verify --scope sudo without --service: and is checked" 1 "rejected: scope not granted" \
+    "$HELPER" verify --config "$T/shipped.conf" --scope sudo "$ssh_tok"
 
 # --- decode ---
 expect "decode prints the header first" 0 'header: {"alg":"EdDSA","typ":"at+jwt","kid":"'"$(sed -n 's/.*"kid":"\([^"]*\)".*/\1/p' "$T/keys/jwks.json")"'"}' \
