@@ -451,8 +451,8 @@ publish(const struct call *c, enum proto_op op, const char *name, const char *do
     revocation_publish_result r;
     char desc[96], why[160];
 
-    r = revocation_publish(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1, name,
-                           c->now->unix_s);
+    r = revocation_publish_keep(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1,
+                                name, c->now->unix_s, c->st->conf->revocation_keep);
     if (r == REVOCATION_PUBLISH_OK)
         return true;
     snprintf(desc, sizeof desc, "%s, but the revocation list was not updated", done);
