@@ -67,6 +67,10 @@ struct helperd_state {
     const char **audience_ptrs;            /* backing store of params.audiences */
     const char **scope_ptrs;               /* backing store of params.default_scopes */
     struct json_object *jwks_keys;         /* the "keys" array of jwks.json (public) */
+    struct jwt_file_identity key_id;       /* of signing_key and jwks when last read: */
+    struct jwt_file_identity jwks_id;      /* a change reloads both (helperd_state_sync) */
+    bool signer_retired;                   /* jwks marks the signing key "retired": no
+                                            * token is issued (server_error) */
     char *dummy_hash;                      /* argon2id of a random password: the record
                                             * an unknown user is checked against */
     /* lazily loaded, after the drop */
@@ -113,9 +117,12 @@ int helperd_state_reload(const char *conf_path, bool must_exist, const char *soc
  * files too when their paths did not change. old is then freed. */
 void helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old);
 
-/* Re-reads the user records and the revocation list when their file
- * identity changed since the last read (jwt_file_identity_of), so edits by
- * root's CLI or by hand take effect at the next request. A file that fails
+/* Re-reads the signing key and key set, the user records and the
+ * revocation list when their file identity changed since the last read
+ * (jwt_file_identity_of), so edits by root's CLI (keys activate) or by hand
+ * take effect at the next request. New keys replace the old only when they
+ * load and the key set holds the signing key's public half; else the old
+ * ones stay, reported once. A file that fails
  * to load leaves db NULL (every login refused: server_error) or rev_broken
  * set (every token issue refused: server_error), reported once per change. */
 void helperd_state_sync(struct helperd_state *st, helperd_report_fn report, void *ctx);

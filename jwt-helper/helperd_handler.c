@@ -16,7 +16,8 @@
  * 4. issue no token while the user records or the revocation list cannot be
  *    read (server_error: fail closed);
  * 5. always produce a reply: out of memory gives a fixed server_error line,
- *    and if even that cannot be allocated, no line and close_after. */
+ *    and if even that cannot be allocated, no line and close_after;
+ * 6. issue no access token with a signing key the key set marks retired. */
 #include "config.h"
 
 #include <errno.h>
@@ -239,6 +240,19 @@ files_usable(const struct call *c, enum proto_op op, const char *user)
     return true;
 }
 
+/* MUST 6: the key set may mark the signing key retired (a key set edited
+ * by hand, or copied from another issuer): verifiers refuse what it signs
+ * now, so nothing is issued; the log line at load says what to do. */
+static bool
+signer_usable(const struct call *c, enum proto_op op, const char *user)
+{
+    if (!c->st->signer_retired)
+        return true;
+    refuse(c, op, user, PROTO_E_SERVER_ERROR, "signing key retired",
+           "jwks marks the signing key retired: run jwt-helper keys activate");
+    return false;
+}
+
 /* Hashes are secrets: compared in constant time, after the (public)
  * length of an argon2id string. */
 static bool
@@ -417,6 +431,8 @@ login_finish(const struct call *c, const struct helperd_job *job)
         goto out;
     }
     helperd_delay_success(st->delay, req->username);
+    if (!signer_usable(c, req->op, req->username))
+        goto out;
     if ((tr = helperd_tokens_grant_login(&st->params, rec, req->scope, c->now->unix_s, &g)) !=
             HELPERD_TOKENS_OK ||
         (tr = helperd_tokens_issue_access(st->signer, &st->params, &g, req->audience, st->rev,
@@ -569,7 +585,8 @@ handle_refresh(const struct call *c, const struct proto_request *req)
     memset(&g, 0, sizeof g);
     memset(&at, 0, sizeof at);
     memset(&resp, 0, sizeof resp);
-    if (!refresh_check(c, PROTO_OP_REFRESH, req, req->scope, &rt, &g))
+    if (!refresh_check(c, PROTO_OP_REFRESH, req, req->scope, &rt, &g) ||
+        !signer_usable(c, PROTO_OP_REFRESH, rt.sub))
         goto out;
     tr = helperd_tokens_issue_access(st->signer, &st->params, &g, req->audience, st->rev,
                                      c->now->unix_s, &at);
@@ -687,7 +704,10 @@ handle_status(const struct call *c)
         return;
     }
     memset(&resp, 0, sizeof resp);
-    if ((resp.version = strdup(PACKAGE_VERSION)) == NULL) {
+    if ((resp.version = strdup(PACKAGE_VERSION)) == NULL ||
+        (resp.signing_kid = strdup(signer_kid(st->signer))) == NULL ||
+        (resp.signing_alg = strdup(jwt_alg_name(signer_alg(st->signer)))) == NULL) {
+        proto_response_clear(&resp);
         count(c->st, HELPERD_C_SERVER_ERROR);
         reply_oom(c->reply);
         return;
@@ -718,6 +738,9 @@ helperd_handle_line(struct helperd_state *st, const struct helperd_peer *peer, c
     memset(reply, 0, sizeof *reply);
     *job = NULL;
     count(st, HELPERD_C_REQUESTS); /* every line gets exactly one answer */
+    /* Key files first: jwks and status answer from what is on disk now
+     * (jwt-helper keys activate waits for status to name the new key). */
+    helperd_state_sync(st, report, ctx);
     if ((r = proto_request_decode(line, len, &req)) != PROTO_OK) {
         refuse_decode(&c, r, &req);
         goto out;
