@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -329,11 +330,28 @@ refuse_write(const struct call *c, enum proto_op op, const char *user, userdb_re
     refuse(c, op, user, PROTO_E_SERVER_ERROR, "cannot write user records", why);
 }
 
+/* Whose delay an attempt for name from uid counts against (DESIGN §4
+ * "Limits"): the own side when uid's Unix account is named name, else the
+ * side every other uid shares. A uid without an account (a user
+ * namespace's) is another. */
+static enum helperd_delay_side
+delay_side_of(uid_t uid, const char *name)
+{
+    struct passwd pw, *found = NULL;
+    char buf[16384];
+
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || found == NULL ||
+        strcmp(found->pw_name, name) != 0)
+        return HELPERD_DELAY_OTHERS;
+    return HELPERD_DELAY_OWN;
+}
+
 static enum helperd_step
 password_start(const struct call *c, struct proto_request *req, struct helperd_job **job)
 {
     struct helperd_state *st = c->st;
     const char *name = req->username;
+    const enum helperd_delay_side side = delay_side_of(c->uid, name);
     const struct userdb_record *rec;
     struct helperd_job *j;
 
@@ -342,7 +360,7 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
                "new password too short");
         return HELPERD_STEP_REPLY;
     }
-    if (helperd_delay_blocked_until(st->delay, name, c->now->mono_ms) > c->now->mono_ms) {
+    if (helperd_delay_blocked_until(st->delay, name, side, c->now->mono_ms) > c->now->mono_ms) {
         refuse(c, req->op, name, PROTO_E_RATE_LIMITED, "too many failed attempts; try again later",
                "inside the failure delay");
         return HELPERD_STEP_REPLY;
@@ -363,9 +381,9 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
         reply_oom(c->reply);
         return HELPERD_STEP_REPLY;
     }
-    /* One hash per name at a time (helperd_delay_claim): a guess sent
-     * beside another is refused like one sent inside the delay. */
-    if (!helperd_delay_claim(st->delay, name)) {
+    /* One hash per name and side at a time (helperd_delay_claim): a guess
+     * sent beside another is refused like one sent inside the delay. */
+    if (!helperd_delay_claim(st->delay, name, side)) {
         secret_free_str(j->hash);
         free(j);
         refuse(c, req->op, name, PROTO_E_RATE_LIMITED, "too many failed attempts; try again later",
@@ -373,6 +391,7 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
         return HELPERD_STEP_REPLY;
     }
     j->claim = st->delay;
+    j->side = side;
     j->known = rec != NULL && !rec->locked;
     j->peer_uid = c->uid;
     j->req = *req; /* the request, secrets and all, moves into the job */
@@ -398,7 +417,7 @@ password_refused(const struct call *c, const struct helperd_job *job, const char
 {
     const char *name = job->req.username;
     const struct userdb_record *rec = c->st->db != NULL ? userdb_find(c->st->db, name) : NULL;
-    int64_t until = helperd_delay_fail(c->st->delay, name, c->now->mono_ms);
+    int64_t until = helperd_delay_fail(c->st->delay, name, job->side, c->now->mono_ms);
 
     if (why == NULL && rec == NULL)
         why = name_is_bad(c->st->db, name) ? "record malformed" : "unknown user";
@@ -430,7 +449,7 @@ login_finish(const struct call *c, const struct helperd_job *job)
         password_refused(c, job, "record changed while the password was checked");
         goto out;
     }
-    helperd_delay_success(st->delay, req->username);
+    helperd_delay_success(st->delay, req->username, job->side);
     if (!signer_usable(c, req->op, req->username))
         goto out;
     if ((tr = helperd_tokens_grant_login(&st->params, rec, req->scope, c->now->unix_s, &g)) !=
@@ -533,7 +552,7 @@ passwd_finish(const struct call *c, const struct helperd_job *job)
         refuse_write(c, PROTO_OP_PASSWD, name, r, bad_line);
         return;
     }
-    helperd_delay_success(st->delay, name);
+    helperd_delay_success(st->delay, name, job->side);
     /* Access tokens issued before now die where revocation= is set. */
     if (!publish(c, PROTO_OP_PASSWD, name, "password changed"))
         return;
