@@ -631,8 +631,8 @@ keys_rotate(const struct keys_args *o, const struct helperd_conf *conf)
     if ((rc = keyset_write(conf->jwks, pub, pub_len)) >= 0 ||
         (rc = private_write(next_path, priv, priv_len, &like)) >= 0)
         goto out;
-    printf("next signing key %s (%s) published in %s, its private half in %s\n",
-           signer_kid(next), jwt_alg_name(signer_alg(next)), conf->jwks, next_path);
+    printf("next signing key %s (%s) published in %s, its private half in %s\n", signer_kid(next),
+           jwt_alg_name(signer_alg(next)), conf->jwks, next_path);
     printf("jwt-helperd still signs with %s: copy %s to every host that verifies tokens, "
            "then run jwt-helper keys activate\n",
            signer_kid(cur), conf->jwks);

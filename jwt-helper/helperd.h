@@ -161,21 +161,18 @@ int64_t helperd_delay_blocked_until(struct helperd_delay *d, const char *name,
  * instant (ms) at which its answer may be sent (now_ms + the doubled delay,
  * capped at HELPERD_CONF_LOGIN_DELAY_CAP s); further attempts from that
  * side are blocked until then. */
-int64_t helperd_delay_fail(struct helperd_delay *d, const char *name,
-                           enum helperd_delay_side side, int64_t now_ms);
+int64_t helperd_delay_fail(struct helperd_delay *d, const char *name, enum helperd_delay_side side,
+                           int64_t now_ms);
 /* A success forgets name's failures on that side. */
-void helperd_delay_success(struct helperd_delay *d, const char *name,
-                           enum helperd_delay_side side);
+void helperd_delay_success(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
 /* At most one login or passwd per name and side is hashed at a time: the
  * failure is charged only when the hash is done, so without this
  * concurrent guesses would all pass helperd_delay_blocked_until first.
  * Returns false when name is claimed on that side already (or there is no
  * memory: fail closed); the caller then answers rate_limited.
  * helperd_delay_release ends the claim. */
-bool helperd_delay_claim(struct helperd_delay *d, const char *name,
-                         enum helperd_delay_side side);
-void helperd_delay_release(struct helperd_delay *d, const char *name,
-                           enum helperd_delay_side side);
+bool helperd_delay_claim(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
+void helperd_delay_release(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
 
 /* ---- the password job (helperd_job.c) ---- */
 

@@ -78,8 +78,8 @@ static const struct key keys[] = {
     /* Host-bound by default (DESIGN §4): a token for this host, and on
      * request for any other one host; audience is always put first. */
     {"audience", KEY_STRING, F(audience), 0, check_audience, "host:%h", 0, 0},
-    {"audiences", KEY_LIST, F(audiences), F(n_audiences), check_audience,
-     HELPERD_TOKENS_ANY_HOST, 0, HELPERD_CONF_MAX_AUDIENCES - 1},
+    {"audiences", KEY_LIST, F(audiences), F(n_audiences), check_audience, HELPERD_TOKENS_ANY_HOST,
+     0, HELPERD_CONF_MAX_AUDIENCES - 1},
     /* 60 s at least: the CLI refreshes a cached token with under a minute left. */
     {"access_ttl", KEY_INT64, F(access_ttl), 0, NULL, "600", 60, 86400},
     {"refresh_ttl", KEY_INT64, F(refresh_ttl), 0, NULL, "2592000", 0, TEN_YEARS},

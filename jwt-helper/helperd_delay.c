@@ -354,8 +354,8 @@ helperd_delay_set_base(struct helperd_delay *d, unsigned base_s)
 }
 
 int64_t
-helperd_delay_blocked_until(struct helperd_delay *d, const char *name,
-                            enum helperd_delay_side side, int64_t now_ms)
+helperd_delay_blocked_until(struct helperd_delay *d, const char *name, enum helperd_delay_side side,
+                            int64_t now_ms)
 {
     struct table *t = side_table(d, side);
 

@@ -130,8 +130,7 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
 }
 
 static int
-load_signer(const struct helperd_conf *c, helperd_report_fn report, void *ctx,
-            struct signer **out)
+load_signer(const struct helperd_conf *c, helperd_report_fn report, void *ctx, struct signer **out)
 {
     jwt_result r;
 
@@ -238,8 +237,8 @@ out:
 /* Reads the key set at path: its "keys" array into *keys (a new reference)
  * and, when signer is not NULL, checks it holds the signer's public half. */
 static int
-load_jwks(const char *path, const struct signer *signer, struct json_object **keys,
-          bool *retired, helperd_report_fn report, void *ctx)
+load_jwks(const char *path, const struct signer *signer, struct json_object **keys, bool *retired,
+          helperd_report_fn report, void *ctx)
 {
     struct json_object *set = NULL, *k;
     char *text = NULL;
@@ -276,8 +275,7 @@ out:
 static int
 jwks_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
 {
-    return load_jwks(st->conf->jwks, st->signer, &st->jwks_keys, &st->signer_retired, report,
-                     ctx);
+    return load_jwks(st->conf->jwks, st->signer, &st->jwks_keys, &st->signer_retired, report, ctx);
 }
 
 /* helperd_tokens_params points into conf; the pointer arrays give its

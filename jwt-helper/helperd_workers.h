@@ -31,8 +31,8 @@ int helperd_workers_fd(const struct helperd_workers *w);
 /* Queues job with the caller's tag (given back by helperd_workers_take)
  * behind the earlier jobs of its job->peer_uid; the next job run comes
  * from the uid after the last one served (round-robin), so one uid's
- * flood cannot starve the others. The pool owns job until it is taken back. Returns 0, or -1 when memory
- * ran out (job stays the caller's). */
+ * flood cannot starve the others. The pool owns job until it is taken back. Returns 0, or -1 when
+ * memory ran out (job stays the caller's). */
 int helperd_workers_submit(struct helperd_workers *w, struct helperd_job *job, void *tag);
 
 /* Takes one finished job (the caller's again) and its tag; returns false

@@ -139,8 +139,7 @@ same_conf(const struct helperd_conf *a, const struct helperd_conf *b)
            same_str(a->jwks, b->jwks) && same_str(a->signing_key, b->signing_key) &&
            same_str(a->refresh_key, b->refresh_key) && same_str(a->users, b->users) &&
            same_str(a->revocation, b->revocation) && a->revocation_keep == b->revocation_keep &&
-           same_list(a->default_scope, a->n_default_scope, b->default_scope,
-                     b->n_default_scope) &&
+           same_list(a->default_scope, a->n_default_scope, b->default_scope, b->n_default_scope) &&
            a->max_clients == b->max_clients && a->max_clients_per_uid == b->max_clients_per_uid &&
            a->idle_timeout == b->idle_timeout && a->login_delay == b->login_delay &&
            a->max_hashes == b->max_hashes && same_str(a->user, b->user) &&

@@ -764,13 +764,17 @@ test_delay_table(void)
     CHECK(d != NULL, "delay table made");
     if (d == NULL)
         return;
-    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t), 0, "unknown name may go ahead");
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t), 0,
+              "unknown name may go ahead");
     for (unsigned i = 1; i <= 8; i++)
         until = helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t);
     CHECK_INT(until, t + 60000, "delay capped at 60 s");
-    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 59999), t + 60000, "blocked inside");
-    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 60000), 0, "free at the instant");
-    CHECK_INT(helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t + 60000), t + 120000, "failures remembered");
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 59999), t + 60000,
+              "blocked inside");
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 60000), 0,
+              "free at the instant");
+    CHECK_INT(helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t + 60000), t + 120000,
+              "failures remembered");
     CHECK_INT(helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t + 60000 + HELPERD_DELAY_FORGET_MS),
               t + 60000 + HELPERD_DELAY_FORGET_MS + 1000, "forgotten after FORGET_MS");
     /* Fill every slot with names inside their delays. */
@@ -812,14 +816,18 @@ test_delay_table(void)
     CHECK_INT(helperd_delay_blocked_until(d, "x", (enum helperd_delay_side)7, t), t + 60000,
               "sides: an unknown side fails closed");
     helperd_delay_success(d, "newcomer", HELPERD_DELAY_OTHERS);
-    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", HELPERD_DELAY_OTHERS, t + 1001), 0, "success forgets");
+    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", HELPERD_DELAY_OTHERS, t + 1001), 0,
+              "success forgets");
     helperd_delay_set_base(d, 0);
     CHECK_INT(helperd_delay_fail(d, "zero", HELPERD_DELAY_OTHERS, t), t, "login_delay 0: no delay");
     CHECK(helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS), "claim: a name is claimed");
-    CHECK(!helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS), "claim: a second claim of it is refused");
-    CHECK(helperd_delay_claim(d, "other", HELPERD_DELAY_OTHERS), "claim: another name is not held up");
+    CHECK(!helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS),
+          "claim: a second claim of it is refused");
+    CHECK(helperd_delay_claim(d, "other", HELPERD_DELAY_OTHERS),
+          "claim: another name is not held up");
     helperd_delay_release(d, "busy", HELPERD_DELAY_OTHERS);
-    CHECK(helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS), "claim: released, it may be claimed again");
+    CHECK(helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS),
+          "claim: released, it may be claimed again");
     helperd_delay_release(d, "busy", HELPERD_DELAY_OTHERS);
     helperd_delay_release(d, "other", HELPERD_DELAY_OTHERS);
     helperd_delay_release(d, "never-claimed", HELPERD_DELAY_OTHERS);

@@ -648,9 +648,8 @@ test_any_host(void)
 {
     static const char *const any[] = {"host:web1", HELPERD_TOKENS_ANY_HOST};
     static const char *const refused[] = {
-        "host:",       "host:a b",  "host:web*", "host:*",    "host:.web", "host:-web",
-        "host:a..b",   "host:a/b",  "host:a_b",  "HOST:web2", "host:web2\n",
-        "host:caf\xc3\xa9",
+        "host:",     "host:a b", "host:web*", "host:*",    "host:.web",   "host:-web",
+        "host:a..b", "host:a/b", "host:a_b",  "HOST:web2", "host:web2\n", "host:caf\xc3\xa9",
     };
     struct helperd_tokens_params p = params_default();
     struct userdb_record alice;

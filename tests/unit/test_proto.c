@@ -632,13 +632,16 @@ test_response_jwks_status(void)
     memcpy(r.counters[2].name, "C", 2);
     CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_ERR_INVALID,
                 "bad counter name refused");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":-1},\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":-1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_ERR_INVALID, "negative counter refused");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"A\":1},\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"A\":1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_ERR_INVALID, "bad counter name refused on decode");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1},\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_OK, "counter twin accepted");
     CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1},"
