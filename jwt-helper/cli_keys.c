@@ -457,6 +457,9 @@ daemon_wait_for(const struct keys_args *o, const struct helperd_conf *conf, cons
             *instant = (int64_t)time(NULL);
             return -1;
         case DAEMON_FAILED:
+            fputs("jwt-helper keys: cannot tell which key the daemon signs with; nothing "
+                  "retired: run keys activate again once it answers\n",
+                  stderr);
             return CLI_EXIT_CONFIG;
         case DAEMON_KID:
             if (strcmp(kid, want) == 0) {

@@ -222,11 +222,6 @@ jwks_has_signer(const char *path, const struct signer *signer, const char *text,
         goto out;
     }
     *retired = found->retired != 0;
-    if (*retired)
-        say(report, ctx,
-            "error: jwks %s marks the signing key %s retired: no token is issued; run "
-            "jwt-helper keys rotate and keys activate, or restore the active signing_key",
-            path, kid);
     rc = 0;
 out:
     jwt_jwk_free(pub);
@@ -264,6 +259,11 @@ load_jwks(const char *path, const struct signer *signer, struct json_object **ke
     }
     if (signer != NULL && jwks_has_signer(path, signer, text, len, retired, report, ctx) != 0)
         goto out;
+    if (*retired) /* MUST 5: loaded, so status still answers, but nothing is issued */
+        say(report, ctx,
+            "error: jwks %s marks the signing key %s retired: no token is issued; run "
+            "jwt-helper keys rotate and keys activate, or restore the active signing_key",
+            path, signer_kid(signer));
     *keys = json_object_get(k);
     rc = 0;
 out:
