@@ -65,6 +65,7 @@ typedef enum {
     JWT_ERR_AUTH_AGE,         /* "auth_time too old" (or missing where max_auth_age is set) */
     JWT_ERR_ID_TOKEN,         /* "ID token, not an access token" */
     JWT_ERR_REVOKED,          /* "revoked" */
+    JWT_ERR_KEY_RETIRED,      /* "key retired" (iat after the key's retired + leeway, or none) */
     JWT_ERR_JTI_MISSING,      /* "jti missing" (once) */
     JWT_ERR_REPLAYED,         /* "token already used" (once) */
     /* key files and key sets */
@@ -396,7 +397,8 @@ bool jwt_audience_matches(const char *configured, const char *claimed);
 void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len);
 
 /* Verifies an access token end to end: shape, header, key choice from keys,
- * signature, then claims. out is cleared first and filled as far as the
+ * signature, then claims, then the key's "retired" instant (a retired key
+ * vouches only for an iat at or before retired + leeway: JWT_ERR_KEY_RETIRED). out is cleared first and filled as far as the
  * checks got; out->reason names the first failure. Free with
  * jwt_verified_clear. Not thread-safe per key set (see jwt_sig_verify). */
 jwt_result jwt_verify(const char *token, size_t len, struct jwt_jwks *keys,

@@ -24,6 +24,7 @@ struct json_object;
 #define PROTO_MAX_TOKEN JWT_DEFAULT_MAX_TOKEN_LEN   /* access and refresh tokens */
 #define PROTO_MAX_DESCRIPTION 512                   /* error_description */
 #define PROTO_MAX_VERSION 64                        /* status "version" */
+#define PROTO_MAX_KID 255                           /* status "signing_kid", "signing_alg" */
 #define PROTO_MAX_COUNTERS 64                       /* status "counters" members */
 #define PROTO_COUNTER_NAME_MAX 32                   /* [a-z0-9_]{1,32} */
 
@@ -169,7 +170,9 @@ struct proto_counter {
  *   jwks     keys (a JSON array of objects: the public JWK Set's "keys")
  *   status   version (1..PROTO_MAX_VERSION bytes of %x20-7E), uptime
  *            (seconds), counters (an object of at most PROTO_MAX_COUNTERS
- *            integer members)
+ *            integer members), signing_kid and signing_alg (the key the
+ *            daemon signs access tokens with now: 1..PROTO_MAX_KID bytes of
+ *            %x21-7E each; jwt-helper keys activate and prune ask for it)
  * Tokens as in a request; expires_in and uptime are integers >= 0; scope an
  * RFC 6749 §3.3 scope. access_token and refresh_token are secrets.
  */
@@ -186,6 +189,8 @@ struct proto_response {
     int64_t uptime;
     struct proto_counter counters[PROTO_MAX_COUNTERS];
     size_t n_counters;
+    char *signing_kid;
+    char *signing_alg;
     char detail[PROTO_DETAIL_LEN]; /* set by decode/encode on failure, else "" */
 };
 

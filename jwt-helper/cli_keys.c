@@ -1,19 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* `jwt-helper keys rotate|prune`: a new signing key, and retired public keys
- * dropped once no token they signed can still be valid (DESIGN §4, §5).
+/* `jwt-helper keys rotate|activate|prune`: key rotation in two steps and
+ * the pruning of retired public keys (DESIGN §4 "Keys", §5).
+ *
+ *   rotate    makes the next signing key: its public half goes into
+ *             jwks.json, its private half into <signing_key>.next; the
+ *             daemon keeps signing with the current key
+ *   activate  moves the next key into signing_key, waits until the daemon's
+ *             status names it, and only then marks every other key
+ *             "retired" at that instant
+ *   prune     drops retired keys once no token they signed can be valid
  *
  * MUST:
- * 1. write jwks.json before signing.jwk: every verifier must know a key
- *    before anything is signed with it;
- * 2. keep every key of jwks.json on rotation (the old signing key marked
- *    "retired", never removed): tokens it signed stay valid until they expire;
- * 3. never prune the current signing key, nor a key whose tokens may still
- *    be valid (retired + access_ttl + leeway not yet past);
+ * 1. write jwks.json before any private key it must verify: every verifier
+ *    must know a key before anything is signed with it;
+ * 2. mark a key retired only once the daemon signs with another (or none
+ *    runs): a retired key's new tokens are refused everywhere;
+ * 3. never prune the key the running daemon signs with (its status; with no
+ *    daemon, signing_key's), nor the pending next key, nor a key whose
+ *    tokens may still be valid (retired + access_ttl + the largest leeway
+ *    a verifier accepts not yet past);
  * 4. never overwrite a jwks.json that does not parse, and write only a set
  *    the core's own parser accepts;
- * 5. give signing.jwk its final mode (0640) at creation, replace both files
- *    atomically, and serialise rotate and prune (a lock on jwks.json's
- *    directory) so two runs never lose a key. */
+ * 5. give private keys signing.jwk's owner, group and mode (0640) at
+ *    creation, replace files atomically, and serialise the verbs (a lock on
+ *    jwks.json's directory) so two runs never lose a key;
+ * 6. leave activate safe to run again after any failure. */
 #include "config.h"
 
 #include <errno.h>
@@ -26,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,17 +48,24 @@
 #include "cli.h"
 #include "helperd_conf.h"
 #include "jwt.h"
+#include "proto.h"
 #include "secret.h"
 #include "signer.h"
 
 /* As keygen: 3072-bit RSA (NIST SP 800-57 beyond 2030). */
 #define KEYS_RSA_BITS 3072
-/* Clock skew between the daemon and the verifiers a pruned key must allow. */
-#define KEYS_PRUNE_LEEWAY 60
+/* The next key waits beside signing_key under this suffix. */
+#define KEYS_NEXT_SUFFIX ".next"
+/* activate waits this long for the daemon to sign with the new key; the
+ * daemon looks at its key files at each request, so it takes one status. */
+#define KEYS_ACTIVATE_WAIT_MS 10000
+#define KEYS_POLL_MS 100
+#define KEYS_STATUS_TIMEOUT_MS 2000
 
 struct keys_args {
     const char *config;
-    const char *sub; /* "rotate" or "prune" */
+    const char *socket; /* --socket; else JWT_HELPER_SOCKET, else the config's socket */
+    const char *sub;    /* "rotate", "activate" or "prune" */
     bool has_alg;
     enum jwt_alg alg;
 };
@@ -63,9 +82,11 @@ static void
 usage(FILE *f)
 {
     fputs("usage: jwt-helper keys rotate [--alg EdDSA|ES256|RS256]\n"
+          "       jwt-helper keys activate\n"
           "       jwt-helper keys prune\n"
-          "must be run as root; global option --config PATH (jwt-helperd.conf: jwks, "
-          "signing_key, access_ttl)\n",
+          "must be run as root; global options --config PATH (jwt-helperd.conf: jwks, "
+          "signing_key, access_ttl, socket) and --socket PATH (the daemon asked for the key "
+          "it signs with)\n",
           f);
 }
 
@@ -95,7 +116,8 @@ parse_args(int argc, char **argv, struct keys_args *o)
         case 'c':
             o->config = optarg;
             break;
-        case 's': /* global; keys does not talk to the daemon */
+        case 's':
+            o->socket = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -106,7 +128,8 @@ parse_args(int argc, char **argv, struct keys_args *o)
         }
     }
     if (optind != argc - 1 ||
-        (strcmp(argv[optind], "rotate") != 0 && strcmp(argv[optind], "prune") != 0) ||
+        (strcmp(argv[optind], "rotate") != 0 && strcmp(argv[optind], "activate") != 0 &&
+         strcmp(argv[optind], "prune") != 0) ||
         (o->has_alg && strcmp(argv[optind], "rotate") != 0)) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -287,30 +310,177 @@ keyset_write(const char *path, const char *text, size_t len)
     return -1;
 }
 
-/* ---- rotate ---- */
+/* ---- the next key's file ---- */
 
-/* MUST 2: marks every entry of the current key "retired" (unless it is
- * already). Returns how many entries are the current key, -1 on memory. */
-static int
-current_retire(struct keyset *ks, const unsigned char thumb[32], int64_t now)
+/* <signing_key>.next, malloc'd; NULL (said why) on memory. */
+static char *
+next_path_of(const char *signing_key)
 {
-    size_t n = json_object_array_length(ks->keys);
-    int found = 0;
+    size_t n = strlen(signing_key) + sizeof KEYS_NEXT_SUFFIX;
+    char *p = malloc(n);
 
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *e = json_object_array_get_idx(ks->keys, i), *v;
-        if (!entry_is_key(e, thumb))
-            continue;
-        found++;
-        if (json_object_object_get_ex(e, "retired", NULL))
-            continue;
-        if ((v = json_object_new_int64(now)) == NULL || json_object_object_add(e, "retired", v)) {
-            json_object_put(v);
-            return -1;
-        }
-    }
-    return found;
+    if (p == NULL)
+        fputs("jwt-helper keys: out of memory\n", stderr);
+    else
+        snprintf(p, n, "%s%s", signing_key, KEYS_NEXT_SUFFIX);
+    return p;
 }
+
+/* True when path exists (as anything: a dangling link must not be replaced
+ * unseen either). */
+static bool
+path_exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+/* MUST 5: writes a private key with like's owner, group and mode. */
+static int
+private_write(const char *path, const char *text, size_t len, const struct stat *like)
+{
+    if (!atomic_file_replace(path, text, len, like->st_mode & 07777, like->st_uid, like->st_gid)) {
+        fprintf(stderr, "jwt-helper keys: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_CONFIG;
+    }
+    return -1;
+}
+
+/* stat of a key file, for its owner and mode; says why on failure. */
+static int
+key_stat(const char *path, struct stat *st)
+{
+    if (stat(path, st) != 0) {
+        fprintf(stderr, "jwt-helper keys: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_CONFIG;
+    }
+    return -1;
+}
+
+static int
+key_load(const char *what, const char *path, struct signer **out)
+{
+    jwt_result r;
+
+    errno = 0;
+    if ((r = signer_load(path, out)) != JWT_OK) {
+        fprintf(stderr, "jwt-helper keys: %s %s: %s%s%s\n", what, path, jwt_result_str(r),
+                r == JWT_ERR_FILE_OPEN ? ": " : "", r == JWT_ERR_FILE_OPEN ? strerror(errno) : "");
+        return CLI_EXIT_CONFIG;
+    }
+    return -1;
+}
+
+/* ---- asking the daemon ---- */
+
+enum daemon_answer {
+    DAEMON_NONE,   /* nobody listens */
+    DAEMON_KID,    /* it named the key it signs with */
+    DAEMON_FAILED, /* it answered, but not with a kid: said why */
+};
+
+static const char *
+socket_of(const struct keys_args *o, const struct helperd_conf *conf)
+{
+    if (o->socket != NULL || secure_getenv("JWT_HELPER_SOCKET") != NULL)
+        return cli_socket_path(o->socket);
+    return conf->socket;
+}
+
+/* Asks status which key the daemon signs with; kid gets a copy. Only root
+ * and the configured daemon user are trusted to answer. */
+static enum daemon_answer
+daemon_signing_kid(const struct keys_args *o, const struct helperd_conf *conf,
+                   char kid[PROTO_MAX_KID + 1])
+{
+    struct proto_client c = {.socket_path = socket_of(o, conf),
+                             .daemon_user = conf->user,
+                             .extra_uid = -1,
+                             .timeout_ms = KEYS_STATUS_TIMEOUT_MS};
+    struct proto_request req = {.op = PROTO_OP_STATUS};
+    struct proto_response resp;
+    enum daemon_answer a = DAEMON_FAILED;
+    proto_result r;
+
+    kid[0] = '\0';
+    if ((r = proto_client_call(&c, &req, &resp)) == PROTO_ERR_UNREACHABLE)
+        return DAEMON_NONE;
+    if (r != PROTO_OK) {
+        fprintf(stderr, "jwt-helper keys: jwt-helperd at %s: %s\n", c.socket_path,
+                proto_result_str(r));
+    } else if (!resp.ok || resp.signing_kid == NULL) {
+        fprintf(stderr, "jwt-helper keys: jwt-helperd at %s refused status: ", c.socket_path);
+        cli_print_escaped(stderr, resp.error_description != NULL ? resp.error_description : "");
+        fputc('\n', stderr);
+    } else {
+        snprintf(kid, PROTO_MAX_KID + 1, "%s", resp.signing_kid);
+        a = DAEMON_KID;
+    }
+    proto_response_clear(&resp);
+    return a;
+}
+
+/* The kid the running daemon signs with, or with no daemon the one in
+ * signing_key (it signs with that at its next start). -1 or an exit code. */
+static int
+kid_in_use(const struct keys_args *o, const struct helperd_conf *conf, const struct signer *cur,
+           char kid[PROTO_MAX_KID + 1])
+{
+    switch (daemon_signing_kid(o, conf, kid)) {
+    case DAEMON_KID:
+        return -1;
+    case DAEMON_NONE:
+        snprintf(kid, PROTO_MAX_KID + 1, "%s", signer_kid(cur));
+        return -1;
+    default:
+        fputs("jwt-helper keys: cannot tell which key the daemon signs with; nothing changed\n",
+              stderr);
+        return CLI_EXIT_CONFIG;
+    }
+}
+
+/* MUST 2: waits (bounded) until the daemon signs with want; *instant is when
+ * it was seen doing so (or now, with no daemon). -1 or an exit code. */
+static int
+daemon_wait_for(const struct keys_args *o, const struct helperd_conf *conf, const char *want,
+                int64_t *instant)
+{
+    const struct timespec poll = {0, KEYS_POLL_MS * 1000000L};
+    char kid[PROTO_MAX_KID + 1];
+
+    for (int waited = 0;; waited += KEYS_POLL_MS) {
+        switch (daemon_signing_kid(o, conf, kid)) {
+        case DAEMON_NONE:
+            printf("no jwt-helperd answers at %s: it signs with %s at its next start\n",
+                   socket_of(o, conf), want);
+            *instant = (int64_t)time(NULL);
+            return -1;
+        case DAEMON_FAILED:
+            fputs("jwt-helper keys: cannot tell which key the daemon signs with; nothing "
+                  "retired: run keys activate again once it answers\n",
+                  stderr);
+            return CLI_EXIT_CONFIG;
+        case DAEMON_KID:
+            if (strcmp(kid, want) == 0) {
+                *instant = (int64_t)time(NULL);
+                printf("jwt-helperd signs with %s\n", want);
+                return -1;
+            }
+        }
+        if (waited >= KEYS_ACTIVATE_WAIT_MS)
+            break;
+        (void)nanosleep(&poll, NULL);
+    }
+    fprintf(stderr,
+            "jwt-helper keys: jwt-helperd still signs with %s after %d s, not %s (its log says "
+            "why; it must be able to read %s); nothing retired: fix that, then run keys "
+            "activate again\n",
+            kid, KEYS_ACTIVATE_WAIT_MS / 1000, want, conf->signing_key);
+    return CLI_EXIT_CONFIG;
+}
+
+/* ---- rotate ---- */
 
 /* Appends the public half of next, with "use":"sig" as keygen writes it. */
 static bool
@@ -351,6 +521,21 @@ kid_taken(const struct keyset *ks, const char *kid)
     return false;
 }
 
+/* The entry of ks that is the public half of s, or NULL. */
+static struct json_object *
+entry_of(const struct keyset *ks, const struct signer *s)
+{
+    size_t n = json_object_array_length(ks->keys);
+    unsigned char thumb[32];
+
+    if (signer_thumbprint(s, thumb) != JWT_OK)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (entry_is_key(json_object_array_get_idx(ks->keys, i), thumb))
+            return json_object_array_get_idx(ks->keys, i);
+    return NULL;
+}
+
 /* The private JWK text of s, checked to load back as the same key (as
  * keygen does). *text is a secret: secret_free(*text, *len). */
 static int
@@ -382,43 +567,14 @@ out:
     return rc;
 }
 
-/* MUST 5: signing.jwk, 0640, group _jwt-helper where it exists (DESIGN §4). */
-static int
-signing_write(const char *path, const char *text, size_t len)
-{
-    const struct group *gr = getgrnam(SIGNER_DAEMON_USER);
-    uid_t uid = gr != NULL ? geteuid() : (uid_t)-1;
-    gid_t gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
-
-    if (gr == NULL)
-        fprintf(stderr,
-                "jwt-helper keys: warning: group %s does not exist; %s is not readable by it: "
-                "create it, then chgrp the file so the daemon can read it\n",
-                SIGNER_DAEMON_USER, path);
-    if (!atomic_file_replace(path, text, len, 0640, uid, gid)) {
-        fprintf(stderr,
-                "jwt-helper keys: %s: %s; the key set lists the new key, but the daemon keeps "
-                "signing with the old one: run keys rotate again\n",
-                path, strerror(errno));
-        return CLI_EXIT_CONFIG;
-    }
-    return -1;
-}
-
-/* Builds the new set in ks and the new private key text. */
+/* Makes the next key and adds its public half to ks. */
 static int
 rotate_prepare(const struct keys_args *o, const struct signer *cur, struct keyset *ks,
                struct signer **next)
 {
-    unsigned char thumb[32];
-    int found;
     jwt_result r;
 
-    if (signer_thumbprint(cur, thumb) != JWT_OK)
-        return CLI_EXIT_CONFIG;
-    if ((found = current_retire(ks, thumb, (int64_t)time(NULL))) < 0)
-        return CLI_EXIT_CONFIG;
-    if (found == 0) {
+    if (entry_of(ks, cur) == NULL) {
         fprintf(stderr,
                 "jwt-helper keys: the key set does not hold the current signing key (kid %s): "
                 "its tokens cannot be checked; fix the setup (keygen --force) first\n",
@@ -442,48 +598,204 @@ rotate_prepare(const struct keys_args *o, const struct signer *cur, struct keyse
     return -1;
 }
 
+/* A pending next key is activated or removed first: two would leave no
+ * telling which one activate means. */
+static int
+no_pending(const char *next_path)
+{
+    if (!path_exists(next_path))
+        return -1;
+    fprintf(stderr,
+            "jwt-helper keys: a next key is pending in %s: run keys activate first (or delete "
+            "it to start over)\n",
+            next_path);
+    return CLI_EXIT_CONFIG;
+}
+
 static int
 keys_rotate(const struct keys_args *o, const struct helperd_conf *conf)
 {
     struct signer *cur = NULL, *next = NULL;
     struct keyset ks = {0};
-    char *pub = NULL, *priv = NULL;
+    struct stat like;
+    char *pub = NULL, *priv = NULL, *next_path = next_path_of(conf->signing_key);
     size_t pub_len = 0, priv_len = 0;
-    jwt_result r;
-    int rc;
+    int rc = CLI_EXIT_CONFIG;
 
-    if ((r = signer_load(conf->signing_key, &cur)) != JWT_OK) {
-        fprintf(stderr, "jwt-helper keys: signing key %s: %s\n", conf->signing_key,
-                jwt_result_str(r));
-        rc = CLI_EXIT_CONFIG;
-        goto out;
-    }
-    if ((rc = keyset_read(conf->jwks, &ks)) >= 0 ||
+    if (next_path == NULL || (rc = no_pending(next_path)) >= 0 ||
+        (rc = key_load("signing key", conf->signing_key, &cur)) >= 0 ||
+        (rc = key_stat(conf->signing_key, &like)) >= 0 ||
+        (rc = keyset_read(conf->jwks, &ks)) >= 0 ||
         (rc = rotate_prepare(o, cur, &ks, &next)) >= 0 ||
         (rc = keyset_text(&ks, signer_kid(next), signer_alg(next), &pub, &pub_len)) >= 0 ||
         (rc = signing_text(next, &priv, &priv_len)) >= 0)
         goto out;
     /* MUST 1: the public key first. */
     if ((rc = keyset_write(conf->jwks, pub, pub_len)) >= 0 ||
-        (rc = signing_write(conf->signing_key, priv, priv_len)) >= 0)
+        (rc = private_write(next_path, priv, priv_len, &like)) >= 0)
         goto out;
-    printf("retired key %s: it stays in %s until keys prune drops it\n", signer_kid(cur),
-           conf->jwks);
-    printf("new signing key %s (%s) in %s\n", signer_kid(next), jwt_alg_name(signer_alg(next)),
-           conf->signing_key);
-    printf("send SIGHUP to jwt-helperd (systemctl reload jwt-helperd) to start signing with it\n");
+    printf("next signing key %s (%s) published in %s, its private half in %s\n", signer_kid(next),
+           jwt_alg_name(signer_alg(next)), conf->jwks, next_path);
+    printf("jwt-helperd still signs with %s: copy %s to every host that verifies tokens, "
+           "then run jwt-helper keys activate\n",
+           signer_kid(cur), conf->jwks);
     rc = CLI_EXIT_OK;
 out:
     if (priv != NULL)
         secret_free(priv, priv_len);
     free(pub);
+    free(next_path);
     keyset_free(&ks);
     signer_free(next);
     signer_free(cur);
     return rc;
 }
 
+/* ---- activate ---- */
+
+/* Moves a pending next key into signing_key, once the key set holds its
+ * public half, not retired (MUST 1). No next key is no error: activate is
+ * run again to finish an earlier run (MUST 6). */
+static int
+next_install(const struct helperd_conf *conf, const char *next_path)
+{
+    struct signer *next = NULL;
+    struct keyset ks = {0};
+    struct json_object *entry;
+    struct stat like;
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!path_exists(next_path))
+        return -1;
+    if ((rc = key_load("next key", next_path, &next)) >= 0 ||
+        (rc = key_stat(next_path, &like)) >= 0 || (rc = keyset_read(conf->jwks, &ks)) >= 0)
+        goto out;
+    rc = CLI_EXIT_CONFIG;
+    if ((entry = entry_of(&ks, next)) == NULL ||
+        json_object_object_get_ex(entry, "retired", NULL)) {
+        fprintf(stderr,
+                "jwt-helper keys: %s does not list the next key %s (or marks it retired): run "
+                "keys rotate again\n",
+                conf->jwks, signer_kid(next));
+        goto out;
+    }
+    if ((rc = signing_text(next, &text, &len)) >= 0 ||
+        (rc = private_write(conf->signing_key, text, len, &like)) >= 0)
+        goto out;
+    if (unlink(next_path) != 0)
+        fprintf(stderr, "jwt-helper keys: warning: %s: %s; remove it by hand\n", next_path,
+                strerror(errno));
+    printf("signing key %s moved into %s\n", signer_kid(next), conf->signing_key);
+out:
+    if (text != NULL)
+        secret_free(text, len);
+    keyset_free(&ks);
+    signer_free(next);
+    return rc;
+}
+
+/* MUST 2: marks every key but cur "retired": at (cur is the one signing
+ * now). Returns how many it marked, -1 on memory. */
+static int
+others_retire(struct keyset *ks, const struct signer *cur, int64_t at)
+{
+    size_t n = json_object_array_length(ks->keys);
+    unsigned char thumb[32];
+    int marked = 0;
+
+    if (signer_thumbprint(cur, thumb) != JWT_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(ks->keys, i), *v;
+        if (entry_is_key(e, thumb) || json_object_object_get_ex(e, "retired", NULL))
+            continue;
+        if ((v = json_object_new_int64(at)) == NULL || json_object_object_add(e, "retired", v)) {
+            json_object_put(v);
+            return -1;
+        }
+        printf("retired key ");
+        kid_print(stdout, entry_kid(e));
+        printf(" at %" PRId64 "\n", at);
+        marked++;
+    }
+    return marked;
+}
+
+/* Marks the keys other than cur retired at instant in jwks.json. */
+static int
+retire_written(const struct helperd_conf *conf, const struct signer *cur, int64_t instant)
+{
+    struct keyset ks = {0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc, marked;
+
+    if ((rc = keyset_read(conf->jwks, &ks)) >= 0)
+        goto out;
+    rc = CLI_EXIT_CONFIG;
+    if ((marked = others_retire(&ks, cur, instant)) < 0) {
+        fputs("jwt-helper keys: out of memory\n", stderr);
+        goto out;
+    }
+    rc = CLI_EXIT_OK;
+    if (marked == 0) {
+        printf("no other key to retire in %s\n", conf->jwks);
+        goto out;
+    }
+    if ((rc = keyset_text(&ks, signer_kid(cur), signer_alg(cur), &text, &len)) >= 0 ||
+        (rc = keyset_write(conf->jwks, text, len)) >= 0)
+        goto out;
+    printf("wrote %s: keys prune drops the retired keys once their tokens have expired\n",
+           conf->jwks);
+    rc = CLI_EXIT_OK;
+out:
+    free(text);
+    keyset_free(&ks);
+    return rc;
+}
+
+static int
+keys_activate(const struct keys_args *o, const struct helperd_conf *conf)
+{
+    struct signer *cur = NULL;
+    char *next_path = next_path_of(conf->signing_key);
+    int64_t instant = 0;
+    int rc = CLI_EXIT_CONFIG;
+
+    if (next_path == NULL || (rc = next_install(conf, next_path)) >= 0 ||
+        (rc = key_load("signing key", conf->signing_key, &cur)) >= 0 ||
+        (rc = daemon_wait_for(o, conf, signer_kid(cur), &instant)) >= 0)
+        goto out;
+    rc = retire_written(conf, cur, instant);
+out:
+    free(next_path);
+    signer_free(cur);
+    return rc;
+}
+
 /* ---- prune ---- */
+
+/* Keys prune must keep whatever their tokens' state (MUST 3). */
+struct keep {
+    char in_use[PROTO_MAX_KID + 1];
+    unsigned char thumbs[2][32]; /* signing_key's and the pending next key's */
+    size_t n_thumbs;
+};
+
+static bool
+entry_is_kept(const struct json_object *entry, const struct keep *k)
+{
+    const char *kid = entry_kid(entry);
+
+    if (kid != NULL && strcmp(kid, k->in_use) == 0)
+        return true;
+    for (size_t i = 0; i < k->n_thumbs; i++)
+        if (entry_is_key(entry, k->thumbs[i]))
+            return true;
+    return false;
+}
 
 /* MUST 3: a retired key whose last token is past its exp (plus leeway). */
 static bool
@@ -499,8 +811,7 @@ entry_is_spent(const struct json_object *entry, int64_t horizon)
 /* Moves the entries to keep into a new array and prints each one dropped.
  * Returns how many were dropped, -1 on memory. */
 static int
-spent_drop(struct keyset *ks, const struct signer *cur, const unsigned char thumb[32],
-           int64_t horizon)
+spent_drop(struct keyset *ks, const struct keep *k, int64_t horizon)
 {
     size_t n = json_object_array_length(ks->keys);
     struct json_object *kept = json_object_new_array();
@@ -510,13 +821,11 @@ spent_drop(struct keyset *ks, const struct signer *cur, const unsigned char thum
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct json_object *e = json_object_array_get_idx(ks->keys, i);
-        const char *kid = entry_kid(e);
         int64_t retired = 0;
-        bool current = (kid != NULL && strcmp(kid, signer_kid(cur)) == 0) || entry_is_key(e, thumb);
-        if (!current && entry_is_spent(e, horizon)) {
+        if (!entry_is_kept(e, k) && entry_is_spent(e, horizon)) {
             (void)jwt_json_get_int64(e, "retired", &retired);
             printf("dropped key ");
-            kid_print(stdout, kid);
+            kid_print(stdout, entry_kid(e));
             printf(" (retired at %" PRId64 ")\n", retired);
             dropped++;
             continue;
@@ -535,36 +844,58 @@ spent_drop(struct keyset *ks, const struct signer *cur, const unsigned char thum
     return dropped;
 }
 
+/* Fills k: the daemon's key, signing_key's and a pending next key's. */
 static int
-keys_prune(const struct helperd_conf *conf)
+keep_collect(const struct keys_args *o, const struct helperd_conf *conf, struct keep *k)
 {
-    struct signer *cur = NULL;
-    struct keyset ks = {0};
-    unsigned char thumb[32];
-    char *text = NULL;
-    size_t len = 0;
-    int64_t horizon = (int64_t)time(NULL) - conf->access_ttl - KEYS_PRUNE_LEEWAY;
-    jwt_result r;
-    int rc, dropped;
+    struct signer *cur = NULL, *next = NULL;
+    char *next_path = next_path_of(conf->signing_key);
+    int rc = CLI_EXIT_CONFIG;
 
-    if ((r = signer_load(conf->signing_key, &cur)) != JWT_OK) {
-        fprintf(stderr, "jwt-helper keys: signing key %s: %s (needed to keep it)\n",
-                conf->signing_key, jwt_result_str(r));
-        rc = CLI_EXIT_CONFIG;
-        goto out;
-    }
-    if ((rc = keyset_read(conf->jwks, &ks)) >= 0)
+    memset(k, 0, sizeof *k);
+    if (next_path == NULL || (rc = key_load("signing key", conf->signing_key, &cur)) >= 0 ||
+        (rc = kid_in_use(o, conf, cur, k->in_use)) >= 0 ||
+        (path_exists(next_path) && (rc = key_load("next key", next_path, &next)) >= 0))
         goto out;
     rc = CLI_EXIT_CONFIG;
-    if (signer_thumbprint(cur, thumb) != JWT_OK ||
-        (dropped = spent_drop(&ks, cur, thumb, horizon)) < 0) {
+    if (signer_thumbprint(cur, k->thumbs[k->n_thumbs++]) != JWT_OK ||
+        (next != NULL && signer_thumbprint(next, k->thumbs[k->n_thumbs++]) != JWT_OK)) {
+        fputs("jwt-helper keys: cannot compute a key's thumbprint\n", stderr);
+        goto out;
+    }
+    rc = -1;
+out:
+    free(next_path);
+    signer_free(next);
+    signer_free(cur);
+    return rc;
+}
+
+static int
+keys_prune(const struct keys_args *o, const struct helperd_conf *conf)
+{
+    struct keyset ks = {0};
+    struct keep keep;
+    char *text = NULL;
+    size_t len = 0;
+    /* The daemon stopped signing with a key retired at T (activate waits
+     * for that), so its last token expires by T + access_ttl; verifiers
+     * accept it up to their leeway later, at most CONF_MAX_LEEWAY. */
+    int64_t horizon = (int64_t)time(NULL) - conf->access_ttl - CONF_MAX_LEEWAY;
+    int rc, dropped;
+
+    if ((rc = keep_collect(o, conf, &keep)) >= 0 || (rc = keyset_read(conf->jwks, &ks)) >= 0)
+        goto out;
+    rc = CLI_EXIT_CONFIG;
+    if ((dropped = spent_drop(&ks, &keep, horizon)) < 0) {
         fputs("jwt-helper keys: out of memory\n", stderr);
         goto out;
     }
+    rc = CLI_EXIT_OK;
     if (dropped == 0) {
-        printf("nothing to prune: no retired key in %s is older than access_ttl + %d s\n",
-               conf->jwks, KEYS_PRUNE_LEEWAY);
-        rc = CLI_EXIT_OK;
+        printf("nothing to prune: no retired key in %s is older than access_ttl + %d s, "
+               "other than the key in use (%s)\n",
+               conf->jwks, CONF_MAX_LEEWAY, keep.in_use);
         goto out;
     }
     if ((rc = keyset_text(&ks, NULL, JWT_ALG_EDDSA, &text, &len)) >= 0 ||
@@ -575,7 +906,6 @@ keys_prune(const struct helperd_conf *conf)
 out:
     free(text);
     keyset_free(&ks);
-    signer_free(cur);
     return rc;
 }
 
@@ -601,8 +931,10 @@ cli_keys(int argc, char **argv)
         rc = CLI_EXIT_CONFIG;
     else if (strcmp(o.sub, "rotate") == 0)
         rc = keys_rotate(&o, conf);
+    else if (strcmp(o.sub, "activate") == 0)
+        rc = keys_activate(&o, conf);
     else
-        rc = keys_prune(conf);
+        rc = keys_prune(&o, conf);
     dir_unlock(lock);
     helperd_conf_free(conf);
     return rc;

@@ -67,6 +67,10 @@ struct helperd_state {
     const char **audience_ptrs;            /* backing store of params.audiences */
     const char **scope_ptrs;               /* backing store of params.default_scopes */
     struct json_object *jwks_keys;         /* the "keys" array of jwks.json (public) */
+    struct jwt_file_identity key_id;       /* of signing_key and jwks when last read: */
+    struct jwt_file_identity jwks_id;      /* a change reloads both (helperd_state_sync) */
+    bool signer_retired;                   /* jwks marks the signing key "retired": no
+                                            * token is issued (server_error) */
     char *dummy_hash;                      /* argon2id of a random password: the record
                                             * an unknown user is checked against */
     /* lazily loaded, after the drop */
@@ -113,9 +117,12 @@ int helperd_state_reload(const char *conf_path, bool must_exist, const char *soc
  * files too when their paths did not change. old is then freed. */
 void helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old);
 
-/* Re-reads the user records and the revocation list when their file
- * identity changed since the last read (jwt_file_identity_of), so edits by
- * root's CLI or by hand take effect at the next request. A file that fails
+/* Re-reads the signing key and key set, the user records and the
+ * revocation list when their file identity changed since the last read
+ * (jwt_file_identity_of), so edits by root's CLI (keys activate) or by hand
+ * take effect at the next request. New keys replace the old only when they
+ * load and the key set holds the signing key's public half; else the old
+ * ones stay, reported once. A file that fails
  * to load leaves db NULL (every login refused: server_error) or rev_broken
  * set (every token issue refused: server_error), reported once per change. */
 void helperd_state_sync(struct helperd_state *st, helperd_report_fn report, void *ctx);
@@ -125,33 +132,47 @@ void helperd_state_free(struct helperd_state *st);
 
 /* ---- per-name delay after failed login/passwd (helperd_delay.c) ---- */
 
-/* At most this many names are remembered; the oldest quiet entry goes first.
- * When every slot is in use by a name still inside its delay, a new name
- * waits as if it had failed once (so flooding names buys nothing). */
+/* Each name has two delays (DESIGN §4 "Limits"): one for the peer uid whose
+ * Unix account has that name (alice asking for alice), one shared by every
+ * other peer uid, root included. A failure counts against the side that
+ * sent it, so no other user can keep alice from logging in as herself. */
+enum helperd_delay_side {
+    HELPERD_DELAY_OWN = 0,
+    HELPERD_DELAY_OTHERS = 1,
+};
+
+/* At most this many names are remembered per side; the oldest quiet entry
+ * goes first. When every slot of a side is in use by a name still inside
+ * its delay, a new name on that side waits as if it had failed once (so
+ * flooding names buys nothing). */
 #define HELPERD_DELAY_SLOTS 4096
 /* An entry with no failure for this long is forgotten. */
 #define HELPERD_DELAY_FORGET_MS (15LL * 60 * 1000)
 
-/* base_s is login_delay (seconds; 0 turns delays off). */
+/* base_s is login_delay (seconds; 0 turns delays off). NULL on memory. */
 struct helperd_delay *helperd_delay_new(unsigned base_s);
 void helperd_delay_free(struct helperd_delay *d);
 void helperd_delay_set_base(struct helperd_delay *d, unsigned base_s);
-/* Returns the monotonic instant (ms) before which a new attempt for name is
- * refused as rate_limited; 0 when it may go ahead now. */
-int64_t helperd_delay_blocked_until(struct helperd_delay *d, const char *name, int64_t now_ms);
-/* Records a failure for name at now_ms; returns the monotonic instant (ms)
- * at which its answer may be sent (now_ms + the doubled delay, capped at
- * HELPERD_CONF_LOGIN_DELAY_CAP s); further attempts are blocked until then. */
-int64_t helperd_delay_fail(struct helperd_delay *d, const char *name, int64_t now_ms);
-/* A success forgets name's failures. */
-void helperd_delay_success(struct helperd_delay *d, const char *name);
-/* At most one login or passwd per name is hashed at a time: the failure is
- * charged only when the hash is done, so without this concurrent guesses
- * would all pass helperd_delay_blocked_until first. Returns false when name
- * is claimed already (or there is no memory: fail closed); the caller then
- * answers rate_limited. helperd_delay_release ends the claim. */
-bool helperd_delay_claim(struct helperd_delay *d, const char *name);
-void helperd_delay_release(struct helperd_delay *d, const char *name);
+/* Returns the monotonic instant (ms) before which a new attempt for name
+ * from side is refused as rate_limited; 0 when it may go ahead now. */
+int64_t helperd_delay_blocked_until(struct helperd_delay *d, const char *name,
+                                    enum helperd_delay_side side, int64_t now_ms);
+/* Records a failure for name on side at now_ms; returns the monotonic
+ * instant (ms) at which its answer may be sent (now_ms + the doubled delay,
+ * capped at HELPERD_CONF_LOGIN_DELAY_CAP s); further attempts from that
+ * side are blocked until then. */
+int64_t helperd_delay_fail(struct helperd_delay *d, const char *name, enum helperd_delay_side side,
+                           int64_t now_ms);
+/* A success forgets name's failures on that side. */
+void helperd_delay_success(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
+/* At most one login or passwd per name and side is hashed at a time: the
+ * failure is charged only when the hash is done, so without this
+ * concurrent guesses would all pass helperd_delay_blocked_until first.
+ * Returns false when name is claimed on that side already (or there is no
+ * memory: fail closed); the caller then answers rate_limited.
+ * helperd_delay_release ends the claim. */
+bool helperd_delay_claim(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
+void helperd_delay_release(struct helperd_delay *d, const char *name, enum helperd_delay_side side);
 
 /* ---- the password job (helperd_job.c) ---- */
 
@@ -164,6 +185,7 @@ struct helperd_job {
     bool known;                /* a usable record exists (not locked, not malformed) */
     struct helperd_delay *claim; /* where req.username is claimed; helperd_job_free
                                   * releases it (on the loop's thread) */
+    enum helperd_delay_side side; /* whose delay and claim: the peer's own name or not */
     /* set by helperd_job_run */
     bool password_ok;          /* the password matched AND known */
     char *new_hash;            /* passwd with password_ok: hash of new_password */

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "helperd_conf.h"
+#include "helperd_tokens.h" /* HELPERD_TOKENS_ANY_HOST */
 
 #define MESSAGE_MAX 1024 /* bytes of one message from the parser */
 #define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (DESIGN §3) */
@@ -74,9 +75,11 @@ static bool check_socket(struct loader *l, const struct key *k, char **item);
 
 static const struct key keys[] = {
     {"issuer", KEY_STRING, F(issuer), 0, check_issuer, NULL, 0, 0},
-    {"audience", KEY_STRING, F(audience), 0, check_audience, "pam", 0, 0},
-    {"audiences", KEY_LIST, F(audiences), F(n_audiences), check_audience, NULL, 0,
-     HELPERD_CONF_MAX_AUDIENCES - 1},
+    /* Host-bound by default (DESIGN §4): a token for this host, and on
+     * request for any other one host; audience is always put first. */
+    {"audience", KEY_STRING, F(audience), 0, check_audience, "host:%h", 0, 0},
+    {"audiences", KEY_LIST, F(audiences), F(n_audiences), check_audience, HELPERD_TOKENS_ANY_HOST,
+     0, HELPERD_CONF_MAX_AUDIENCES - 1},
     /* 60 s at least: the CLI refreshes a cached token with under a minute left. */
     {"access_ttl", KEY_INT64, F(access_ttl), 0, NULL, "600", 60, 86400},
     {"refresh_ttl", KEY_INT64, F(refresh_ttl), 0, NULL, "2592000", 0, TEN_YEARS},
@@ -88,6 +91,12 @@ static const struct key keys[] = {
     {"users", KEY_STRING, F(users), 0, check_path, "/etc/jwt-helper/db/users", 0, 0},
     {"revocation", KEY_STRING, F(revocation), 0, check_path, "/var/lib/jwt-helper/revoked", 0,
      0},
+    /* A listed instant cuts short tokens issued up to it; once every such
+     * token has expired at every verifier (max_lifetime + leeway) the line
+     * does nothing, so less than pam_jwt's default max_lifetime plus the
+     * largest leeway would let a revoked token live again. */
+    {"revocation_keep", KEY_INT64, F(revocation_keep), 0, NULL, "86400",
+     PAM_JWT_MAX_LIFETIME + CONF_MAX_LEEWAY, TEN_YEARS},
     {"default_scope", KEY_LIST, F(default_scope), F(n_default_scope), check_scope, "ssh,sudo",
      0, CONF_MAX_LIST},
     {"max_clients", KEY_UINT, F(max_clients), 0, NULL, "64", 1, 4096},
@@ -131,7 +140,9 @@ check_issuer(struct loader *l, const struct key *k, char **item)
 }
 
 /* Host names expand as in pam_jwt's audience=, so "host:%H" names the same
- * audience on both sides. */
+ * audience on both sides. A '*' is refused except as the whole audiences
+ * entry "host:*": an audience with a '*' in it would read like a pattern
+ * that nothing implements. */
 static bool
 check_audience(struct loader *l, const struct key *k, char **item)
 {
@@ -149,6 +160,12 @@ check_audience(struct loader *l, const struct key *k, char **item)
     if (!conf_is_visible_word(expanded)) {
         free(expanded);
         return conf_refuse(&l->rep, k->name, *item, "an audience after host name expansion");
+    }
+    if (strchr(expanded, '*') != NULL &&
+        (k->field != F(audiences) || strcmp(expanded, HELPERD_TOKENS_ANY_HOST) != 0)) {
+        free(expanded);
+        return conf_refuse(&l->rep, k->name, *item,
+                           "an audience ('*' only as the audiences entry host:*)");
     }
     free(*item);
     *item = expanded;
@@ -397,6 +414,12 @@ check_across(struct loader *l)
     if (c->refresh_ttl != 0 && c->refresh_ttl < c->access_ttl)
         conf_complain(&l->rep, "refresh_ttl", "%lld is shorter than access_ttl (%lld)",
                       (long long)c->refresh_ttl, (long long)c->access_ttl);
+    at_key(l, "revocation_keep");
+    if (c->revocation_keep <= c->access_ttl + CONF_MAX_LEEWAY)
+        conf_complain(&l->rep, "revocation_keep",
+                      "%lld is not more than access_ttl + the largest leeway (%lld): a revoked "
+                      "token could outlive its line",
+                      (long long)c->revocation_keep, (long long)c->access_ttl + CONF_MAX_LEEWAY);
     at_key(l, "max_clients_per_uid");
     if (c->max_clients_per_uid > c->max_clients)
         conf_complain(&l->rep, "max_clients_per_uid", "%u is more than max_clients (%u)",
@@ -511,17 +534,6 @@ helperd_conf_free(struct helperd_conf *c)
             conf_list_free(*(char ***)field(c, &keys[i]), *field_count(c, &keys[i]));
     }
     free(c);
-}
-
-bool
-helperd_conf_audience_allowed(const struct helperd_conf *c, const char *aud, size_t len)
-{
-    if (c == NULL || aud == NULL)
-        return false;
-    for (size_t i = 0; i < c->n_audiences; i++)
-        if (strlen(c->audiences[i]) == len && memcmp(c->audiences[i], aud, len) == 0)
-            return true;
-    return false;
 }
 
 unsigned

@@ -22,7 +22,8 @@
 struct helperd_conf {
     char *issuer;             /* "iss" of every token, and "aud" of refresh tokens */
     char *audience;           /* "aud" of an access token when none is requested */
-    char **audiences;         /* requestable audiences; audiences[0] == audience */
+    char **audiences;         /* requestable audiences; audiences[0] == audience;
+                               * "host:*" allows any one host (helperd_tokens.h) */
     size_t n_audiences;
     int64_t access_ttl;       /* seconds, 60..86400 */
     int64_t refresh_ttl;      /* seconds, 0 = no "exp"; else >= access_ttl */
@@ -31,6 +32,8 @@ struct helperd_conf {
     char *refresh_key;
     char *users;
     char *revocation;
+    int64_t revocation_keep;  /* seconds a revocation line is kept: 7200..ten years, and
+                               * more than access_ttl + CONF_MAX_LEEWAY */
     char **default_scope;     /* words of [a-z0-9_.-]+, the user record grammar */
     size_t n_default_scope;
     unsigned max_clients;         /* 1..4096 */
@@ -49,7 +52,8 @@ struct helperd_conf {
  * Syntax: "key = value" per line, blank lines, whole-line '#' comments; a
  * value in double quotes keeps inner blanks; lists are comma-separated. An
  * unknown key, a bad value, a key given twice, or an inconsistent pair
- * (refresh_ttl < access_ttl, max_clients_per_uid > max_clients) is each
+ * (refresh_ttl < access_ttl, max_clients_per_uid > max_clients,
+ * revocation_keep <= access_ttl + CONF_MAX_LEEWAY) is each
  * reported through report (when not NULL), then the whole text is refused.
  * A message starting with "warning: " is advice and does not fail the load
  * (access_ttl above pam_jwt's default max_lifetime, login_delay = 0).
@@ -73,11 +77,6 @@ conf_result helperd_conf_load(const char *path, bool must_exist, conf_report_fn 
 /* Frees c and everything it owns; NULL is a no-op. */
 void helperd_conf_free(struct helperd_conf *c);
 
-/* Returns true when aud[0..len) is exactly one of c->audiences (byte for
- * byte: audiences are identifiers, RFC 7519 §4.1.3 compares them as
- * case-sensitive strings). */
-bool helperd_conf_audience_allowed(const struct helperd_conf *c, const char *aud, size_t len);
-
 /* Returns the delay in seconds before answering after `failures`
  * consecutive failed attempts for one name: login_delay doubled per earlier
  * failure, at most HELPERD_CONF_LOGIN_DELAY_CAP; 0 when failures is 0 or
@@ -86,8 +85,9 @@ unsigned helperd_conf_login_delay(const struct helperd_conf *c, unsigned failure
 
 /* Returns the name of the i-th key of the table (in file order), or NULL
  * past the last; with *def set to its default as the file would spell it
- * (NULL for issuer, whose default depends on the host name, and for
- * audiences, whose default follows audience). For `doctor`, man pages and
+ * (NULL for issuer, whose default depends on the host name; audience is
+ * always put first in audiences, so audiences' default "host:*" means
+ * audience and host:*). For `doctor`, man pages and
  * the test that the shipped file lists every key. */
 const char *helperd_conf_key(size_t i, const char **def);
 

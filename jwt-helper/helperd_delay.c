@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The per-name delay after failed login and passwd attempts (DESIGN §4
- * "Limits"): a bounded table of user names, each with its failure count and
- * the instant before which it is refused.
+ * "Limits"): for each side (the name's own Unix account asking, or anyone
+ * else) a bounded table of user names, each with its failure count and the
+ * instant before which it is refused.
  *
  * MUST:
  * 1. treat every name alike, known user or not: the table never looks at the
@@ -18,7 +19,14 @@
  *    an attacker nothing);
  * 4. let one login or passwd per name be hashed at a time (claims): the
  *    failure is charged when the hash is done, so concurrent guesses would
- *    otherwise all slip in before the first one counts. */
+ *    otherwise all slip in before the first one counts;
+ * 5. keep the two sides apart (their own tables, claims and full-table
+ *    rule): failures, claims and a table filled by other uids never delay
+ *    the name's own uid, so nobody can lock alice out of her own account,
+ *    while every other uid (root included, and any number of them) shares
+ *    one delay per name, so guessing from many uids is no faster. The own
+ *    side is filled only by accounts failing their own names: at most one
+ *    entry per local account. */
 #include "config.h"
 
 #include <limits.h>
@@ -33,6 +41,7 @@
 #include "helperd.h"
 
 #define NIL UINT32_MAX
+#define N_SIDES 2
 /* Twice as many buckets as slots keeps the chains short (load factor 0.5). */
 #define N_BUCKETS (2 * HELPERD_DELAY_SLOTS)
 
@@ -46,7 +55,8 @@ struct entry {
     bool used;
 };
 
-struct helperd_delay {
+/* The delays of one side: a bounded table of names. */
+struct table {
     unsigned base_s;
     /* Names with a login or passwd being hashed now (helperd_delay_claim):
      * few at a time (bounded by the clients), so a plain array. */
@@ -60,7 +70,7 @@ struct helperd_delay {
 };
 
 static uint32_t
-bucket_of(const struct helperd_delay *d, const char *name)
+bucket_of(const struct table *d, const char *name)
 {
     unsigned char h[crypto_shorthash_BYTES];
     uint64_t v = 0;
@@ -71,10 +81,10 @@ bucket_of(const struct helperd_delay *d, const char *name)
     return (uint32_t)(v % N_BUCKETS);
 }
 
-struct helperd_delay *
-helperd_delay_new(unsigned base_s)
+static struct table *
+table_new(unsigned base_s)
 {
-    struct helperd_delay *d = calloc(1, sizeof *d);
+    struct table *d = calloc(1, sizeof *d);
 
     if (d == NULL)
         return NULL;
@@ -89,8 +99,8 @@ helperd_delay_new(unsigned base_s)
     return d;
 }
 
-void
-helperd_delay_free(struct helperd_delay *d)
+static void
+table_free(struct table *d)
 {
     if (d == NULL)
         return;
@@ -99,8 +109,8 @@ helperd_delay_free(struct helperd_delay *d)
     free(d);
 }
 
-void
-helperd_delay_set_base(struct helperd_delay *d, unsigned base_s)
+static void
+table_set_base(struct table *d, unsigned base_s)
 {
     if (d != NULL)
         d->base_s = base_s;
@@ -108,7 +118,7 @@ helperd_delay_set_base(struct helperd_delay *d, unsigned base_s)
 
 /* Returns the slot holding name, or NIL. */
 static uint32_t
-find(const struct helperd_delay *d, const char *name)
+find(const struct table *d, const char *name)
 {
     for (uint32_t i = d->buckets[bucket_of(d, name)]; i != NIL; i = d->slots[i].chain)
         if (strcmp(d->slots[i].name, name) == 0)
@@ -117,7 +127,7 @@ find(const struct helperd_delay *d, const char *name)
 }
 
 static void
-age_unlink(struct helperd_delay *d, uint32_t i)
+age_unlink(struct table *d, uint32_t i)
 {
     struct entry *e = &d->slots[i];
 
@@ -133,7 +143,7 @@ age_unlink(struct helperd_delay *d, uint32_t i)
 }
 
 static void
-age_append(struct helperd_delay *d, uint32_t i)
+age_append(struct table *d, uint32_t i)
 {
     struct entry *e = &d->slots[i];
 
@@ -148,7 +158,7 @@ age_append(struct helperd_delay *d, uint32_t i)
 
 /* Takes slot i out of its bucket and the age list, back to the free list. */
 static void
-forget(struct helperd_delay *d, uint32_t i)
+forget(struct table *d, uint32_t i)
 {
     uint32_t *link = &d->buckets[bucket_of(d, d->slots[i].name)];
 
@@ -165,14 +175,14 @@ forget(struct helperd_delay *d, uint32_t i)
 /* Forgets entries quiet for HELPERD_DELAY_FORGET_MS: they sit at the old end
  * of the age list, so this costs O(1) per forgotten entry. */
 static void
-expire(struct helperd_delay *d, int64_t now_ms)
+expire(struct table *d, int64_t now_ms)
 {
     while (d->oldest != NIL && now_ms - d->slots[d->oldest].last_ms >= HELPERD_DELAY_FORGET_MS)
         forget(d, d->oldest);
 }
 
-int64_t
-helperd_delay_blocked_until(struct helperd_delay *d, const char *name, int64_t now_ms)
+static int64_t
+table_blocked_until(struct table *d, const char *name, int64_t now_ms)
 {
     uint32_t i;
 
@@ -192,7 +202,7 @@ helperd_delay_blocked_until(struct helperd_delay *d, const char *name, int64_t n
 }
 
 static size_t
-claim_index(const struct helperd_delay *d, const char *name)
+claim_index(const struct table *d, const char *name)
 {
     size_t i;
 
@@ -202,8 +212,8 @@ claim_index(const struct helperd_delay *d, const char *name)
     return i;
 }
 
-bool
-helperd_delay_claim(struct helperd_delay *d, const char *name)
+static bool
+table_claim(struct table *d, const char *name)
 {
     if (d == NULL || name == NULL || strlen(name) > JWT_USER_NAME_MAX ||
         claim_index(d, name) < d->n_claims)
@@ -221,8 +231,8 @@ helperd_delay_claim(struct helperd_delay *d, const char *name)
     return true;
 }
 
-void
-helperd_delay_release(struct helperd_delay *d, const char *name)
+static void
+table_release(struct table *d, const char *name)
 {
     size_t i;
 
@@ -236,7 +246,7 @@ helperd_delay_release(struct helperd_delay *d, const char *name)
 /* Returns a free slot for name, evicting the oldest entry when it is quiet
  * (MUST 3); NIL when every slot holds a name inside its delay. */
 static uint32_t
-slot_take(struct helperd_delay *d, const char *name, int64_t now_ms)
+slot_take(struct table *d, const char *name, int64_t now_ms)
 {
     uint32_t i, b;
 
@@ -257,7 +267,7 @@ slot_take(struct helperd_delay *d, const char *name, int64_t now_ms)
 }
 
 static int64_t
-delay_ms(const struct helperd_delay *d, unsigned failures)
+delay_ms(const struct table *d, unsigned failures)
 {
     struct helperd_conf c;
 
@@ -267,8 +277,8 @@ delay_ms(const struct helperd_delay *d, unsigned failures)
     return (int64_t)helperd_conf_login_delay(&c, failures) * 1000;
 }
 
-int64_t
-helperd_delay_fail(struct helperd_delay *d, const char *name, int64_t now_ms)
+static int64_t
+table_fail(struct table *d, const char *name, int64_t now_ms)
 {
     struct entry *e;
     uint32_t i;
@@ -288,11 +298,93 @@ helperd_delay_fail(struct helperd_delay *d, const char *name, int64_t now_ms)
     return e->until_ms;
 }
 
-void
-helperd_delay_success(struct helperd_delay *d, const char *name)
+static void
+table_success(struct table *d, const char *name)
 {
     uint32_t i;
 
     if (d != NULL && name != NULL && (i = find(d, name)) != NIL)
         forget(d, i);
+}
+
+/* ---- the two sides ---- */
+
+struct helperd_delay {
+    struct table *sides[N_SIDES]; /* indexed by enum helperd_delay_side */
+};
+
+/* The table of side; NULL for a side out of range (callers fail closed). */
+static struct table *
+side_table(const struct helperd_delay *d, enum helperd_delay_side side)
+{
+    return d != NULL && (unsigned)side < N_SIDES ? d->sides[side] : NULL;
+}
+
+struct helperd_delay *
+helperd_delay_new(unsigned base_s)
+{
+    struct helperd_delay *d = calloc(1, sizeof *d);
+
+    if (d == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_SIDES; i++) {
+        if ((d->sides[i] = table_new(base_s)) == NULL) {
+            helperd_delay_free(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+void
+helperd_delay_free(struct helperd_delay *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < N_SIDES; i++)
+        table_free(d->sides[i]);
+    free(d);
+}
+
+void
+helperd_delay_set_base(struct helperd_delay *d, unsigned base_s)
+{
+    for (size_t i = 0; d != NULL && i < N_SIDES; i++)
+        table_set_base(d->sides[i], base_s);
+}
+
+int64_t
+helperd_delay_blocked_until(struct helperd_delay *d, const char *name, enum helperd_delay_side side,
+                            int64_t now_ms)
+{
+    struct table *t = side_table(d, side);
+
+    if (t == NULL)
+        return now_ms + (int64_t)HELPERD_CONF_LOGIN_DELAY_CAP * 1000; /* fail closed */
+    return table_blocked_until(t, name, now_ms);
+}
+
+int64_t
+helperd_delay_fail(struct helperd_delay *d, const char *name, enum helperd_delay_side side,
+                   int64_t now_ms)
+{
+    return table_fail(side_table(d, side), name, now_ms); /* NULL fails closed there */
+}
+
+void
+helperd_delay_success(struct helperd_delay *d, const char *name, enum helperd_delay_side side)
+{
+    table_success(side_table(d, side), name);
+}
+
+bool
+helperd_delay_claim(struct helperd_delay *d, const char *name, enum helperd_delay_side side)
+{
+    return table_claim(side_table(d, side), name);
+}
+
+void
+helperd_delay_release(struct helperd_delay *d, const char *name, enum helperd_delay_side side)
+{
+    table_release(side_table(d, side), name);
 }

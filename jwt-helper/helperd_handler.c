@@ -16,10 +16,12 @@
  * 4. issue no token while the user records or the revocation list cannot be
  *    read (server_error: fail closed);
  * 5. always produce a reply: out of memory gives a fixed server_error line,
- *    and if even that cannot be allocated, no line and close_after. */
+ *    and if even that cannot be allocated, no line and close_after;
+ * 6. issue no access token with a signing key the key set marks retired. */
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -239,6 +241,19 @@ files_usable(const struct call *c, enum proto_op op, const char *user)
     return true;
 }
 
+/* MUST 6: the key set may mark the signing key retired (a key set edited
+ * by hand, or copied from another issuer): verifiers refuse what it signs
+ * now, so nothing is issued; the log line at load says what to do. */
+static bool
+signer_usable(const struct call *c, enum proto_op op, const char *user)
+{
+    if (!c->st->signer_retired)
+        return true;
+    refuse(c, op, user, PROTO_E_SERVER_ERROR, "signing key retired",
+           "jwks marks the signing key retired: run jwt-helper keys activate");
+    return false;
+}
+
 /* Hashes are secrets: compared in constant time, after the (public)
  * length of an argon2id string. */
 static bool
@@ -315,11 +330,28 @@ refuse_write(const struct call *c, enum proto_op op, const char *user, userdb_re
     refuse(c, op, user, PROTO_E_SERVER_ERROR, "cannot write user records", why);
 }
 
+/* Whose delay an attempt for name from uid counts against (DESIGN §4
+ * "Limits"): the own side when uid's Unix account is named name, else the
+ * side every other uid shares. A uid without an account (a user
+ * namespace's) is another. */
+static enum helperd_delay_side
+delay_side_of(uid_t uid, const char *name)
+{
+    struct passwd pw, *found = NULL;
+    char buf[16384];
+
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || found == NULL ||
+        strcmp(found->pw_name, name) != 0)
+        return HELPERD_DELAY_OTHERS;
+    return HELPERD_DELAY_OWN;
+}
+
 static enum helperd_step
 password_start(const struct call *c, struct proto_request *req, struct helperd_job **job)
 {
     struct helperd_state *st = c->st;
     const char *name = req->username;
+    const enum helperd_delay_side side = delay_side_of(c->uid, name);
     const struct userdb_record *rec;
     struct helperd_job *j;
 
@@ -328,7 +360,7 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
                "new password too short");
         return HELPERD_STEP_REPLY;
     }
-    if (helperd_delay_blocked_until(st->delay, name, c->now->mono_ms) > c->now->mono_ms) {
+    if (helperd_delay_blocked_until(st->delay, name, side, c->now->mono_ms) > c->now->mono_ms) {
         refuse(c, req->op, name, PROTO_E_RATE_LIMITED, "too many failed attempts; try again later",
                "inside the failure delay");
         return HELPERD_STEP_REPLY;
@@ -349,9 +381,9 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
         reply_oom(c->reply);
         return HELPERD_STEP_REPLY;
     }
-    /* One hash per name at a time (helperd_delay_claim): a guess sent
-     * beside another is refused like one sent inside the delay. */
-    if (!helperd_delay_claim(st->delay, name)) {
+    /* One hash per name and side at a time (helperd_delay_claim): a guess
+     * sent beside another is refused like one sent inside the delay. */
+    if (!helperd_delay_claim(st->delay, name, side)) {
         secret_free_str(j->hash);
         free(j);
         refuse(c, req->op, name, PROTO_E_RATE_LIMITED, "too many failed attempts; try again later",
@@ -359,6 +391,7 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
         return HELPERD_STEP_REPLY;
     }
     j->claim = st->delay;
+    j->side = side;
     j->known = rec != NULL && !rec->locked;
     j->peer_uid = c->uid;
     j->req = *req; /* the request, secrets and all, moves into the job */
@@ -384,7 +417,7 @@ password_refused(const struct call *c, const struct helperd_job *job, const char
 {
     const char *name = job->req.username;
     const struct userdb_record *rec = c->st->db != NULL ? userdb_find(c->st->db, name) : NULL;
-    int64_t until = helperd_delay_fail(c->st->delay, name, c->now->mono_ms);
+    int64_t until = helperd_delay_fail(c->st->delay, name, job->side, c->now->mono_ms);
 
     if (why == NULL && rec == NULL)
         why = name_is_bad(c->st->db, name) ? "record malformed" : "unknown user";
@@ -416,7 +449,9 @@ login_finish(const struct call *c, const struct helperd_job *job)
         password_refused(c, job, "record changed while the password was checked");
         goto out;
     }
-    helperd_delay_success(st->delay, req->username);
+    helperd_delay_success(st->delay, req->username, job->side);
+    if (!signer_usable(c, req->op, req->username))
+        goto out;
     if ((tr = helperd_tokens_grant_login(&st->params, rec, req->scope, c->now->unix_s, &g)) !=
             HELPERD_TOKENS_OK ||
         (tr = helperd_tokens_issue_access(st->signer, &st->params, &g, req->audience, st->rev,
@@ -451,8 +486,8 @@ publish(const struct call *c, enum proto_op op, const char *name, const char *do
     revocation_publish_result r;
     char desc[96], why[160];
 
-    r = revocation_publish(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1, name,
-                           c->now->unix_s);
+    r = revocation_publish_keep(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1,
+                                name, c->now->unix_s, c->st->conf->revocation_keep);
     if (r == REVOCATION_PUBLISH_OK)
         return true;
     snprintf(desc, sizeof desc, "%s, but the revocation list was not updated", done);
@@ -517,7 +552,7 @@ passwd_finish(const struct call *c, const struct helperd_job *job)
         refuse_write(c, PROTO_OP_PASSWD, name, r, bad_line);
         return;
     }
-    helperd_delay_success(st->delay, name);
+    helperd_delay_success(st->delay, name, job->side);
     /* Access tokens issued before now die where revocation= is set. */
     if (!publish(c, PROTO_OP_PASSWD, name, "password changed"))
         return;
@@ -569,7 +604,8 @@ handle_refresh(const struct call *c, const struct proto_request *req)
     memset(&g, 0, sizeof g);
     memset(&at, 0, sizeof at);
     memset(&resp, 0, sizeof resp);
-    if (!refresh_check(c, PROTO_OP_REFRESH, req, req->scope, &rt, &g))
+    if (!refresh_check(c, PROTO_OP_REFRESH, req, req->scope, &rt, &g) ||
+        !signer_usable(c, PROTO_OP_REFRESH, rt.sub))
         goto out;
     tr = helperd_tokens_issue_access(st->signer, &st->params, &g, req->audience, st->rev,
                                      c->now->unix_s, &at);
@@ -687,7 +723,10 @@ handle_status(const struct call *c)
         return;
     }
     memset(&resp, 0, sizeof resp);
-    if ((resp.version = strdup(PACKAGE_VERSION)) == NULL) {
+    if ((resp.version = strdup(PACKAGE_VERSION)) == NULL ||
+        (resp.signing_kid = strdup(signer_kid(st->signer))) == NULL ||
+        (resp.signing_alg = strdup(jwt_alg_name(signer_alg(st->signer)))) == NULL) {
+        proto_response_clear(&resp);
         count(c->st, HELPERD_C_SERVER_ERROR);
         reply_oom(c->reply);
         return;
@@ -718,6 +757,9 @@ helperd_handle_line(struct helperd_state *st, const struct helperd_peer *peer, c
     memset(reply, 0, sizeof *reply);
     *job = NULL;
     count(st, HELPERD_C_REQUESTS); /* every line gets exactly one answer */
+    /* Key files first: jwks and status answer from what is on disk now
+     * (jwt-helper keys activate waits for status to name the new key). */
+    helperd_state_sync(st, report, ctx);
     if ((r = proto_request_decode(line, len, &req)) != PROTO_OK) {
         refuse_decode(&c, r, &req);
         goto out;

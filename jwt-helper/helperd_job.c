@@ -77,7 +77,7 @@ helperd_job_free(struct helperd_job *job)
     if (job == NULL)
         return;
     if (job->claim != NULL)
-        helperd_delay_release(job->claim, job->req.username);
+        helperd_delay_release(job->claim, job->req.username, job->side);
     proto_request_clear(&job->req);
     secret_free_str(job->hash);
     secret_free_str(job->new_hash);

@@ -10,8 +10,10 @@
  *    token is issued while it is broken (rev_broken), since the list is
  *    what kills stolen tokens;
  * 3. never put a secret into a report: paths and reasons only;
- * 4. leave nothing behind on failure: a failed SIGHUP reload keeps the old
- *    state whole. */
+ * 4. leave nothing behind on failure: a failed SIGHUP reload, or key files
+ *    changed on disk that do not load, keep the old state whole;
+ * 5. never sign with a key the key set marks "retired" (signer_retired:
+ *    every token issue is refused), DESIGN §4 "Keys". */
 #include "config.h"
 
 #include <errno.h>
@@ -128,6 +130,19 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
 }
 
 static int
+load_signer(const struct helperd_conf *c, helperd_report_fn report, void *ctx, struct signer **out)
+{
+    jwt_result r;
+
+    errno = 0;
+    if ((r = signer_load(c->signing_key, out)) != JWT_OK) {
+        say_file(report, ctx, "signing_key", c->signing_key, r, errno);
+        return -1;
+    }
+    return 0;
+}
+
+static int
 keys_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
 {
     const struct helperd_conf *c = st->conf;
@@ -135,12 +150,12 @@ keys_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
     int rc = 0;
 
     /* Both keys are looked at even when the first fails, so one start-up
-     * names every broken file. */
-    errno = 0;
-    if ((r = signer_load(c->signing_key, &st->signer)) != JWT_OK) {
-        say_file(report, ctx, "signing_key", c->signing_key, r, errno);
+     * names every broken file. The identities are taken before reading, so
+     * a change made meanwhile is seen at the next request (sync_keys). */
+    jwt_file_identity_of(c->signing_key, &st->key_id);
+    jwt_file_identity_of(c->jwks, &st->jwks_id);
+    if (load_signer(c, report, ctx, &st->signer) != 0)
         rc = -1;
-    }
     errno = 0;
     if ((r = helperd_tokens_secret_load(c->refresh_key, st->daemon_uid, &st->secret)) != JWT_OK) {
         say_file(report, ctx, "refresh_key", c->refresh_key, r, errno);
@@ -169,12 +184,13 @@ keys_member(struct json_object *set)
 }
 
 /* MUST 1: the key set, as pam_jwt parses it, picks for the signer's kid and
- * alg a key whose RFC 7638 thumbprint is the signer's own. */
+ * alg a key whose RFC 7638 thumbprint is the signer's own. *retired says
+ * whether that key is marked "retired" (MUST 5). */
 static int
-jwks_has_signer(const struct helperd_state *st, const char *text, size_t len,
-                helperd_report_fn report, void *ctx)
+jwks_has_signer(const char *path, const struct signer *signer, const char *text, size_t len,
+                bool *retired, helperd_report_fn report, void *ctx)
 {
-    const char *path = st->conf->jwks, *kid = signer_kid(st->signer);
+    const char *kid = signer_kid(signer);
     struct jwt_jwks *set = NULL;
     struct jwt_jwk *found = NULL, *pub = NULL;
     unsigned char a[32], b[32];
@@ -185,14 +201,14 @@ jwks_has_signer(const struct helperd_state *st, const char *text, size_t len,
         say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
         goto out;
     }
-    if (jwt_jwks_select(set, kid, signer_alg(st->signer), &found) != JWT_OK) {
+    if (jwt_jwks_select(set, kid, signer_alg(signer), &found) != JWT_OK) {
         say(report, ctx,
             "jwks %s: no usable key with the signing key's kid %s: tokens would be "
             "unverifiable",
             path, kid);
         goto out;
     }
-    if ((r = signer_public_jwk(st->signer, &pub)) != JWT_OK ||
+    if ((r = signer_public_jwk(signer, &pub)) != JWT_OK ||
         (r = jwt_jwk_thumbprint(pub, a)) != JWT_OK ||
         (r = jwt_jwk_thumbprint(found, b)) != JWT_OK) {
         say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
@@ -205,6 +221,7 @@ jwks_has_signer(const struct helperd_state *st, const char *text, size_t len,
             path, kid);
         goto out;
     }
+    *retired = found->retired != 0;
     rc = 0;
 out:
     jwt_jwk_free(pub);
@@ -212,16 +229,20 @@ out:
     return rc;
 }
 
+/* Reads the key set at path: its "keys" array into *keys (a new reference)
+ * and, when signer is not NULL, checks it holds the signer's public half. */
 static int
-jwks_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
+load_jwks(const char *path, const struct signer *signer, struct json_object **keys, bool *retired,
+          helperd_report_fn report, void *ctx)
 {
-    const char *path = st->conf->jwks;
-    struct json_object *set = NULL, *keys;
+    struct json_object *set = NULL, *k;
     char *text = NULL;
     size_t len = 0;
     jwt_result r;
     int rc = -1;
 
+    *keys = NULL;
+    *retired = false;
     errno = 0;
     if ((r = jwt_file_read(path, JWT_MAX_JWKS_BYTES, -1, &text, &len)) != JWT_OK) {
         say_file(report, ctx, "jwks", path, r, errno);
@@ -231,19 +252,30 @@ jwks_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
         say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
         goto out;
     }
-    if ((keys = keys_member(set)) == NULL) {
+    if ((k = keys_member(set)) == NULL) {
         say(report, ctx, "jwks %s: no \"keys\" array of at most %d objects", path,
             JWT_MAX_JWKS_KEYS);
         goto out;
     }
-    if (st->signer != NULL && jwks_has_signer(st, text, len, report, ctx) != 0)
+    if (signer != NULL && jwks_has_signer(path, signer, text, len, retired, report, ctx) != 0)
         goto out;
-    st->jwks_keys = json_object_get(keys);
+    if (*retired) /* MUST 5: loaded, so status still answers, but nothing is issued */
+        say(report, ctx,
+            "error: jwks %s marks the signing key %s retired: no token is issued; run "
+            "jwt-helper keys rotate and keys activate, or restore the active signing_key",
+            path, signer_kid(signer));
+    *keys = json_object_get(k);
     rc = 0;
 out:
     json_object_put(set);
     free(text); /* public */
     return rc;
+}
+
+static int
+jwks_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
+{
+    return load_jwks(st->conf->jwks, st->signer, &st->jwks_keys, &st->signer_retired, report, ctx);
 }
 
 /* helperd_tokens_params points into conf; the pointer arrays give its
@@ -484,11 +516,49 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
     st->rev = rev;
 }
 
+/* MUST 4 and 5: when signing_key or jwks changed (jwt-helper keys
+ * activate moves the next key into place), loads both again and switches
+ * to them only when they pass every start-up check; else keeps signing as
+ * before. The new identities are kept either way: a broken pair is
+ * reported once, and tried again when a file changes again. */
+static void
+sync_keys(struct helperd_state *st, helperd_report_fn report, void *ctx)
+{
+    const struct helperd_conf *c = st->conf;
+    struct jwt_file_identity key_id, jwks_id;
+    struct signer *signer = NULL;
+    struct json_object *keys = NULL;
+    bool retired = false;
+
+    jwt_file_identity_of(c->signing_key, &key_id);
+    jwt_file_identity_of(c->jwks, &jwks_id);
+    if (jwt_file_identity_same(&key_id, &st->key_id) &&
+        jwt_file_identity_same(&jwks_id, &st->jwks_id))
+        return;
+    st->key_id = key_id;
+    st->jwks_id = jwks_id;
+    if (load_signer(c, report, ctx, &signer) != 0 ||
+        load_jwks(c->jwks, signer, &keys, &retired, report, ctx) != 0) {
+        say(report, ctx, "error: keys changed on disk but do not load: still signing with %s",
+            signer_kid(st->signer));
+        signer_free(signer);
+        return;
+    }
+    say(report, ctx, "keys reloaded: signing with %s (%s)", signer_kid(signer),
+        jwt_alg_name(signer_alg(signer)));
+    signer_free(st->signer);
+    json_object_put(st->jwks_keys);
+    st->signer = signer;
+    st->jwks_keys = keys;
+    st->signer_retired = retired;
+}
+
 void
 helperd_state_sync(struct helperd_state *st, helperd_report_fn report, void *ctx)
 {
     if (st == NULL || st->conf == NULL)
         return;
+    sync_keys(st, report, ctx);
     sync_users(st, report, ctx);
     sync_revocation(st, report, ctx);
 }

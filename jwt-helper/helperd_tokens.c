@@ -402,17 +402,63 @@ helperd_tokens_issued_clear(struct helperd_tokens_issued *t)
     memset(t, 0, sizeof(*t));
 }
 
-static helperd_tokens_result
-pick_audience(const struct helperd_tokens_params *p, const char *want, const char **aud)
+bool
+helperd_tokens_audience_is_host(const char *want)
 {
+    static const char host_bytes[] = "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-";
+    const size_t prefix = sizeof HELPERD_TOKENS_HOST_PREFIX - 1;
+    const char *name;
+    size_t len;
+
+    if (want == NULL || strncmp(want, HELPERD_TOKENS_HOST_PREFIX, prefix) != 0)
+        return false;
+    name = want + prefix;
+    len = strlen(name);
+    /* Strict: an empty name, a blank or a '*' would widen what "one host" means. */
+    return len > 0 && len <= HELPERD_TOKENS_MAX_HOST && strspn(name, host_bytes) == len &&
+           name[0] != '.' && name[0] != '-' && strstr(name, "..") == NULL;
+}
+
+/* Writes want lowercased into buf: host names are case-insensitive (RFC
+ * 4343), and pam_jwt compares host: audiences without regard to case. */
+static const char *
+host_audience(const char *want, char buf[HELPERD_TOKENS_HOST_AUD_SIZE])
+{
+    size_t i;
+
+    for (i = 0; want[i] != '\0'; i++)
+        buf[i] = (char)(want[i] >= 'A' && want[i] <= 'Z' ? want[i] - 'A' + 'a' : want[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* Picks the aud to issue: the default, an entry of audiences equal to want,
+ * or want itself (lowercased into buf) when host:* is listed. */
+static helperd_tokens_result
+pick_audience(const struct helperd_tokens_params *p, const char *want,
+              char buf[HELPERD_TOKENS_HOST_AUD_SIZE], const char **aud)
+{
+    bool any_host = false;
+
     *aud = p->audience;
     if (want == NULL || strcmp(want, p->audience) == 0)
         return HELPERD_TOKENS_OK;
     for (size_t i = 0; i < p->n_audiences; i++) {
-        if (p->audiences[i] != NULL && strcmp(want, p->audiences[i]) == 0) {
+        if (p->audiences[i] == NULL)
+            continue;
+        if (strcmp(p->audiences[i], HELPERD_TOKENS_ANY_HOST) == 0) {
+            any_host = true; /* a rule, not an audience: "host:*" itself is never issued */
+            continue;
+        }
+        if (strcmp(want, p->audiences[i]) == 0) {
             *aud = p->audiences[i];
             return HELPERD_TOKENS_OK;
         }
+    }
+    if (any_host && helperd_tokens_audience_is_host(want)) {
+        *aud = host_audience(want, buf);
+        return HELPERD_TOKENS_OK;
     }
     return HELPERD_TOKENS_ERR_AUDIENCE;
 }
@@ -477,13 +523,14 @@ helperd_tokens_issue_access(const struct signer *s, const struct helperd_tokens_
 {
     struct helperd_tokens_issued t = {0};
     struct json_object *claims = NULL;
+    char host_aud[HELPERD_TOKENS_HOST_AUD_SIZE];
     const char *aud = NULL;
     helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;
 
     memset(out, 0, sizeof(*out));
     if (!params_are_valid(p, now) || !grant_is_valid(g))
         goto out;
-    if ((r = pick_audience(p, audience, &aud)) != HELPERD_TOKENS_OK ||
+    if ((r = pick_audience(p, audience, host_aud, &aud)) != HELPERD_TOKENS_OK ||
         (r = pick_iat(rev, g->sub, now, &t.iat)) != HELPERD_TOKENS_OK)
         goto out;
     /* exp - iat = access_ttl exactly, so max_lifetime sees what was configured. */

@@ -44,6 +44,12 @@
 /* A refresh token longer than this is refused before it is looked at; ours
  * are about 400 bytes plus the scope list. */
 #define HELPERD_TOKENS_MAX_REFRESH_LEN 4096
+/* The audiences entry that allows "host:" and any one host name or address
+ * (DESIGN §4): letters, digits, '-', '.', ':' (IPv6); issued lowercased. */
+#define HELPERD_TOKENS_ANY_HOST "host:*"
+#define HELPERD_TOKENS_HOST_PREFIX "host:"
+#define HELPERD_TOKENS_MAX_HOST 253 /* a DNS name's longest text form (RFC 1035 §2.3.4) */
+#define HELPERD_TOKENS_HOST_AUD_SIZE (sizeof HELPERD_TOKENS_HOST_PREFIX + HELPERD_TOKENS_MAX_HOST)
 /* A requested scope string longer than this is malformed. */
 #define HELPERD_TOKENS_MAX_SCOPE_LEN 1024
 /* A refresh token's iat may be this far ahead of the clock (the daemon's
@@ -167,9 +173,16 @@ struct helperd_tokens_issued {
 /* Wipes and frees the token and clears the rest; safe on a cleared one. */
 void helperd_tokens_issued_clear(struct helperd_tokens_issued *t);
 
+/* Returns true when want names one host as HELPERD_TOKENS_ANY_HOST allows:
+ * "host:" then 1..HELPERD_TOKENS_MAX_HOST bytes of [A-Za-z0-9.:-] starting
+ * with a letter, digit or ':' and holding no "..". */
+bool helperd_tokens_audience_is_host(const char *want);
+
 /* Mints an access token for g with signer s: header alg (the signer's), typ
  * at+jwt, kid; claims iss, sub, aud (audience when it is p->audience or in
- * p->audiences, p->audience when NULL), exp = iat + access_ttl, iat, jti (16
+ * p->audiences, exactly; or, when p->audiences holds HELPERD_TOKENS_ANY_HOST,
+ * any audience helperd_tokens_audience_is_host accepts, lowercased; p->audience
+ * when NULL), exp = iat + access_ttl, iat, jti (16
  * random bytes), scope, auth_time, amr ["pwd"]; no nbf. iat is now, or the
  * next second after now when rev lists the user at now (DESIGN §4: never
  * at or before the listed instant); a listed instant after now refuses

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's password workers: a FIFO of jobs, threads, and an eventfd.
+/* jwt-helperd's password workers: jobs queued per peer uid and taken
+ * round-robin, threads, and an eventfd.
  *
  * argon2id takes 64 MiB and tens of milliseconds per check, so it runs off
  * the loop thread (refreshes keep being answered meanwhile) and at most
  * max_hashes at a time (memory stays bounded however many logins queue).
+ * Waiting jobs form one FIFO lane per peer uid, and the threads serve the
+ * lanes in turn (DESIGN §4 "Limits"): a uid that floods the daemon with
+ * attempts waits behind itself, never in front of alice's one login.
  * A job touches nothing but itself (helperd.h), so the only shared data
- * here are the two queues, guarded by one mutex. */
+ * here are the lanes and the done queue, guarded by one mutex. */
 #include "config.h"
 
 #include <errno.h>
@@ -29,10 +33,25 @@ struct queue {
     size_t n;
 };
 
+/* The waiting jobs of one peer uid. */
+struct lane {
+    uid_t uid;
+    struct queue q;
+    uint64_t served; /* when a job of this lane last started (lanes.serial); 0: never */
+    struct lane *next;
+};
+
+/* The lanes with waiting jobs, oldest first. */
+struct lanes {
+    struct lane *head, *tail;
+    size_t n;        /* jobs in all lanes */
+    uint64_t serial; /* counts jobs started */
+};
+
 struct helperd_workers {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* todo grew, a slot freed, or stop */
-    struct queue todo; /* waiting for a thread */
+    struct lanes todo; /* waiting for a thread */
     struct queue done; /* finished, for the loop */
     unsigned running;  /* jobs being run now */
     unsigned limit;    /* at most this many run at once */
@@ -79,6 +98,81 @@ queue_drop(struct queue *q)
     }
 }
 
+static void
+lane_append(struct lanes *l, struct lane *lane)
+{
+    lane->next = NULL;
+    if (l->tail != NULL)
+        l->tail->next = lane;
+    else
+        l->head = lane;
+    l->tail = lane;
+}
+
+/* Queues it in its uid's lane (a new lane goes last). -1 on memory. */
+static int
+lanes_push(struct lanes *l, struct item *it)
+{
+    uid_t uid = it->job->peer_uid;
+    struct lane *lane = l->head;
+
+    /* Linear: a lane per uid with a job waiting, at most max_clients. */
+    while (lane != NULL && lane->uid != uid)
+        lane = lane->next;
+    if (lane == NULL) {
+        if ((lane = calloc(1, sizeof(*lane))) == NULL)
+            return -1;
+        lane->uid = uid;
+        lane_append(l, lane);
+    }
+    queue_push(&lane->q, it);
+    l->n++;
+    return 0;
+}
+
+/* Takes the next job of the lane served longest ago (a lane never served
+ * first, oldest first among equals): each uid in turn, and a uid that has
+ * just had a job started waits for every other uid with jobs. */
+static struct item *
+lanes_pop(struct lanes *l)
+{
+    struct lane *lane, *prev = NULL, *best = NULL, *best_prev = NULL;
+    struct item *it;
+
+    for (lane = l->head; lane != NULL; prev = lane, lane = lane->next) {
+        if (best == NULL || lane->served < best->served) {
+            best = lane;
+            best_prev = prev;
+        }
+    }
+    if (best == NULL)
+        return NULL;
+    it = queue_pop(&best->q);
+    l->n--;
+    best->served = ++l->serial;
+    if (best->q.n > 0)
+        return it;
+    if (best_prev != NULL)
+        best_prev->next = best->next;
+    else
+        l->head = best->next;
+    if (l->tail == best)
+        l->tail = best_prev;
+    free(best);
+    return it;
+}
+
+static void
+lanes_drop(struct lanes *l)
+{
+    struct item *it;
+
+    while ((it = lanes_pop(l)) != NULL) {
+        helperd_job_free(it->job);
+        free(it);
+    }
+}
+
 /* Tells the loop a job finished; called with mu held so that the counter
  * and the done queue never disagree. */
 static void
@@ -102,7 +196,7 @@ worker_main(void *arg)
             pthread_cond_wait(&w->cv, &w->mu);
         if (w->stop)
             break;
-        it = queue_pop(&w->todo);
+        it = lanes_pop(&w->todo);
         w->running++;
         pthread_mutex_unlock(&w->mu);
         helperd_job_run(it->job);
@@ -194,7 +288,11 @@ helperd_workers_submit(struct helperd_workers *w, struct helperd_job *job, void 
     it->job = job;
     it->tag = tag;
     pthread_mutex_lock(&w->mu);
-    queue_push(&w->todo, it);
+    if (lanes_push(&w->todo, it) != 0) {
+        pthread_mutex_unlock(&w->mu);
+        free(it);
+        return -1;
+    }
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     return 0;
@@ -254,7 +352,7 @@ helperd_workers_free(struct helperd_workers *w)
     pthread_mutex_unlock(&w->mu);
     for (i = 0; i < w->n_threads; i++)
         pthread_join(w->threads[i], NULL);
-    queue_drop(&w->todo);
+    lanes_drop(&w->todo);
     queue_drop(&w->done);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);

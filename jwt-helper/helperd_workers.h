@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's password workers (DESIGN §4): a FIFO of helperd_job run by
- * at most max_hashes threads, with results handed back to the loop thread
- * through an eventfd. */
+/* jwt-helperd's password workers (DESIGN §4): helperd_job queued in one
+ * FIFO per peer uid, the uids served in turn by at most max_hashes threads,
+ * with results handed back to the loop thread through an eventfd. */
 #ifndef PAM_JWT_HELPERD_WORKERS_H
 #define PAM_JWT_HELPERD_WORKERS_H
 
@@ -28,9 +28,11 @@ int helperd_workers_set_limit(struct helperd_workers *w, unsigned limit);
 /* Readable (POLLIN) when finished jobs wait for helperd_workers_take. */
 int helperd_workers_fd(const struct helperd_workers *w);
 
-/* Queues job with the caller's tag (given back by helperd_workers_take).
- * The pool owns job until it is taken back. Returns 0, or -1 when memory
- * ran out (job stays the caller's). */
+/* Queues job with the caller's tag (given back by helperd_workers_take)
+ * behind the earlier jobs of its job->peer_uid; the next job run comes
+ * from the uid after the last one served (round-robin), so one uid's
+ * flood cannot starve the others. The pool owns job until it is taken back. Returns 0, or -1 when
+ * memory ran out (job stays the caller's). */
 int helperd_workers_submit(struct helperd_workers *w, struct helperd_job *job, void *tag);
 
 /* Takes one finished job (the caller's again) and its tag; returns false

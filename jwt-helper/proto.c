@@ -81,6 +81,7 @@ enum kind {
     K_AUDIENCE,    /* char *: visible ASCII */
     K_TOKEN,       /* char *: JWS compact alphabet */
     K_DESCRIPTION, /* char *: RFC 6749 §5.2 error_description */
+    K_KID,         /* char *: visible ASCII (a kid or an alg name) */
     K_VERSION,     /* char *: printable ASCII */
     K_BOOL,        /* bool */
     K_UINT,        /* int64_t >= 0 */
@@ -131,6 +132,8 @@ static const struct member response_members[] = {
     ANSWER("version", K_VERSION, version, BIT(PROTO_OP_STATUS)),
     ANSWER("uptime", K_UINT, uptime, BIT(PROTO_OP_STATUS)),
     ANSWER("counters", K_COUNTERS, counters, BIT(PROTO_OP_STATUS)),
+    ANSWER("signing_kid", K_KID, signing_kid, BIT(PROTO_OP_STATUS)),
+    ANSWER("signing_alg", K_KID, signing_alg, BIT(PROTO_OP_STATUS)),
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -246,7 +249,8 @@ string_check(enum kind kind, const char *s, size_t len)
         [K_USER] = JWT_USER_NAME_MAX,        [K_SECRET] = PROTO_MAX_PASSWORD,
         [K_SCOPE] = PROTO_MAX_SCOPE,         [K_SCOPE_ANY] = PROTO_MAX_SCOPE,
         [K_AUDIENCE] = PROTO_MAX_AUDIENCE,   [K_TOKEN] = PROTO_MAX_TOKEN,
-        [K_DESCRIPTION] = PROTO_MAX_DESCRIPTION, [K_VERSION] = PROTO_MAX_VERSION,
+        [K_DESCRIPTION] = PROTO_MAX_DESCRIPTION, [K_KID] = PROTO_MAX_KID,
+        [K_VERSION] = PROTO_MAX_VERSION,
     };
 
     if (kind > K_VERSION)
@@ -264,6 +268,7 @@ string_check(enum kind kind, const char *s, size_t len)
     case K_SCOPE_ANY:
         return is_scope(s, len) ? V_OK : V_BAD;
     case K_AUDIENCE:
+    case K_KID:
         return all_chars(s, len, is_visible) ? V_OK : V_BAD;
     case K_TOKEN:
         return all_chars(s, len, is_token_char) ? V_OK : V_BAD;
@@ -592,6 +597,8 @@ proto_response_clear(struct proto_response *resp)
     free(resp->scope);
     json_object_put(resp->keys);
     free(resp->version);
+    free(resp->signing_kid);
+    free(resp->signing_alg);
     sodium_memzero(resp, sizeof *resp);
 }
 

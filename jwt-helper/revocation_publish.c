@@ -6,15 +6,19 @@
  *    atomic_file_replace: pam_jwt fails closed on a torn list;
  * 2. never overwrite a list that does not parse (someone else's data);
  * 3. never move an instant back: the later one wins (DESIGN §4);
- * 4. keep every other user's line byte for byte. */
+ * 4. keep every other user's line byte for byte, except a line older than
+ *    the keep horizon (revocation_keep): by then every token it cut short
+ *    has expired at every verifier, so dropping it changes no verdict. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "atomic_file.h"
+#include "conf.h"
 #include "revocation_publish.h"
 
 #define INSTANT_MAX_DIGITS 19 /* INT64_MAX */
@@ -76,11 +80,29 @@ line_is_for(const char *line, size_t len, const char *name)
     return len > n && memcmp(line, name, n) == 0 && line[n] == ':';
 }
 
+/* True when line (one of a parsed list: "name:digits") lists an instant
+ * before drop_before. */
+static bool
+line_is_old(const char *line, size_t len, int64_t drop_before)
+{
+    const char *colon = memchr(line, ':', len);
+    char digits[INSTANT_MAX_DIGITS + 1];
+    size_t n;
+    uint64_t v;
+
+    if (colon == NULL || (n = len - (size_t)(colon + 1 - line)) == 0 || n > INSTANT_MAX_DIGITS)
+        return false; /* cannot be: the list parsed; keep what we do not understand */
+    memcpy(digits, colon + 1, n);
+    digits[n] = '\0';
+    return conf_parse_uint(digits, 0, INT64_MAX, &v) && (int64_t)v < drop_before;
+}
+
 /* Builds the new list: text (already parsed, so well-formed) without name's
- * lines, each line ended by "\n", then "name:instant\n". */
+ * lines and lines older than drop_before, each line ended by "\n", then
+ * "name:instant\n". */
 static revocation_publish_result
-build_list(const char *text, size_t len, const char *name, int64_t instant, char **out,
-           size_t *out_len)
+build_list(const char *text, size_t len, const char *name, int64_t instant, int64_t drop_before,
+           char **out, size_t *out_len)
 {
     size_t cap = len + 1 + strlen(name) + 1 + INSTANT_MAX_DIGITS + 2, pos = 0, at = 0;
     char *buf = malloc(cap);
@@ -91,7 +113,8 @@ build_list(const char *text, size_t len, const char *name, int64_t instant, char
     while (at < len) {
         const char *nl = memchr(text + at, '\n', len - at);
         size_t line_len = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
-        if (!line_is_for(text + at, line_len, name)) {
+        if (!line_is_for(text + at, line_len, name) &&
+            !line_is_old(text + at, line_len, drop_before)) {
             memcpy(buf + pos, text + at, line_len);
             pos += line_len;
             buf[pos++] = '\n';
@@ -111,7 +134,7 @@ build_list(const char *text, size_t len, const char *name, int64_t instant, char
 /* The locked part: read, parse, compare, rewrite. */
 static revocation_publish_result
 publish_locked(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
-               const char *name, int64_t instant)
+               const char *name, int64_t instant, int64_t drop_before)
 {
     struct jwt_revocation *list = NULL;
     char *text = NULL, *next = NULL;
@@ -127,7 +150,8 @@ publish_locked(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_g
     r = REVOCATION_PUBLISH_OK;
     if (jwt_revocation_lookup(list, name, &listed) && listed >= instant)
         goto out;
-    if ((r = build_list(text, len, name, instant, &next, &next_len)) != REVOCATION_PUBLISH_OK)
+    if ((r = build_list(text, len, name, instant, drop_before, &next, &next_len)) !=
+        REVOCATION_PUBLISH_OK)
         goto out;
     if (!atomic_file_replace(path, next, next_len, 0644, owner_uid, owner_gid))
         r = REVOCATION_PUBLISH_ERR_IO;
@@ -139,20 +163,32 @@ out:
 }
 
 revocation_publish_result
-revocation_publish(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
-                   const char *name, int64_t instant)
+revocation_publish_keep(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
+                        const char *name, int64_t instant, int64_t keep)
 {
+    int64_t now = (int64_t)time(NULL), drop_before;
     revocation_publish_result r;
     int lock, saved;
 
-    if (!jwt_user_name_is_valid(name, strnlen(name, JWT_USER_NAME_MAX + 1)) || instant < 0)
+    if (!jwt_user_name_is_valid(name, strnlen(name, JWT_USER_NAME_MAX + 1)) || instant < 0 ||
+        keep < 0)
         return REVOCATION_PUBLISH_ERR_INVALID;
+    /* now - keep cannot overflow: both are non-negative. */
+    drop_before = keep == REVOCATION_PUBLISH_KEEP_ALL ? 0 : now - keep;
     if ((lock = atomic_file_lock(path, owner_uid, owner_gid)) < 0)
         return errno == ELOOP ? REVOCATION_PUBLISH_ERR_UNSAFE : REVOCATION_PUBLISH_ERR_IO;
     (void)atomic_file_clean_stale(path); /* a killed writer's temporary files */
-    r = publish_locked(path, daemon_uid, owner_uid, owner_gid, name, instant);
+    r = publish_locked(path, daemon_uid, owner_uid, owner_gid, name, instant, drop_before);
     saved = errno;
     atomic_file_unlock(lock);
     errno = saved;
     return r;
+}
+
+revocation_publish_result
+revocation_publish(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
+                   const char *name, int64_t instant)
+{
+    return revocation_publish_keep(path, daemon_uid, owner_uid, owner_gid, name, instant,
+                                   REVOCATION_PUBLISH_KEEP_ALL);
 }

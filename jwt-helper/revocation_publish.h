@@ -30,8 +30,21 @@ const char *revocation_publish_result_str(revocation_publish_result r);
  * Otherwise every line of name is dropped, "name:instant" appended, every
  * other line kept byte for byte, and the list replaced with
  * atomic_file_replace, mode 0644, owner owner_uid/owner_gid when not
- * (uid_t)-1. The result is at most JWT_MAX_REVOCATION_BYTES. Returns
- * REVOCATION_PUBLISH_OK or an error above. */
+ * (uid_t)-1. A line of another user whose instant is more than keep
+ * seconds before now (jwt-helperd.conf's revocation_keep, which the caller
+ * has checked to exceed every token's life plus leeway) is dropped too, so
+ * the list stays small; REVOCATION_PUBLISH_KEEP_ALL drops none. The result
+ * is at most JWT_MAX_REVOCATION_BYTES. Returns REVOCATION_PUBLISH_OK or an
+ * error above. */
+revocation_publish_result revocation_publish_keep(const char *path, long daemon_uid,
+                                                  uid_t owner_uid, gid_t owner_gid,
+                                                  const char *name, int64_t instant,
+                                                  int64_t keep) JWT_MUST_CHECK;
+#define REVOCATION_PUBLISH_KEEP_ALL 0
+
+/* revocation_publish_keep with REVOCATION_PUBLISH_KEEP_ALL: no old line is
+ * dropped. For callers that have no revocation_keep; a caller that read
+ * jwt-helperd.conf passes its revocation_keep to revocation_publish_keep. */
 revocation_publish_result revocation_publish(const char *path, long daemon_uid, uid_t owner_uid,
                                              gid_t owner_gid, const char *name,
                                              int64_t instant) JWT_MUST_CHECK;

@@ -43,6 +43,7 @@ static const char *const reasons[JWT_RESULT_COUNT] = {
     [JWT_ERR_AUTH_AGE] = "auth_time too old",
     [JWT_ERR_ID_TOKEN] = "ID token, not an access token",
     [JWT_ERR_REVOKED] = "revoked",
+    [JWT_ERR_KEY_RETIRED] = "key retired",
     [JWT_ERR_JTI_MISSING] = "jti missing",
     [JWT_ERR_REPLAYED] = "token already used",
     [JWT_ERR_FILE_OPEN] = "cannot open file",

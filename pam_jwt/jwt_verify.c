@@ -51,9 +51,11 @@ set_reason(struct jwt_verified *v, jwt_result r, size_t len, size_t max_len)
         snprintf(v->reason, sizeof(v->reason), "%s", jwt_result_str(r));
 }
 
-/* Key choice and signature: nothing of the payload is read before this. */
+/* Key choice and signature: nothing of the payload is read before this.
+ * *key points into keys (for the retired check after the claims). */
 static jwt_result
-check_signature(struct jwt_jws *jws, struct jwt_jwks *keys, struct jwt_verified *v)
+check_signature(struct jwt_jws *jws, struct jwt_jwks *keys, struct jwt_verified *v,
+                struct jwt_jwk **key_out)
 {
     struct jwt_jwk *key = NULL;
     jwt_result r;
@@ -67,6 +69,25 @@ check_signature(struct jwt_jws *jws, struct jwt_jwks *keys, struct jwt_verified 
     /* kid is worth logging only now that the token proved its origin. */
     if (jws->kid != NULL && (v->kid = strdup(jws->kid)) == NULL)
         return JWT_ERR_NOMEM;
+    *key_out = key;
+    return JWT_OK;
+}
+
+/* DESIGN §3: a key marked "retired": T (jwt-helper keys activate) only
+ * vouches for tokens issued up to T + leeway, so a leaked old key cannot
+ * mint new ones while it waits for keys prune. Without iat nothing shows
+ * when the token was made: refused. */
+static jwt_result
+check_retired(const struct jwt_jwk *key, const struct jwt_policy *policy,
+              const struct jwt_verified *v)
+{
+    if (key->retired == 0)
+        return JWT_OK;
+    if (!v->has_iat)
+        return JWT_ERR_KEY_RETIRED;
+    /* retired >= 0 (jwt_jwk_parse), so iat - retired cannot overflow here. */
+    if (v->iat > key->retired && v->iat - key->retired > policy->leeway)
+        return JWT_ERR_KEY_RETIRED;
     return JWT_OK;
 }
 
@@ -83,6 +104,7 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
      * always checked, against the defaults if nothing else. */
     const char *const *typs = policy->typs != NULL ? policy->typs : default_typs;
     size_t n_typs = policy->typs != NULL ? policy->n_typs : COUNT(default_typs);
+    struct jwt_jwk *key = NULL;
     jwt_result r;
 
     memset(out, 0, sizeof(*out));
@@ -92,11 +114,13 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
                                   keys != NULL ? &keys->header_cache : NULL, &jws)) != JWT_OK)
         goto out;
     out->alg = jws.alg;
-    if ((r = check_signature(&jws, keys, out)) != JWT_OK)
+    if ((r = check_signature(&jws, keys, out, &key)) != JWT_OK)
         goto out;
     if ((r = jwt_jws_payload(&jws, &payload)) != JWT_OK)
         goto out;
-    r = jwt_claims_check(payload, policy, out);
+    if ((r = jwt_claims_check(payload, policy, out)) != JWT_OK)
+        goto out;
+    r = check_retired(key, policy, out);
 out:
     set_reason(out, r, len, policy->max_token_len);
     if (r == JWT_ERR_AUDIENCE)

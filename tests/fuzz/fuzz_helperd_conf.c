@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helperd_conf.h"
+#include "helperd_tokens.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,6 +78,18 @@ is_path(const char *p)
 }
 
 /* Aborts when an accepted configuration breaks a documented bound. */
+/* The host:* rule on the input's first bytes: it never reads past them. */
+static void
+host_check(const uint8_t *data, size_t size)
+{
+    char want[HELPERD_TOKENS_HOST_AUD_SIZE + 8];
+    size_t n = size < sizeof want - 1 ? size : sizeof want - 1;
+
+    memcpy(want, data, n);
+    want[n] = '\0';
+    (void)helperd_tokens_audience_is_host(want);
+}
+
 static void
 check_accepted(const struct helperd_conf *c, const uint8_t *data, size_t size)
 {
@@ -101,9 +114,16 @@ check_accepted(const struct helperd_conf *c, const uint8_t *data, size_t size)
     if (c->user == NULL || strcmp(c->user, "root") == 0 || c->n_default_scope == 0 ||
         c->n_default_scope > CONF_MAX_LIST)
         abort();
-    if (!helperd_conf_audience_allowed(c, c->audience, strlen(c->audience)))
+    /* '*' only as the audiences entry host:*, never in what is issued. */
+    if (strchr(c->audience, '*') != NULL)
         abort();
-    (void)helperd_conf_audience_allowed(c, (const char *)data, size < 64 ? size : 64);
+    for (size_t i = 1; i < c->n_audiences; i++)
+        if (strchr(c->audiences[i], '*') != NULL &&
+            strcmp(c->audiences[i], HELPERD_TOKENS_ANY_HOST) != 0)
+            abort();
+    if (c->revocation_keep <= c->access_ttl + CONF_MAX_LEEWAY)
+        abort();
+    host_check(data, size);
     if (helperd_conf_login_delay(c, size < 100 ? (unsigned)size : 100u) >
         HELPERD_CONF_LOGIN_DELAY_CAP)
         abort();

@@ -138,9 +138,8 @@ same_conf(const struct helperd_conf *a, const struct helperd_conf *b)
            a->access_ttl == b->access_ttl && a->refresh_ttl == b->refresh_ttl &&
            same_str(a->jwks, b->jwks) && same_str(a->signing_key, b->signing_key) &&
            same_str(a->refresh_key, b->refresh_key) && same_str(a->users, b->users) &&
-           same_str(a->revocation, b->revocation) &&
-           same_list(a->default_scope, a->n_default_scope, b->default_scope,
-                     b->n_default_scope) &&
+           same_str(a->revocation, b->revocation) && a->revocation_keep == b->revocation_keep &&
+           same_list(a->default_scope, a->n_default_scope, b->default_scope, b->n_default_scope) &&
            a->max_clients == b->max_clients && a->max_clients_per_uid == b->max_clients_per_uid &&
            a->idle_timeout == b->idle_timeout && a->login_delay == b->login_delay &&
            a->max_hashes == b->max_hashes && same_str(a->user, b->user) &&
@@ -151,18 +150,20 @@ static void
 test_defaults(void)
 {
     struct helperd_conf *c = NULL;
-    char issuer[HOST_NAME_MAX + 16];
+    char issuer[HOST_NAME_MAX + 16], short_aud[HOST_NAME_MAX + 8];
 
     snprintf(issuer, sizeof issuer, "jwt-helper@%s", full_host);
+    snprintf(short_aud, sizeof short_aud, "host:%s", short_host);
     CHECK_INT(parse("", &c), CONF_OK, "defaults: empty text");
     CHECK(c != NULL, "defaults: a config");
     if (c == NULL)
         return;
     CHECK_INT(n_messages + n_warnings, 0, "defaults: no message");
     CHECK_STR(c->issuer, issuer, "defaults: issuer is pam_jwt's, with the full host name");
-    CHECK_STR(c->audience, "pam", "defaults: audience");
-    CHECK_INT(c->n_audiences, 1, "defaults: audiences is just audience");
-    CHECK_STR(c->audiences[0], "pam", "defaults: audiences[0]");
+    CHECK_STR(c->audience, short_aud, "defaults: audience host:%h, this host's tokens");
+    CHECK_INT(c->n_audiences, 2, "defaults: audiences is audience and host:*");
+    CHECK_STR(c->audiences[0], short_aud, "defaults: audiences[0] is audience");
+    CHECK_STR(c->audiences[1], "host:*", "defaults: audiences[1] is host:*");
     CHECK_INT(c->access_ttl, 600, "defaults: access_ttl");
     CHECK_INT(c->refresh_ttl, 2592000, "defaults: refresh_ttl");
     CHECK_STR(c->jwks, "/etc/jwt-helper/jwks.json", "defaults: jwks");
@@ -170,6 +171,7 @@ test_defaults(void)
     CHECK_STR(c->refresh_key, "/etc/jwt-helper/refresh.key", "defaults: refresh_key");
     CHECK_STR(c->users, "/etc/jwt-helper/db/users", "defaults: users");
     CHECK_STR(c->revocation, "/var/lib/jwt-helper/revoked", "defaults: revocation");
+    CHECK_INT(c->revocation_keep, 86400, "defaults: revocation_keep");
     CHECK_INT(c->n_default_scope, 2, "defaults: two default scopes");
     CHECK_STR(c->default_scope[0], "ssh", "defaults: default_scope[0]");
     CHECK_STR(c->default_scope[1], "sudo", "defaults: default_scope[1]");
@@ -218,8 +220,8 @@ test_audience(void)
 
     snprintf(want, sizeof want, "host:%s", short_host);
     CHECK(c != NULL && strcmp(c->audience, want) == 0, "audience: %h is the short host name");
-    CHECK(c != NULL && c->n_audiences == 1 && strcmp(c->audiences[0], want) == 0,
-          "audience: it is also the only allowed audience");
+    CHECK(c != NULL && c->n_audiences == 2 && strcmp(c->audiences[0], want) == 0,
+          "audience: it is also the first allowed audience");
     helperd_conf_free(c);
     snprintf(want, sizeof want, "host:%s", full_host);
     c = one("audience", "host:%H");
@@ -232,15 +234,19 @@ test_audience(void)
     CHECK(refuses("audience", "a%"), "audience: a trailing % is refused");
     CHECK(refuses("audience", "\"a b\""), "audience: a blank is refused");
     CHECK(refuses("audience", "a,b"), "audience: a comma is refused");
+    CHECK(refuses("audience", "host:*"), "audience: host:* is no audience to issue");
+    CHECK(reported("'*' only as the audiences entry host:*"), "audience: the message says so");
 }
 
 static void
 test_audiences(void)
 {
-    struct helperd_conf *c = one("audiences", "host:web1 , host:web2,\thost:%h");
+    struct helperd_conf *c = NULL;
     char want[HOST_NAME_MAX + 8];
 
     snprintf(want, sizeof want, "host:%s", short_host);
+    CHECK_INT(parse("audience = pam\naudiences = host:web1 , host:web2,\thost:%h\n", &c), CONF_OK,
+              "audiences: an explicit list");
     CHECK(c != NULL && c->n_audiences == 4, "audiences: audience plus three");
     if (c != NULL && c->n_audiences == 4) {
         CHECK_STR(c->audiences[0], "pam", "audiences: audience first");
@@ -248,15 +254,16 @@ test_audiences(void)
         CHECK_STR(c->audiences[2], "host:web2", "audiences: second");
         CHECK_STR(c->audiences[3], want, "audiences: %h expanded");
     }
-    CHECK(helperd_conf_audience_allowed(c, "host:web2", 9), "allowed: a listed audience");
-    CHECK(helperd_conf_audience_allowed(c, "pam", 3), "allowed: the default audience");
-    CHECK(!helperd_conf_audience_allowed(c, "host:web3", 9), "allowed: not listed");
-    CHECK(!helperd_conf_audience_allowed(c, "host:web", 8), "allowed: a prefix is not enough");
-    CHECK(!helperd_conf_audience_allowed(c, "host:web22", 10), "allowed: nor a longer name");
-    CHECK(!helperd_conf_audience_allowed(c, "HOST:WEB1", 9), "allowed: case matters");
-    CHECK(!helperd_conf_audience_allowed(c, "pam\0x", 5), "allowed: a NUL does not cut");
-    CHECK(!helperd_conf_audience_allowed(NULL, "pam", 3), "allowed: no config");
     helperd_conf_free(c);
+    CHECK_INT(parse("audiences = host:web1,host:*\n", &c), CONF_OK,
+              "audiences: host:* listed explicitly");
+    CHECK(c != NULL && c->n_audiences == 3 && strcmp(c->audiences[2], "host:*") == 0,
+          "audiences: host:* kept as listed");
+    helperd_conf_free(c);
+    c = NULL;
+    CHECK(refuses("audiences", "host:web*"), "audiences: a '*' inside a name is refused");
+    CHECK(refuses("audiences", "*"), "audiences: a bare '*' is refused");
+    CHECK(refuses("audiences", "host:%h*"), "audiences: nor after expansion");
 
     CHECK_INT(parse("audience = a\naudiences = b, a\n", &c), CONF_OK,
               "audiences: listing audience too is fine");
@@ -325,12 +332,15 @@ static void
 test_numbers(void)
 {
     static const struct bound bounds[] = {
-        {"access_ttl", "60", "86400", "59", "86401"},
+        /* 86400 needs a longer revocation_keep than the default: test_across */
+        {"access_ttl", "60", "82799", "59", "86401"},
         {"refresh_ttl", "0", "315360000", NULL, "315360001"},
         {"max_clients", "8", "4096", "0", "4097"}, /* 1 needs max_clients_per_uid = 1 */
         {"max_clients_per_uid", "1", "64", "0", "4097"},
         {"idle_timeout", "1", "3600", "0", "3601"},
         {"login_delay", "0", "60", NULL, "61"},
+        /* pam_jwt's default max_lifetime plus the largest leeway, ten years */
+        {"revocation_keep", "7200", "315360000", "7199", "315360001"},
         {"max_hashes", "1", "16", "0", "17"},
     };
     char what[160];
@@ -387,7 +397,7 @@ test_across(void)
           "across: named with its line");
     CHECK_INT(parse("refresh_ttl = 600\n", &c), CONF_OK, "across: equal lifetimes");
     helperd_conf_free(c);
-    CHECK_INT(parse("refresh_ttl = 0\naccess_ttl = 86400\n", &c), CONF_OK,
+    CHECK_INT(parse("refresh_ttl = 0\naccess_ttl = 86400\nrevocation_keep = 90001\n", &c), CONF_OK,
               "across: refresh_ttl 0 never expires, so it is never shorter");
     helperd_conf_free(c);
     CHECK_INT(parse("access_ttl = 900\n\nrefresh_ttl = 899\n", &c), CONF_ERR_INVALID,
@@ -405,6 +415,16 @@ test_across(void)
     CHECK_INT(parse("max_clients = 5\nmax_clients_per_uid = 5\n", &c), CONF_OK,
               "across: equal to a set max_clients");
     helperd_conf_free(c);
+    CHECK_INT(parse("access_ttl = 7200\nrevocation_keep = 10800\n", &c), CONF_ERR_INVALID,
+              "across: revocation_keep not past access_ttl + the largest leeway");
+    CHECK(reported("t.conf:2: revocation_keep: 10800 is not more than access_ttl + the largest "
+                   "leeway (10800)"),
+          "across: revocation_keep named with its line");
+    CHECK_INT(parse("access_ttl = 7200\nrevocation_keep = 10801\n", &c), CONF_OK,
+              "across: revocation_keep a second longer");
+    helperd_conf_free(c);
+    CHECK_INT(parse("access_ttl = 86400\n", &c), CONF_ERR_INVALID,
+              "across: the longest access_ttl needs more than the default revocation_keep");
     CHECK_INT(parse("max_clients = 1\nmax_clients_per_uid = 1\n", &c), CONF_OK,
               "across: one client in all");
     CHECK(c != NULL && c->max_clients == 1 && c->max_clients_per_uid == 1, "across: stored");
@@ -724,7 +744,7 @@ test_shipped(void)
 
     while (helperd_conf_key(n_table, &def) != NULL)
         n_table++;
-    CHECK_INT(n_table, 18, "shipped: the table has DESIGN §4's keys and socket");
+    CHECK_INT(n_table, 19, "shipped: the table has DESIGN §4's keys and socket");
     CHECK(helperd_conf_key(n_table, &def) == NULL && def == NULL, "shipped: past the end");
     text = read_plain(SHIPPED_CONF, &len);
     CHECK(text != NULL, "shipped: conf/jwt-helperd.conf readable");

@@ -764,45 +764,73 @@ test_delay_table(void)
     CHECK(d != NULL, "delay table made");
     if (d == NULL)
         return;
-    CHECK_INT(helperd_delay_blocked_until(d, "x", t), 0, "unknown name may go ahead");
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t), 0,
+              "unknown name may go ahead");
     for (unsigned i = 1; i <= 8; i++)
-        until = helperd_delay_fail(d, "x", t);
+        until = helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t);
     CHECK_INT(until, t + 60000, "delay capped at 60 s");
-    CHECK_INT(helperd_delay_blocked_until(d, "x", t + 59999), t + 60000, "blocked inside");
-    CHECK_INT(helperd_delay_blocked_until(d, "x", t + 60000), 0, "free at the instant");
-    CHECK_INT(helperd_delay_fail(d, "x", t + 60000), t + 120000, "failures remembered");
-    CHECK_INT(helperd_delay_fail(d, "x", t + 60000 + HELPERD_DELAY_FORGET_MS),
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 59999), t + 60000,
+              "blocked inside");
+    CHECK_INT(helperd_delay_blocked_until(d, "x", HELPERD_DELAY_OTHERS, t + 60000), 0,
+              "free at the instant");
+    CHECK_INT(helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t + 60000), t + 120000,
+              "failures remembered");
+    CHECK_INT(helperd_delay_fail(d, "x", HELPERD_DELAY_OTHERS, t + 60000 + HELPERD_DELAY_FORGET_MS),
               t + 60000 + HELPERD_DELAY_FORGET_MS + 1000, "forgotten after FORGET_MS");
     /* Fill every slot with names inside their delays. */
     t = 10 * HELPERD_DELAY_FORGET_MS;
     for (unsigned i = 0; i < HELPERD_DELAY_SLOTS; i++) {
         snprintf(name, sizeof name, "n%u", i);
-        if (helperd_delay_fail(d, name, t) != t + 1000)
+        if (helperd_delay_fail(d, name, HELPERD_DELAY_OTHERS, t) != t + 1000)
             ok = false;
     }
     CHECK(ok, "every slot takes a name");
-    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", t + 1), t + 1000,
+    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", HELPERD_DELAY_OTHERS, t + 1), t + 1000,
               "table full: a new name is refused until a slot frees");
-    CHECK_INT(helperd_delay_fail(d, "newcomer", t), t + 1000,
+    CHECK_INT(helperd_delay_fail(d, "newcomer", HELPERD_DELAY_OTHERS, t), t + 1000,
               "table full: a new name waits as for one failure");
-    CHECK_INT(helperd_delay_blocked_until(d, "n0", t + 1), t + 1000,
+    CHECK_INT(helperd_delay_blocked_until(d, "n0", HELPERD_DELAY_OTHERS, t + 1), t + 1000,
               "table full: the delayed names stay");
-    CHECK_INT(helperd_delay_fail(d, "newcomer", t + 1000), t + 2000,
+    CHECK_INT(helperd_delay_fail(d, "newcomer", HELPERD_DELAY_OTHERS, t + 1000), t + 2000,
               "after the oldest's delay ended it made room");
-    CHECK_INT(helperd_delay_fail(d, "n0", t + 1000), t + 2000,
+    CHECK_INT(helperd_delay_fail(d, "n0", HELPERD_DELAY_OTHERS, t + 1000), t + 2000,
               "the oldest quiet name went: its count starts again");
-    helperd_delay_success(d, "newcomer");
-    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", t + 1001), 0, "success forgets");
+    /* The own side is another table: what other uids did never delays it. */
+    CHECK_INT(helperd_delay_blocked_until(d, "n1", HELPERD_DELAY_OWN, t + 1), 0,
+              "sides: n1's own uid is not delayed by other uids' failures");
+    CHECK_INT(helperd_delay_blocked_until(d, "owner", HELPERD_DELAY_OWN, t + 1), 0,
+              "sides: a full others table does not refuse a name's own uid");
+    CHECK_INT(helperd_delay_fail(d, "owner", HELPERD_DELAY_OWN, t), t + 1000,
+              "sides: the own side counts its own failures");
+    CHECK_INT(helperd_delay_blocked_until(d, "owner", HELPERD_DELAY_OTHERS, t + 1), t + 1000,
+              "sides: a new name on the full others side still waits");
+    helperd_delay_success(d, "owner", HELPERD_DELAY_OTHERS);
+    CHECK_INT(helperd_delay_blocked_until(d, "owner", HELPERD_DELAY_OWN, t + 1), t + 1000,
+              "sides: a success on the others side forgives nothing of the own side");
+    CHECK(helperd_delay_claim(d, "owner", HELPERD_DELAY_OTHERS) &&
+              helperd_delay_claim(d, "owner", HELPERD_DELAY_OWN),
+          "sides: each side claims a name on its own");
+    CHECK(!helperd_delay_claim(d, "owner", HELPERD_DELAY_OWN), "sides: but once per side");
+    helperd_delay_release(d, "owner", HELPERD_DELAY_OTHERS);
+    helperd_delay_release(d, "owner", HELPERD_DELAY_OWN);
+    CHECK_INT(helperd_delay_blocked_until(d, "x", (enum helperd_delay_side)7, t), t + 60000,
+              "sides: an unknown side fails closed");
+    helperd_delay_success(d, "newcomer", HELPERD_DELAY_OTHERS);
+    CHECK_INT(helperd_delay_blocked_until(d, "newcomer", HELPERD_DELAY_OTHERS, t + 1001), 0,
+              "success forgets");
     helperd_delay_set_base(d, 0);
-    CHECK_INT(helperd_delay_fail(d, "zero", t), t, "login_delay 0: no delay");
-    CHECK(helperd_delay_claim(d, "busy"), "claim: a name is claimed");
-    CHECK(!helperd_delay_claim(d, "busy"), "claim: a second claim of it is refused");
-    CHECK(helperd_delay_claim(d, "other"), "claim: another name is not held up");
-    helperd_delay_release(d, "busy");
-    CHECK(helperd_delay_claim(d, "busy"), "claim: released, it may be claimed again");
-    helperd_delay_release(d, "busy");
-    helperd_delay_release(d, "other");
-    helperd_delay_release(d, "never-claimed");
+    CHECK_INT(helperd_delay_fail(d, "zero", HELPERD_DELAY_OTHERS, t), t, "login_delay 0: no delay");
+    CHECK(helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS), "claim: a name is claimed");
+    CHECK(!helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS),
+          "claim: a second claim of it is refused");
+    CHECK(helperd_delay_claim(d, "other", HELPERD_DELAY_OTHERS),
+          "claim: another name is not held up");
+    helperd_delay_release(d, "busy", HELPERD_DELAY_OTHERS);
+    CHECK(helperd_delay_claim(d, "busy", HELPERD_DELAY_OTHERS),
+          "claim: released, it may be claimed again");
+    helperd_delay_release(d, "busy", HELPERD_DELAY_OTHERS);
+    helperd_delay_release(d, "other", HELPERD_DELAY_OTHERS);
+    helperd_delay_release(d, "never-claimed", HELPERD_DELAY_OTHERS);
     helperd_delay_free(d);
     helperd_delay_free(NULL);
 }

@@ -635,7 +635,56 @@ test_access_token(void)
              "empty audience refused");
     CHECK_HT(login_access(&p, &alice, NULL, "HOST-A", NULL, NOW, &t2),
              HELPERD_TOKENS_ERR_AUDIENCE, "audience compared exactly");
+    CHECK_HT(login_access(&p, &alice, NULL, "host:web2", NULL, NOW, &t2),
+             HELPERD_TOKENS_ERR_AUDIENCE, "host:web2 refused without host:*");
     helperd_tokens_issued_clear(&t);
+    record_free(&alice);
+}
+
+/* The audiences entry host:* (DESIGN §4): "host:" and one host name or
+ * address, issued lowercased; anything else is refused. */
+static void
+test_any_host(void)
+{
+    static const char *const any[] = {"host:web1", HELPERD_TOKENS_ANY_HOST};
+    static const char *const refused[] = {
+        "host:",     "host:a b", "host:web*", "host:*",    "host:.web",   "host:-web",
+        "host:a..b", "host:a/b", "host:a_b",  "HOST:web2", "host:web2\n", "host:caf\xc3\xa9",
+    };
+    struct helperd_tokens_params p = params_default();
+    struct userdb_record alice;
+    struct helperd_tokens_issued t = {0};
+    char long_host[5 + HELPERD_TOKENS_MAX_HOST + 2];
+
+    record_make(&alice, "alice", hash_a, 1, "ssh,sudo", false);
+    p.audiences = any;
+    p.n_audiences = 2;
+    CHECK_HT(login_access(&p, &alice, NULL, "host:Web2.Example.ORG", NULL, NOW, &t), HT_OK,
+             "host:*: another host granted");
+    CHECK_RESULT(t.token ? verify_access(t.token, "alice", "host:web2.example.org", NULL, NOW, -1)
+                         : JWT_ERR_AUDIENCE,
+                 JWT_OK, "host:*: issued lowercased");
+    helperd_tokens_issued_clear(&t);
+    CHECK_HT(login_access(&p, &alice, NULL, "host:fe80::1", NULL, NOW, &t), HT_OK,
+             "host:*: an IPv6 address granted");
+    helperd_tokens_issued_clear(&t);
+    CHECK_HT(login_access(&p, &alice, NULL, "host:web1", NULL, NOW, &t), HT_OK,
+             "host:*: a listed entry still granted");
+    helperd_tokens_issued_clear(&t);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "host:*: refused entry %zu", i);
+        CHECK_HT(login_access(&p, &alice, NULL, refused[i], NULL, NOW, &t),
+                 HELPERD_TOKENS_ERR_AUDIENCE, what);
+        CHECK(t.token == NULL, "host:*: no token on refusal");
+    }
+    memset(long_host, 'a', sizeof long_host - 1);
+    memcpy(long_host, "host:", 5);
+    long_host[sizeof long_host - 2] = '\0'; /* 253 bytes of name */
+    CHECK(helperd_tokens_audience_is_host(long_host), "host:*: a 253-byte name fits");
+    long_host[sizeof long_host - 2] = 'a';
+    long_host[sizeof long_host - 1] = '\0';
+    CHECK(!helperd_tokens_audience_is_host(long_host), "host:*: 254 bytes do not");
     record_free(&alice);
 }
 
@@ -1243,6 +1292,7 @@ main(void)
     test_derived_keys();
     test_grants();
     test_access_token();
+    test_any_host();
     test_budget();
     test_refresh_token_shape();
     test_refresh_binding();

@@ -277,6 +277,64 @@ test_header_cache(void)
     free(crit);
 }
 
+/* A key set in which key a is marked "retired" at NOW - 100 (keys activate). */
+static struct jwt_jwks *
+retired_set(void)
+{
+    char *x = jwt_b64url_encode(key_a.pk, 32), text[512];
+    struct jwt_jwks *set = NULL;
+
+    snprintf(text, sizeof(text),
+             "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"a\",\"x\":\"%s\","
+             "\"retired\":%lld}]}",
+             x, NOW - 100);
+    if (jwt_jwks_parse(text, strlen(text), &set) != JWT_OK)
+        set = NULL;
+    free(x);
+    return set;
+}
+
+/* Verifies a token signed by key a with the given iat (none when < 0). */
+static jwt_result
+verify_with_iat(struct jwt_jwks *set, long long iat)
+{
+    char payload[256], *t;
+    struct jwt_verified v;
+    jwt_result r;
+
+    if (iat < 0)
+        snprintf(payload, sizeof(payload), "{\"sub\":\"alice\",\"exp\":%lld}", NOW + 300);
+    else
+        snprintf(payload, sizeof(payload), "{\"sub\":\"alice\",\"exp\":%lld,\"iat\":%lld}",
+                 iat + 300, iat);
+    t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\"}", payload);
+    r = verify(set, t, &v);
+    if (r == JWT_ERR_KEY_RETIRED)
+        CHECK_STR(v.reason, "key retired", "retired: the reason logged");
+    jwt_verified_clear(&v);
+    free(t);
+    return r;
+}
+
+/* DESIGN §3: a retired key vouches only for tokens issued up to retired +
+ * leeway (60 s by default); a leaked old key cannot mint new ones. */
+static void
+test_retired_key(void)
+{
+    struct jwt_jwks *set = retired_set();
+
+    CHECK(set != NULL && set->keys[0]->retired == NOW - 100, "retired: the member is read");
+    if (set == NULL)
+        return;
+    CHECK_RESULT(verify_with_iat(set, NOW - 200), JWT_OK, "retired: issued before, accepted");
+    CHECK_RESULT(verify_with_iat(set, NOW - 40), JWT_OK, "retired: retired + leeway, accepted");
+    CHECK_RESULT(verify_with_iat(set, NOW - 39), JWT_ERR_KEY_RETIRED,
+                 "retired: a second past retired + leeway, refused");
+    CHECK_RESULT(verify_with_iat(set, NOW), JWT_ERR_KEY_RETIRED, "retired: issued now, refused");
+    CHECK_RESULT(verify_with_iat(set, -1), JWT_ERR_KEY_RETIRED, "retired: no iat, refused");
+    jwt_jwks_free(set);
+}
+
 /* A key set reload (the module's key cache reading a changed file) starts
  * with an empty header cache; an unchanged file keeps the set and its cache. */
 static void
@@ -333,6 +391,8 @@ main(void)
     test_length_reason(one);
     test_header_cache();
     test_header_cache_reload();
+    test_retired_key();
+    CHECK_RESULT(verify_with_iat(one, NOW), JWT_OK, "not retired: issued now, accepted");
     jwt_jwks_free(one);
     jwt_jwks_free(two);
     return check_done();

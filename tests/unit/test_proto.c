@@ -600,11 +600,26 @@ test_response_jwks_status(void)
         r.counters[i].value = i * 10;
     }
     r.n_counters = 3;
+    CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_ERR_INVALID,
+                "status without the signing key refused");
+    r.signing_kid = "AbC-12_x";
+    r.signing_alg = "EdDSA";
     CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_OK, "status");
     CHECK_STR(line,
               "{\"ok\":true,\"version\":\"0.1.0\",\"uptime\":42,\"counters\":{\"c_0\":0,"
-              "\"c_1\":10,\"c_2\":20}}\n",
+              "\"c_1\":10,\"c_2\":20},\"signing_kid\":\"AbC-12_x\",\"signing_alg\":\"EdDSA\"}\n",
               "status line");
+    CHECK_PROTO(proto_response_decode(line, len, PROTO_OP_STATUS, &d), PROTO_OK, "decodes");
+    CHECK(d.signing_kid != NULL && strcmp(d.signing_kid, "AbC-12_x") == 0 &&
+              d.signing_alg != NULL && strcmp(d.signing_alg, "EdDSA") == 0,
+          "signing_kid and signing_alg survive");
+    proto_response_clear(&d);
+    secret_free(line, len);
+    r.signing_kid = "a b";
+    CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_ERR_INVALID,
+                "a blank in signing_kid refused");
+    r.signing_kid = "AbC-12_x";
+    CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_OK, "status again");
     CHECK_PROTO(proto_response_decode(line, len, PROTO_OP_STATUS, &d), PROTO_OK, "decodes");
     CHECK(d.n_counters == 3 && d.counters[2].value == 20 && strcmp(d.counters[1].name, "c_1") == 0,
           "counters survive");
@@ -617,15 +632,22 @@ test_response_jwks_status(void)
     memcpy(r.counters[2].name, "C", 2);
     CHECK_PROTO(proto_response_encode(&r, PROTO_OP_STATUS, &line, &len), PROTO_ERR_INVALID,
                 "bad counter name refused");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":-1}}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":-1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_ERR_INVALID, "negative counter refused");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"A\":1}}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"A\":1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_ERR_INVALID, "bad counter name refused on decode");
-    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1}}\n",
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1},"
+                     "\"signing_kid\":\"k\",\"signing_alg\":\"EdDSA\"}\n",
                      PROTO_OP_STATUS),
                 PROTO_OK, "counter twin accepted");
+    CHECK_PROTO(resp("{\"ok\":true,\"version\":\"1\",\"uptime\":1,\"counters\":{\"a\":1},"
+                     "\"signing_alg\":\"EdDSA\"}\n",
+                     PROTO_OP_STATUS),
+                PROTO_ERR_INVALID, "status without signing_kid refused on decode");
 }
 
 /* ---- the client against real sockets ---- */
