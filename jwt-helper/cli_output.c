@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Prints text that came from a token without letting it drive the terminal. */
+/* What the CLI prints that needs care: text from a token, escaped; a secret, with no stdio copy. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,4 +18,28 @@ cli_print_escaped(FILE *f, const char *s)
         else
             fprintf(f, "\\x%02x", *p);
     }
+}
+
+int
+cli_secret_print(const char *s, size_t len)
+{
+    const char *parts[2] = {s, "\n"};
+    size_t lens[2] = {len, 1};
+
+    for (int i = 0; i < 2; i++) {
+        const char *p = parts[i];
+        size_t left = lens[i];
+        while (left > 0) {
+            ssize_t w = write(STDOUT_FILENO, p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                fprintf(stderr, "jwt-helper: cannot write to stdout: %s\n", strerror(errno));
+                return CLI_EXIT_REJECTED;
+            }
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    return CLI_EXIT_OK;
 }
