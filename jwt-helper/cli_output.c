@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,26 +21,32 @@ cli_print_escaped(FILE *f, const char *s)
     }
 }
 
+bool
+cli_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return false;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
 int
 cli_secret_print(const char *s, size_t len)
 {
-    const char *parts[2] = {s, "\n"};
-    size_t lens[2] = {len, 1};
-
-    for (int i = 0; i < 2; i++) {
-        const char *p = parts[i];
-        size_t left = lens[i];
-        while (left > 0) {
-            ssize_t w = write(STDOUT_FILENO, p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                fprintf(stderr, "jwt-helper: cannot write to stdout: %s\n", strerror(errno));
-                return CLI_EXIT_REJECTED;
-            }
-            p += w;
-            left -= (size_t)w;
-        }
+    if (!cli_write_all(STDOUT_FILENO, s, len) || !cli_write_all(STDOUT_FILENO, "\n", 1)) {
+        fprintf(stderr, "jwt-helper: cannot write to stdout: %s\n", strerror(errno));
+        return CLI_EXIT_REJECTED;
     }
     return CLI_EXIT_OK;
 }

@@ -399,6 +399,69 @@ as_daemon sh -c 'mv "$1/refresh-token" "$1/rt" && ln -s rt "$1/refresh-token"' s
 cli -- token --socket "$sock" --scope "sudo ssh"
 check "$?:$(out)" "4:" "a symlinked refresh-token is refused"
 as_daemon sh -c 'rm "$1/refresh-token" && mv "$1/rt" "$1/refresh-token"' sh "$sdir"
+# Between runs: the state directory swapped for a symlink to a directory of
+# the same user, or for one owned by someone else, is refused, and nothing
+# is written there.
+as_daemon sh -c 'mkdir -m 700 "$1.elsewhere" && mv "$1" "$1.real" && ln -s "$1.elsewhere" "$1"' \
+    sh "$sdir"
+cli -- token --socket "$sock" --scope ssh
+check "$?:$(out):$(ls -A "$sdir.elsewhere")" "4::" \
+    "state dir swapped for a symlink: refused with exit 4, nothing written through it"
+as_daemon sh -c 'rm "$1" && mv "$1.real" "$1"' sh "$sdir"
+if is_root; then
+    mkdir -m 700 "$dir/client/rootowned"
+    cp -p "$sdir/refresh-token" "$dir/client/rootowned/" && chown root:root "$dir/client/rootowned"
+    as_daemon sh -c 'mv "$1" "$1.real"' sh "$sdir"
+    mv "$dir/client/rootowned" "$sdir"
+    cli -- token --socket "$sock" --scope ssh
+    check "$?:$(out):$(ls -A "$sdir")" "4::refresh-token" \
+        "state dir swapped for one owned by root: refused with exit 4, nothing written there"
+    rm -r "$sdir"
+    as_daemon sh -c 'mv "$1.real" "$1"' sh "$sdir"
+else
+    skip "state dir owned by another user: needs root"
+fi
+
+# During a run: the path is pointed elsewhere while the daemon answers (a
+# proxy on the socket swaps $state for a symlink before it hands the
+# answer on). The cache must land in the directory that was checked.
+cat >"$dir/swapproxy.py" <<'EOF2'
+import os, socket, sys
+listen, daemon, state, elsewhere = sys.argv[1:5]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(listen)
+srv.listen(1)
+print("ready", flush=True)
+c, _ = srv.accept()
+line = c.makefile("rb").readline()
+d = socket.socket(socket.AF_UNIX)
+d.connect(daemon)
+d.sendall(line)
+answer = d.makefile("rb").readline()
+os.rename(state, state + ".moved")
+os.symlink(elsewhere, state)
+c.sendall(answer)
+c.close()
+EOF2
+as_daemon sh -c 'mkdir -m 700 "$1" "$1/jwt-helper"' sh "$dir/client/elsewhere"
+proxy="$dir/client/proxy.sock"
+as_daemon "$py" "$dir/swapproxy.py" "$proxy" "$sock" "$state" "$dir/client/elsewhere" \
+    >"$dir/proxy.out" 2>&1 &
+proxy_pid=$!
+tries=0
+while [ ! -S "$proxy" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+cli -- token --socket "$proxy" --scope sudo
+rc=$?
+wait "$proxy_pid"
+sudo_cache=$(cache_name sudo "")
+check "$rc:$(ls -A "$dir/client/elsewhere/jwt-helper"):$(test -f "$state.moved/jwt-helper/$sudo_cache" &&
+    echo cached)" "0::cached" \
+    "state dir path swapped during a run: the cache is written in the checked directory only"
+as_daemon sh -c 'rm "$1" && mv "$1.moved" "$1"' sh "$state"
+
 home="$dir/client/home"
 as_daemon mkdir -m 755 "$home"
 as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
