@@ -470,6 +470,28 @@ as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
 check "$?:$(mode "$home/.local/state/jwt-helper/refresh-token")" "0:600" \
     "without XDG_STATE_HOME the session is in ~/.local/state/jwt-helper"
 
+# ---- root's usermod ends the sessions it takes something from ----
+# (DESIGN §4: the revocation list kills live access tokens where pam_jwt
+# checks it; the generation bump kills the refresh token.)
+cli -- token --socket "$sock" --scope ssh --audience pam
+t_before=$(out)
+remember "$t_before"
+timeout 60 "$helper" --config "$conf" usermod carol --scopes sudo,ssh >/dev/null 2>"$dir/err"
+check "$?:$(grep -c '^carol:' "$revoked")" "0:0" "usermod adding a scope: carol is not listed"
+timeout 60 "$helper" --config "$conf" usermod alice --scopes ssh >/dev/null 2>"$dir/err"
+check "$?:$(grep -c '^alice:' "$revoked")" "0:1" "usermod taking sudo away: alice is listed"
+if pam_find; then
+    pam_auth jwtrevoke alice "$t_before"
+    check $? 1 "usermod: pam_jwt with revocation= refuses her earlier access token"
+else
+    skip "usermod and pam_jwt: $pam_skip"
+fi
+# A request no earlier call cached: the daemon must be asked.
+cli -- token --socket "$sock" --scope ssh --audience host:web2
+check "$?:$(out)" "1:" "usermod: her refresh token is dead"
+err_has "session ended" && ok "usermod: token says the session ended" ||
+    { not_ok "usermod: token says the session ended"; show_err; }
+
 # ---- the terminal: echo off, and restored after Enter and after ^C ----
 # pty.py drives jwt-helper on a pseudo-terminal; it prints what the
 # terminal showed and the echo state `stty` reports afterwards.
