@@ -531,11 +531,29 @@ printf '%s\n' 'trap : INT' "XDG_STATE_HOME='$state' '$helper' \"\$@\"" 'echo rc=
 chmod 755 "$dir/tty.sh"
 tty_cmd="sh $dir/tty.sh"
 is_root && tty_cmd="exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sh $dir/tty.sh"
+# ask.sh: jwt-askpass on the terminal with a git prompt holding an escape
+# sequence; what it prints goes to $dir/client/ask.out.
+printf '%s\n' "XDG_STATE_HOME='$state' JWT_HELPER_SOCKET='$sock' '$dir/bin/jwt-askpass' \
+    \"\$(printf 'Password for \\047https://git.example.org\\047:\\033[2J ')\" >'$dir/client/ask.out'" \
+    'echo rc=$?' >"$dir/ask.sh"
+chmod 755 "$dir/ask.sh"
+ask_cmd="sh $dir/ask.sh"
+is_root && ask_cmd="exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sh $dir/ask.sh"
 if ! "$py" -c 'import pty' 2>/dev/null; then
     skip "terminal: python3 pty not available"
     skip "terminal: python3 pty not available"
     skip "terminal: python3 pty not available"
+    skip "terminal: python3 pty not available"
 else
+    pty_run "https://git.example.org" "typed-answer\\n" "$ask_cmd"
+    if grep -q 'rc=0' "$dir/pty.out" && [ "$(cat "$dir/client/ask.out")" = typed-answer ] &&
+        ! grep -q typed-answer "$dir/pty.out" && grep -q -F '\x1b[2J' "$dir/pty.out" &&
+        ! grep -q "$(printf '\033')" "$dir/pty.out"; then
+        ok "terminal: jwt-askpass reads a git prompt's answer unechoed, the prompt escaped"
+    else
+        not_ok "terminal: jwt-askpass reads a git prompt's answer unechoed, the prompt escaped"
+        sed 's/^/#   /' "$dir/pty.out"
+    fi
     pty_run "Password for alice: " "$newpw\\n" "$tty_cmd login -u alice --socket $sock"
     if grep -q 'rc=0' "$dir/pty.out" && ! grep -q -F "$newpw" "$dir/pty.out" &&
         grep -q ' echo ' "$dir/pty.out"; then
