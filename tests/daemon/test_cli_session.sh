@@ -445,7 +445,9 @@ c.close()
 EOF2
 as_daemon sh -c 'mkdir -m 700 "$1" "$1/jwt-helper"' sh "$dir/client/elsewhere"
 proxy="$dir/client/proxy.sock"
-as_daemon "$py" "$dir/swapproxy.py" "$proxy" "$sock" "$state" "$dir/client/elsewhere" \
+sudo_cache=$(cache_name sudo "")
+rm -f "$sdir/$sudo_cache" # a request nothing cached: the proxy must be asked
+as_daemon timeout 60 "$py" "$dir/swapproxy.py" "$proxy" "$sock" "$state" "$dir/client/elsewhere" \
     >"$dir/proxy.out" 2>&1 &
 proxy_pid=$!
 tries=0
@@ -456,7 +458,6 @@ done
 cli -- token --socket "$proxy" --scope sudo
 rc=$?
 wait "$proxy_pid"
-sudo_cache=$(cache_name sudo "")
 check "$rc:$(ls -A "$dir/client/elsewhere/jwt-helper"):$(test -f "$state.moved/jwt-helper/$sudo_cache" &&
     echo cached)" "0::cached" \
     "state dir path swapped during a run: the cache is written in the checked directory only"
