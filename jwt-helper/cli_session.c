@@ -198,7 +198,8 @@ payload_close(struct json_object *obj)
 }
 
 /* Copies tok's sub into sub[0..sub_size). Returns 0, or -1 when the token
- * does not parse or has no sub that fits. */
+ * does not parse or has no sub that fits and is a valid user name (so it
+ * may be printed as it is). */
 static int
 peek_subject(const char *tok, size_t len, char *sub, size_t sub_size)
 {
@@ -208,7 +209,8 @@ peek_subject(const char *tok, size_t len, char *sub, size_t sub_size)
 
     if (payload_open(tok, len, &obj) != 0)
         return -1;
-    if (jwt_json_get_string(obj, "sub", &s) == 1 && strlen(s) < sub_size) {
+    if (jwt_json_get_string(obj, "sub", &s) == 1 && strlen(s) < sub_size &&
+        jwt_user_name_is_valid(s, strlen(s))) {
         memcpy(sub, s, strlen(s) + 1);
         rc = 0;
     }
@@ -261,6 +263,20 @@ cache_fits(const struct json_object *obj, const struct cli_token_request *r)
 
 /* ---- token ---- */
 
+/* True when tok grants exactly what r asks (cache_fits) and has more than
+ * min_left seconds left. */
+static bool
+token_fits(const char *tok, size_t len, const struct cli_token_request *r, int64_t min_left)
+{
+    struct json_object *obj = NULL;
+    int64_t exp = 0;
+    bool fits = payload_open(tok, len, &obj) == 0 && jwt_json_get_int64(obj, "exp", &exp) == 1 &&
+                exp - (int64_t)time(NULL) > min_left && cache_fits(obj, r);
+
+    payload_close(obj);
+    return fits;
+}
+
 /* The cached token for r in file name when it fits r and has more than
  * CLI_TOKEN_MIN_LEFT seconds left. Returns 0 with *tok set, 1 when there
  * is none worth using, or the exit code (> 1) of a store that cannot be
@@ -269,19 +285,13 @@ static int
 cache_lookup(const struct cli_store *st, const char *name, const struct cli_token_request *r,
              char **tok, size_t *len)
 {
-    struct json_object *obj = NULL;
-    int64_t exp = 0;
-    bool usable;
     int rc = cli_store_read(st, name, tok, len);
 
     if (rc == 1 || rc == 2)
         return 1; /* none, or damaged: a refresh replaces it */
     if (rc != 0)
         return CLI_EXIT_CONFIG;
-    usable = payload_open(*tok, *len, &obj) == 0 && jwt_json_get_int64(obj, "exp", &exp) == 1 &&
-             exp - (int64_t)time(NULL) > CLI_TOKEN_MIN_LEFT && cache_fits(obj, r);
-    payload_close(obj);
-    if (usable)
+    if (token_fits(*tok, *len, r, CLI_TOKEN_MIN_LEFT))
         return 0;
     secret_free(*tok, *len);
     *tok = NULL;
@@ -391,6 +401,16 @@ token_obtain(const struct cli_store *st, const struct cli_token_request *r, char
         return rc;
     if ((rc = token_refresh(st, r, tok, len)) != 0)
         return rc;
+    /* A daemon that ignores a field it does not know (an older one, and
+     * `audience`) would answer with its defaults: broader than asked. */
+    if (!token_fits(*tok, *len, r, 0)) {
+        fprintf(stderr, "jwt-helper: no token: jwt-helperd answered with another scope or "
+                        "audience than asked for\n");
+        secret_free(*tok, *len);
+        *tok = NULL;
+        *len = 0;
+        return CLI_EXIT_REJECTED;
+    }
     /* A cache that cannot be written costs a refresh next time, nothing more. */
     if (cli_store_write(st, name, *tok, *len) != 0)
         fprintf(stderr, "jwt-helper: (the token is not cached)\n");

@@ -471,6 +471,37 @@ as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
 check "$?:$(mode "$home/.local/state/jwt-helper/refresh-token")" "0:600" \
     "without XDG_STATE_HOME the session is in ~/.local/state/jwt-helper"
 
+# A daemon that ignores `audience` (an older one; here a proxy drops the
+# field) answers with its default audience: broader than asked, so no token.
+cat >"$dir/dropaud.py" <<'EOF2'
+import json, socket, sys
+listen, daemon = sys.argv[1:3]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(listen)
+srv.listen(1)
+c, _ = srv.accept()
+req = json.loads(c.makefile("rb").readline())
+req.pop("audience", None)
+d = socket.socket(socket.AF_UNIX)
+d.connect(daemon)
+d.sendall(json.dumps(req).encode() + b"\n")
+c.sendall(d.makefile("rb").readline())
+c.close()
+EOF2
+proxy="$dir/client/dropaud.sock"
+as_daemon timeout 60 "$py" "$dir/dropaud.py" "$proxy" "$sock" >"$dir/proxy.out" 2>&1 &
+proxy_pid=$!
+tries=0
+while [ ! -S "$proxy" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+cli -- token --socket "$proxy" --scope ssh --audience host:web2
+rc=$?
+wait "$proxy_pid"
+check "$rc:$(out):$(test -e "$sdir/$(cache_name ssh host:web2)" && echo cached)" "1::" \
+    "a daemon answering with another audience than asked: no token, nothing cached"
+
 # ---- root's usermod ends the sessions it takes something from ----
 # (DESIGN §4: the revocation list kills live access tokens where pam_jwt
 # checks it; the generation bump kills the refresh token.)
