@@ -3,6 +3,7 @@
 #ifndef PAM_JWT_CLI_H
 #define PAM_JWT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -75,5 +76,12 @@ int cli_token_read(const char *arg, char **out, size_t *len);
 /* Writes s to f with every byte outside printable ASCII shown as \xNN, so
  * text from a token cannot drive the terminal. */
 void cli_print_escaped(FILE *f, const char *s);
+/* Writes s[0..len) and "\n" to stdout with write(2), so no stdio buffer
+ * keeps a copy of the secret (a token, an askpass answer). Returns
+ * CLI_EXIT_OK, or CLI_EXIT_REJECTED after printing why to stderr. */
+int cli_secret_print(const char *s, size_t len);
+/* Writes all of buf[0..len) to fd, retrying short writes and EINTR (no
+ * stdio buffer keeps a copy). Returns true, or false with errno set. */
+bool cli_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-askpass: `jwt-helper token` for SSH_ASKPASS and SUDO_ASKPASS, chosen by the prompt. */
+/* jwt-askpass: `jwt-helper token` for SSH_ASKPASS and SUDO_ASKPASS, for prompts it can trust. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +11,43 @@
 
 #include "cli.h"
 #include "cli_session.h"
+#include "conf.h"
+#include "secret.h"
 
 /*
  * MUST:
- * 1. The prompt is text from whoever runs us and is never echoed back
- *    unescaped, never a usage error, and only ever picks among requests
- *    the user could make with `token` anyway.
- * 2. stdout carries the token and "\n", nothing else: ssh and sudo send
- *    whatever we print as the password.
+ * 1. A token goes only to a prompt whose host part the client itself wrote
+ *    (OpenSSH's password prompt and keyboard-interactive prefix) or to sudo
+ *    (our parent): any other prompt gets the terminal, or nothing.
+ * 2. Never wider than the prompt calls for: scope "ssh" alone and
+ *    audience host:<that host> for ssh; scope "sudo" and host:<%h> for
+ *    sudo. A refusal by the daemon is final (cli_session_token never asks
+ *    for less specific grants).
+ * 3. The prompt is text from whoever runs us: never echoed back unescaped,
+ *    never a usage error.
+ * 4. stdout carries the token (or what the terminal answered) and "\n",
+ *    nothing else: ssh and sudo send whatever we print as the password.
+ *
+ * What is trusted, and the residual risk. OpenSSH writes its password
+ * prompt as "%.30s@%.128s's password: " from the user and host of its own
+ * command line and configuration (sshconnect2.c, userauth_passwd), and
+ * since 8.4 puts "(%s@%s) " built the same way before each
+ * keyboard-interactive prompt, ahead of the server's text (which we never
+ * parse). From such a client a server cannot choose the host: the token it
+ * receives is bound to the name the user connected to. An OpenSSH client
+ * before 8.4 shows keyboard-interactive text bare, so a hostile server can
+ * send "alice@web2's password: " (or "(alice@web2) ") itself and receive a
+ * token for host:web2 with scope ssh, replayable there until it expires
+ * (access_ttl). The prompt alone cannot tell these apart; DESIGN §5 trusts
+ * the shapes, and the damage stays one named host, scope ssh only, never
+ * sudo. Do not use jwt-askpass as SSH_ASKPASS with an older client.
  */
 
 /* OpenSSH prints at most 128 bytes of the host; anything longer is not
  * a host name of ours. */
 #define HOST_MAX 200
 #define AUDIENCE_PREFIX "host:"
+#define AUDIENCE_MAX (sizeof(AUDIENCE_PREFIX) + HOST_MAX)
 
 /* Host names, IPv4 and IPv6 literals: nothing else becomes an audience. */
 static bool
@@ -33,14 +57,35 @@ host_char_ok(char c)
            c == ':';
 }
 
-/* Turns "host", "host:port" or "[host]:port" (s[0..len)) into the
- * lowercase host in out (HOST_MAX + 1 bytes). Returns false for anything
- * that is not a plain host name or address. */
+/* Writes "host:" and the lowercase host s[0..len) into aud (AUDIENCE_MAX
+ * bytes). Returns false for anything that is not a plain host name or
+ * address. */
 static bool
-host_extract(const char *s, size_t len, char *out)
+host_audience(const char *s, size_t len, char *aud)
+{
+    size_t pre = strlen(AUDIENCE_PREFIX);
+
+    if (len == 0 || len > HOST_MAX)
+        return false;
+    memcpy(aud, AUDIENCE_PREFIX, pre);
+    for (size_t n = 0; n < len; n++) {
+        char c = s[n];
+        /* DNS names are case-insensitive: the audience is the lowercase form. */
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (!host_char_ok(c))
+            return false;
+        aud[pre + n] = c;
+    }
+    aud[pre + len] = '\0';
+    return true;
+}
+
+/* The audience for "host", "host:port" or "[host]:port" (s[0..len)). */
+static bool
+ssh_host_audience(const char *s, size_t len, char *aud)
 {
     const char *colon;
-    size_t n;
 
     if (len > 0 && s[0] == '[') {
         const char *close = memchr(s, ']', len);
@@ -52,68 +97,70 @@ host_extract(const char *s, size_t len, char *out)
                memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) == NULL) {
         len = (size_t)(colon - s); /* one colon: a port; more: an IPv6 literal */
     }
-    if (len == 0 || len > HOST_MAX)
+    return host_audience(s, len, aud);
+}
+
+/* The user part of "user@host" as OpenSSH prints it: visible ASCII, and
+ * none of the characters that would let another prompt's text pass for
+ * it (spaces, quotes, parentheses). */
+static bool
+ssh_user_ok(const char *s, size_t len)
+{
+    if (len == 0)
         return false;
-    for (n = 0; n < len; n++) {
-        char c = s[n];
-        /* DNS names are case-insensitive: the audience is the lowercase form. */
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (!host_char_ok(c))
+    for (size_t i = 0; i < len; i++)
+        if (s[i] <= ' ' || s[i] > '~' || strchr("'\"()", s[i]) != NULL)
             return false;
-        out[n] = c;
-    }
-    out[n] = '\0';
     return true;
 }
 
-/* Finds the host of an ssh password prompt: "user@host's password: " (the
- * trailing space optional) or keyboard-interactive's "(user@host) ...".
- * Returns false when the prompt is neither. */
+/* The audience for "user@host" (s[0..len)): the host is after the last
+ * '@', since the user name may itself hold one (ssh 'a@b@host'). */
 static bool
-ssh_prompt_host(const char *p, char *host)
+user_at_host_audience(const char *s, size_t len, char *aud)
 {
-    static const char suffix[] = "'s password:";
-    const char *end = NULL, *at;
-    size_t len = strlen(p);
+    const char *at = NULL;
 
-    if (p[0] == '(') {
-        end = strchr(p, ')');
-        p++;
-        if (end == NULL || end[1] != ' ')
-            return false;
-    } else {
-        if (len > 0 && p[len - 1] == ' ')
-            len--;
-        if (len < sizeof(suffix) - 1 ||
-            memcmp(p + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0)
-            return false;
-        end = p + len - (sizeof(suffix) - 1);
-    }
-    /* The user name may itself hold '@' (ssh 'a@b@host'): the host is
-     * after the last one. */
-    at = NULL;
-    for (const char *q = p; q < end; q++)
+    for (const char *q = s; q < s + len; q++)
         if (*q == '@')
             at = q;
-    if (at == NULL || at == p)
+    if (at == NULL || !ssh_user_ok(s, (size_t)(at - s)))
         return false;
-    return host_extract(at + 1, (size_t)(end - at - 1), host);
+    return ssh_host_audience(at + 1, len - (size_t)(at + 1 - s), aud);
 }
 
-/* sudo's default prompt, "[sudo] password for USER: ", which it hands to
- * SUDO_ASKPASS as the argument. */
+/* The audience for an OpenSSH prompt (MUST 1): the whole prompt
+ * "user@host's password: " (the final space optional), or the prefix
+ * "(user@host) " of a keyboard-interactive prompt. Returns false for any
+ * other prompt. */
 static bool
-is_sudo_prompt(const char *p)
+ssh_prompt_audience(const char *p, char *aud)
 {
-    return strncmp(p, "[sudo] password for ", strlen("[sudo] password for ")) == 0;
+    static const char suffix[] = "'s password:";
+    size_t len = strlen(p), slen = sizeof(suffix) - 1;
+    const char *close;
+
+    if (p[0] == '(') {
+        /* The first ')' closes the prefix: the host cannot hold one, and
+         * whatever follows is the server's. */
+        close = strchr(p, ')');
+        if (close == NULL || close[1] != ' ')
+            return false;
+        return user_at_host_audience(p + 1, (size_t)(close - p - 1), aud);
+    }
+    if (len > 0 && p[len - 1] == ' ')
+        len--;
+    if (len <= slen || memcmp(p + len - slen, suffix, slen) != 0)
+        return false;
+    return user_at_host_audience(p, len - slen, aud);
 }
 
 /* Whether sudo ran us. sudo hands SUDO_ASKPASS the prompt of the PAM module
- * that asks (pam_jwt's "Token: "), not its own "[sudo] password for", so the
- * prompt alone cannot tell; sudo forks and execs the askpass itself, so its
- * name is our parent's. Only picks the sudo scope: a wrong guess yields a
- * token the user could have asked for anyway (MUST 1). */
+ * that asks (pam_jwt's "Token: "), not text of its own, so the prompt
+ * cannot tell; sudo forks and execs the askpass itself, so its name is our
+ * parent's. A remote server cannot name our parent; a local program of the
+ * same user that names itself "sudo" gets a token the user could ask for
+ * with `jwt-helper token --scope sudo` anyway. */
 static bool
 parent_is_sudo(void)
 {
@@ -128,6 +175,24 @@ parent_is_sudo(void)
         yes = strcmp(comm, "sudo\n") == 0;
     fclose(f);
     return yes;
+}
+
+/* The audience for sudo: host:<%h>, this host's name up to its first dot,
+ * the name pam_jwt's default audience checks. */
+static bool
+sudo_audience(char *aud)
+{
+    char host[HOST_MAX + 1];
+
+    if (!conf_hostname(false, host, sizeof(host))) {
+        fprintf(stderr, "jwt-askpass: cannot read this host's name; no token\n");
+        return false;
+    }
+    if (!host_audience(host, strlen(host), aud)) {
+        fprintf(stderr, "jwt-askpass: this host's name is not a plain host name; no token\n");
+        return false;
+    }
+    return true;
 }
 
 /* OpenSSH sets SSH_ASKPASS_PROMPT to "confirm" for yes/no questions and to
@@ -148,31 +213,59 @@ ssh_non_password_prompt(void)
     return -1;
 }
 
+/* A prompt we cannot trust with a token (git's "Password for 'https://…'",
+ * a server's own text): the person at the terminal answers it, echo off,
+ * as any askpass would; without a terminal, nothing. */
+static int
+answer_from_terminal(const char *prompt)
+{
+    char *shown = NULL, *answer = NULL;
+    size_t shown_len = 0, len = 0;
+    FILE *m;
+    int rc = CLI_EXIT_REJECTED, tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+    if (tty < 0) {
+        fprintf(stderr, "jwt-askpass: not a prompt of ssh or sudo, and no terminal to ask on; "
+                        "no answer\n");
+        return rc;
+    }
+    close(tty);
+    /* MUST 3: the prompt reaches the terminal escaped. */
+    if ((m = open_memstream(&shown, &shown_len)) == NULL)
+        return rc;
+    cli_print_escaped(m, prompt);
+    if (fclose(m) != 0)
+        goto out;
+    if (cli_password_read(shown, 0, &answer, &len) != 0)
+        goto out;
+    rc = cli_secret_print(answer, len);
+out:
+    secret_free(answer, len);
+    free(shown);
+    return rc;
+}
+
 int
 cli_askpass(int argc, char **argv)
 {
     const char *prompt = argc > 1 && argv[1] != NULL ? argv[1] : "";
     struct cli_token_request r = {0};
-    char host[HOST_MAX + 1];
-    char audience[sizeof(AUDIENCE_PREFIX) + HOST_MAX];
+    char audience[AUDIENCE_MAX];
     int rc;
 
     if ((rc = ssh_non_password_prompt()) >= 0)
         return rc;
     r.socket_path = cli_socket_path(NULL);
-    if (ssh_prompt_host(prompt, host)) {
-        snprintf(audience, sizeof(audience), "%s%s", AUDIENCE_PREFIX, host);
-        r.audience = audience;
-        /* Only hosts the daemon's `audiences` names get their own
-         * audience; the others take the default one. */
-        r.audience_optional = true;
-        /* A token typed into an ssh server need not grant sudo: should that
-         * server be hostile, it gets nothing it could use for sudo
-         * elsewhere. A user without the "ssh" scope gets the default. */
+    r.audience = audience;
+    if (ssh_prompt_audience(prompt, audience)) {
+        /* A token typed into an ssh server grants nothing for sudo. */
         r.scope = "ssh";
-        r.scope_optional = true;
-    } else if (is_sudo_prompt(prompt) || parent_is_sudo()) {
+    } else if (parent_is_sudo()) {
+        if (!sudo_audience(audience))
+            return CLI_EXIT_REJECTED;
         r.scope = "sudo";
+    } else {
+        return answer_from_terminal(prompt);
     }
     return cli_session_token(&r);
 }

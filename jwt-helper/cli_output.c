@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Prints text that came from a token without letting it drive the terminal. */
+/* What the CLI prints that needs care: text from a token, escaped; a secret, with no stdio copy. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,4 +19,34 @@ cli_print_escaped(FILE *f, const char *s)
         else
             fprintf(f, "\\x%02x", *p);
     }
+}
+
+bool
+cli_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return false;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+int
+cli_secret_print(const char *s, size_t len)
+{
+    if (!cli_write_all(STDOUT_FILENO, s, len) || !cli_write_all(STDOUT_FILENO, "\n", 1)) {
+        fprintf(stderr, "jwt-helper: cannot write to stdout: %s\n", strerror(errno));
+        return CLI_EXIT_REJECTED;
+    }
+    return CLI_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@
  * 2. A refresh token the daemon calls invalid_grant is removed with every
  *    cached access token: keeping it would only fail again later.
  * 3. Nothing is stored after a refused login.
+ * 4. `token` and jwt-askpass get exactly the scope and audience they ask
+ *    for or nothing: a cached token is reused only when its claims match
+ *    the request, and a refused request is never retried broader.
  */
 
 /* ---- options shared by the verbs ---- */
@@ -148,32 +152,6 @@ refresh_token_read(const struct cli_store *st, char **tok, size_t *len)
     }
 }
 
-/* Writes the token and a newline to stdout with write(2), so no stdio
- * buffer keeps a copy. */
-static int
-print_token(const char *tok, size_t len)
-{
-    const char *parts[2] = {tok, "\n"};
-    size_t lens[2] = {len, 1};
-
-    for (int i = 0; i < 2; i++) {
-        const char *p = parts[i];
-        size_t left = lens[i];
-        while (left > 0) {
-            ssize_t w = write(STDOUT_FILENO, p, left);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                fprintf(stderr, "jwt-helper: cannot write the token: %s\n", strerror(errno));
-                return CLI_EXIT_REJECTED;
-            }
-            p += w;
-            left -= (size_t)w;
-        }
-    }
-    return CLI_EXIT_OK;
-}
-
 /* ---- reading claims without verifying (our own tokens, for housekeeping) ---- */
 
 /* Wipes the string members of a payload object (the refresh token's pwb). */
@@ -189,60 +167,131 @@ payload_wipe(struct json_object *obj)
     }
 }
 
-/* Reads exp (an integer) and, when sub is not NULL, sub (copied into
- * sub[0..sub_size)) from tok's payload, which is not verified: the daemon
- * does that. Returns 0, or -1 when the token does not parse. */
+/* Parses tok's payload, which is not verified: the daemon does that, and
+ * these are our own tokens from our own directory. Returns 0 with *obj
+ * set (give it to payload_close), or -1 when it does not parse. */
 static int
-peek_claims(const char *tok, size_t len, int64_t *exp, char *sub, size_t sub_size)
+payload_open(const char *tok, size_t len, struct json_object **obj)
 {
     const char *dot1 = memchr(tok, '.', len), *dot2;
     unsigned char *payload = NULL;
     size_t plen = 0;
-    struct json_object *obj = NULL, *v;
     int rc = -1;
 
+    *obj = NULL;
     if (dot1 == NULL || (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok))) == NULL)
         return -1;
     if (jwt_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &payload, &plen) != JWT_OK)
         return -1;
-    if (jwt_json_parse_object((const char *)payload, plen, &obj) != JWT_OK)
-        goto out;
-    if (!json_object_object_get_ex(obj, "exp", &v) || !json_object_is_type(v, json_type_int))
-        goto out;
-    *exp = json_object_get_int64(v);
-    if (sub != NULL) {
-        if (!json_object_object_get_ex(obj, "sub", &v) ||
-            !json_object_is_type(v, json_type_string) ||
-            (size_t)json_object_get_string_len(v) >= sub_size)
-            goto out;
-        memcpy(sub, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
-    }
-    rc = 0;
-out:
-    if (obj != NULL)
-        payload_wipe(obj);
-    json_object_put(obj);
+    if (jwt_json_parse_object((const char *)payload, plen, obj) == JWT_OK)
+        rc = 0;
     secret_free(payload, plen);
     return rc;
 }
 
+static void
+payload_close(struct json_object *obj)
+{
+    if (obj != NULL)
+        payload_wipe(obj);
+    json_object_put(obj);
+}
+
+/* Copies tok's sub into sub[0..sub_size). Returns 0, or -1 when the token
+ * does not parse or has no sub that fits and is a valid user name (so it
+ * may be printed as it is). */
+static int
+peek_subject(const char *tok, size_t len, char *sub, size_t sub_size)
+{
+    struct json_object *obj = NULL;
+    const char *s = NULL;
+    int rc = -1;
+
+    if (payload_open(tok, len, &obj) != 0)
+        return -1;
+    if (jwt_json_get_string(obj, "sub", &s) == 1 && strlen(s) < sub_size &&
+        jwt_user_name_is_valid(s, strlen(s))) {
+        memcpy(sub, s, strlen(s) + 1);
+        rc = 0;
+    }
+    payload_close(obj);
+    return rc;
+}
+
+/* True when every space-separated word of a is a word of b. */
+static bool
+words_within(const char *a, const char *b)
+{
+    const char *w = a;
+
+    while (*w != '\0') {
+        size_t n = strcspn(w, " ");
+        bool found = false;
+        for (const char *v = b; *v != '\0' && !found;) {
+            size_t m = strcspn(v, " ");
+            found = m == n && strncmp(v, w, n) == 0;
+            v += m + (v[m] == ' ');
+        }
+        if (n > 0 && !found)
+            return false;
+        w += n + (w[n] == ' ');
+    }
+    return true;
+}
+
+/* True when the cached token's payload grants exactly what r asks: the
+ * same scope words (the daemon orders them its own way) and aud equal to
+ * the audience, where r names them (MUST 4). */
+static bool
+cache_fits(const struct json_object *obj, const struct cli_token_request *r)
+{
+    const struct json_object *aud = NULL;
+    const char *scope = NULL;
+
+    if (r->scope != NULL && (jwt_json_get_string(obj, "scope", &scope) != 1 ||
+                             !words_within(scope, r->scope) || !words_within(r->scope, scope)))
+        return false;
+    if (r->audience == NULL)
+        return true;
+    /* Our daemon issues one audience, as a string; an array holding more
+     * than the one asked for is broader than asked. */
+    if (jwt_json_get_string_or_array(obj, "aud", &aud) != 1 ||
+        (json_object_is_type(aud, json_type_array) && json_object_array_length(aud) != 1))
+        return false;
+    return jwt_json_strings_contain(aud, r->audience);
+}
+
 /* ---- token ---- */
 
-/* The cached token for name when it has more than CLI_TOKEN_MIN_LEFT
- * seconds left. Returns 0 with *tok set, 1 when there is none worth
- * using, or the exit code (> 1) of a store that cannot be read safely. */
-static int
-cache_lookup(const struct cli_store *st, const char *name, char **tok, size_t *len)
+/* True when tok grants exactly what r asks (cache_fits) and has more than
+ * min_left seconds left. */
+static bool
+token_fits(const char *tok, size_t len, const struct cli_token_request *r, int64_t min_left)
 {
+    struct json_object *obj = NULL;
     int64_t exp = 0;
-    int r = cli_store_read(st, name, tok, len);
+    bool fits = payload_open(tok, len, &obj) == 0 && jwt_json_get_int64(obj, "exp", &exp) == 1 &&
+                exp - (int64_t)time(NULL) > min_left && cache_fits(obj, r);
 
-    if (r == 1 || r == 2)
+    payload_close(obj);
+    return fits;
+}
+
+/* The cached token for r in file name when it fits r and has more than
+ * CLI_TOKEN_MIN_LEFT seconds left. Returns 0 with *tok set, 1 when there
+ * is none worth using, or the exit code (> 1) of a store that cannot be
+ * read safely. */
+static int
+cache_lookup(const struct cli_store *st, const char *name, const struct cli_token_request *r,
+             char **tok, size_t *len)
+{
+    int rc = cli_store_read(st, name, tok, len);
+
+    if (rc == 1 || rc == 2)
         return 1; /* none, or damaged: a refresh replaces it */
-    if (r != 0)
+    if (rc != 0)
         return CLI_EXIT_CONFIG;
-    if (peek_claims(*tok, *len, &exp, NULL, 0) == 0 &&
-        exp - (int64_t)time(NULL) > CLI_TOKEN_MIN_LEFT)
+    if (token_fits(*tok, *len, r, CLI_TOKEN_MIN_LEFT))
         return 0;
     secret_free(*tok, *len);
     *tok = NULL;
@@ -262,13 +311,59 @@ session_ended(const struct cli_store *st, const struct proto_response *resp)
     return CLI_EXIT_REJECTED;
 }
 
-/* Asks the daemon for an access token for (scope, audience) with the
- * stored refresh token. Returns 0 with *tok set; -1 (nothing printed) when
- * quiet_refusal and the daemon answered invalid_request; else the exit
- * code after printing why. */
+/* The daemon refused the scope or the audience r asked for (its
+ * helperd_tokens_result_str texts): says which, and what an administrator
+ * can change. Nothing broader is asked for instead (MUST 4). Returns false
+ * for any other refusal, printing nothing. */
+static bool
+explain_refusal(const struct cli_token_request *r, const struct proto_response *resp,
+                const char *user)
+{
+    const char *why = resp->error_description != NULL ? resp->error_description : "";
+
+    if (resp->error != PROTO_E_INVALID_REQUEST)
+        return false;
+    if (r->scope != NULL && strcmp(why, "scope not granted") == 0) {
+        fprintf(stderr, "jwt-helper: no token: jwt-helperd does not grant scope \"");
+        cli_print_escaped(stderr, r->scope);
+        fprintf(stderr,
+                "\" to %s: an administrator can run jwt-helper usermod %s --scopes LIST "
+                "(LIST including it), then log in again\n",
+                user, user);
+        return true;
+    }
+    if (r->audience != NULL && strcmp(why, "audience not allowed") == 0) {
+        fprintf(stderr, "jwt-helper: no token: audience \"");
+        cli_print_escaped(stderr, r->audience);
+        fprintf(stderr, "\" is not in jwt-helperd's audiences: an administrator can add it to "
+                        "`audiences` in jwt-helperd.conf\n");
+        return true;
+    }
+    return false;
+}
+
+/* Prints why a refresh for r was refused; returns the exit code. */
 static int
-token_refresh(const struct cli_store *st, const struct cli_token_request *r, const char *audience,
-              bool quiet_refusal, char **tok, size_t *len)
+refresh_refused(const struct cli_store *st, const struct cli_token_request *r,
+                const struct proto_request *req, proto_result pr, const struct proto_response *resp)
+{
+    char user[JWT_USER_NAME_MAX + 1] = "";
+
+    if (pr == PROTO_OK && resp->error == PROTO_E_INVALID_GRANT)
+        return session_ended(st, resp);
+    if (pr == PROTO_OK &&
+        peek_subject(req->refresh_token, strlen(req->refresh_token), user, sizeof(user)) == 0 &&
+        explain_refusal(r, resp, user))
+        return CLI_EXIT_REJECTED;
+    return cli_daemon_failure(r->socket_path, "token", pr, req, resp);
+}
+
+/* Asks the daemon for an access token for exactly r with the stored
+ * refresh token. Returns 0 with *tok set, else the exit code after
+ * printing why. */
+static int
+token_refresh(const struct cli_store *st, const struct cli_token_request *r, char **tok,
+              size_t *len)
 {
     struct proto_request req = {.op = PROTO_OP_REFRESH};
     struct proto_response resp = {0};
@@ -279,77 +374,47 @@ token_refresh(const struct cli_store *st, const struct cli_token_request *r, con
     if ((rc = refresh_token_read(st, &req.refresh_token, &rt_len)) != CLI_EXIT_OK)
         return rc;
     req.scope = (char *)(uintptr_t)r->scope;
-    req.audience = (char *)(uintptr_t)audience;
+    req.audience = (char *)(uintptr_t)r->audience;
     pr = cli_daemon_call(r->socket_path, &req, &resp);
     if (pr == PROTO_OK && resp.ok) {
         *tok = resp.access_token;
         *len = strlen(resp.access_token);
         resp.access_token = NULL; /* the caller's now */
         rc = 0;
-    } else if (pr == PROTO_OK && resp.error == PROTO_E_INVALID_GRANT) {
-        rc = session_ended(st, &resp);
-    } else if (pr == PROTO_OK && resp.error == PROTO_E_INVALID_REQUEST && quiet_refusal) {
-        rc = -1;
     } else {
-        rc = cli_daemon_failure(r->socket_path, "token", pr, &req, &resp);
+        rc = refresh_refused(st, r, &req, pr, &resp);
     }
     secret_free(req.refresh_token, rt_len);
     proto_response_clear(&resp);
     return rc;
 }
 
-/* One attempt for (r->scope, audience): cache, else refresh and cache. */
+/* The cache for r, else a refresh, which is then cached. */
 static int
-token_obtain(const struct cli_store *st, const struct cli_token_request *r, const char *audience,
-             bool quiet_refusal, char **tok, size_t *len)
+token_obtain(const struct cli_store *st, const struct cli_token_request *r, char **tok, size_t *len)
 {
     char name[CLI_STORE_NAME_MAX];
     int rc;
 
-    cli_store_cache_name(r->scope, audience, name);
-    if ((rc = cache_lookup(st, name, tok, len)) != 1)
+    cli_store_cache_name(r->scope, r->audience, name);
+    if ((rc = cache_lookup(st, name, r, tok, len)) != 1)
         return rc;
-    if ((rc = token_refresh(st, r, audience, quiet_refusal, tok, len)) != 0)
+    if ((rc = token_refresh(st, r, tok, len)) != 0)
         return rc;
+    /* A daemon that ignores a field it does not know (an older one, and
+     * `audience`) would answer with its defaults: broader than asked. */
+    if (!token_fits(*tok, *len, r, 0)) {
+        fprintf(stderr, "jwt-helper: no token: jwt-helperd answered with another scope or "
+                        "audience than asked for\n");
+        secret_free(*tok, *len);
+        *tok = NULL;
+        *len = 0;
+        return CLI_EXIT_REJECTED;
+    }
     /* A cache that cannot be written costs a refresh next time, nothing more. */
     if (cli_store_write(st, name, *tok, *len) != 0)
         fprintf(stderr, "jwt-helper: (the token is not cached)\n");
     return 0;
-}
-
-/* token_obtain, then, for jwt-askpass, the same without what the daemon
- * refused: the audience, then the scope, then both (a refusal is an
- * invalid_request either way, which does not say which one it was). */
-static int
-token_obtain_relaxed(const struct cli_store *st, const struct cli_token_request *r, char **tok,
-                     size_t *len)
-{
-    struct cli_token_request wide = *r;
-    bool drop_aud = r->audience_optional && r->audience != NULL;
-    bool drop_scope = r->scope_optional && r->scope != NULL;
-    bool aud_dropped = false;
-    int rc;
-
-    wide.scope = NULL;
-    rc = token_obtain(st, r, r->audience, drop_aud || drop_scope, tok, len);
-    if (rc == -1 && drop_aud) {
-        rc = token_obtain(st, r, NULL, drop_scope, tok, len);
-        aud_dropped = true;
-    }
-    if (rc == -1 && drop_scope && drop_aud) {
-        rc = token_obtain(st, &wide, r->audience, true, tok, len);
-        aud_dropped = false;
-    }
-    if (rc == -1 && drop_scope) {
-        rc = token_obtain(st, &wide, NULL, false, tok, len);
-        aud_dropped = drop_aud;
-    }
-    if (rc == 0 && aud_dropped) {
-        fprintf(stderr, "jwt-helper: audience \"");
-        cli_print_escaped(stderr, r->audience);
-        fprintf(stderr, "\" not allowed by jwt-helperd; using the default audience\n");
-    }
-    return rc;
 }
 
 int
@@ -362,9 +427,9 @@ cli_session_token(const struct cli_token_request *r)
 
     if ((rc = store_open_existing(&st)) != CLI_EXIT_OK)
         return rc;
-    rc = token_obtain_relaxed(&st, r, &tok, &len);
+    rc = token_obtain(&st, r, &tok, &len);
     if (rc == 0)
-        rc = print_token(tok, len);
+        rc = cli_secret_print(tok, len);
     secret_free(tok, len);
     cli_store_close(&st);
     return rc;
@@ -575,13 +640,12 @@ forget_session_of(const char *user)
     struct cli_store st = {.dirfd = -1};
     char *tok = NULL, sub[JWT_USER_NAME_MAX + 1] = "";
     size_t len = 0;
-    int64_t exp = 0;
     bool forgot = false;
 
     if (cli_store_open(&st, false) != 0)
         return false;
     if (cli_store_read(&st, CLI_STORE_REFRESH, &tok, &len) == 0 &&
-        peek_claims(tok, len, &exp, sub, sizeof(sub)) == 0 && strcmp(sub, user) == 0)
+        peek_subject(tok, len, sub, sizeof(sub)) == 0 && strcmp(sub, user) == 0)
         forgot = cli_store_remove_all(&st) == 0;
     secret_free(tok, len);
     cli_store_close(&st);

@@ -26,16 +26,22 @@
  *    caller's own (owner = euid, no group/other bits, not a symlink), and
  *    only from files that are the same: a refresh token is a password for
  *    the session's lifetime.
- * 2. Writes are atomic (atomic_file_replace: temporary file O_EXCL |
- *    O_NOFOLLOW mode 0600, fsync, rename): a crash never leaves half a token
- *    that a later `token` would send.
- * 3. A file that does not hold a token is reported as such, never repaired
+ * 2. Every read, write and removal goes through the descriptor of the
+ *    directory that was checked (openat, renameat, unlinkat, fsync of that
+ *    descriptor), never through its path again: a path can be pointed
+ *    elsewhere between the check and the write (a root `sudo -E
+ *    jwt-helper token` in a directory its user controls).
+ * 3. Writes are atomic (temporary file O_EXCL | O_NOFOLLOW mode 0600,
+ *    fsync, renameat, fsync of the directory): a crash never leaves half a
+ *    token that a later `token` would send.
+ * 4. A file that does not hold a token is reported as such, never repaired
  *    by guessing; the caller decides (a cache is replaced, a refresh token
  *    means "log in again").
  */
 
 #define STATE_SUBDIR "jwt-helper"
 #define CACHE_HASH_BYTES 8
+#define TMP_RANDOM_BYTES 8
 
 /* Returns a malloc'd absolute home directory: $HOME when absolute, else
  * the real uid's passwd entry; NULL when neither exists. */
@@ -78,25 +84,6 @@ state_dir_path(void)
     return path;
 }
 
-/* mkdir -p with mode 0700 for every directory it creates; existing ones
- * are left as they are (only the last is checked, by the caller). */
-static int
-make_dirs(char *path)
-{
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        int r = mkdir(path, 0700);
-        *p = saved;
-        if (r != 0 && errno != EEXIST)
-            return -1;
-        if (saved == '\0')
-            return 0;
-    }
-}
-
 static void
 print_path_problem(const char *path, const char *problem)
 {
@@ -105,16 +92,67 @@ print_path_problem(const char *path, const char *problem)
     fprintf(stderr, ": %s\n", problem);
 }
 
-/* Opens path as a directory and checks it is the caller's alone. */
+/* Opens directory name in parent; with create, a missing one is made mode
+ * 0700 first. A component we made, and the last one (the state directory
+ * itself), are opened with O_NOFOLLOW; ancestors that already exist are
+ * the user's chosen location and may be symlinks (/home -> /var/home).
+ * Returns the descriptor, or -1 with errno set. */
+static int
+open_component(int parent, const char *name, bool last, bool create)
+{
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    int fd = openat(parent, name, flags | (last ? O_NOFOLLOW : 0));
+
+    if (fd >= 0 || errno != ENOENT || !create)
+        return fd;
+    if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return openat(parent, name, flags | O_NOFOLLOW);
+}
+
+/* Walks the absolute path from "/" one component at a time, each opened
+ * relative to the one before (open_component). Returns 0 with *dirfd
+ * open on the last, or -1 with errno set. */
+static int
+open_dir_walk(const char *path, bool create, int *dirfd)
+{
+    char *copy = strdup(path), *save = NULL, *comp, *next;
+    int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), child, saved = 0;
+
+    if (copy == NULL || fd < 0) {
+        saved = copy == NULL ? ENOMEM : errno;
+        goto fail;
+    }
+    for (comp = strtok_r(copy, "/", &save); comp != NULL; comp = next) {
+        next = strtok_r(NULL, "/", &save);
+        child = open_component(fd, comp, next == NULL, create);
+        saved = errno;
+        close(fd);
+        if ((fd = child) < 0)
+            goto fail;
+    }
+    free(copy);
+    *dirfd = fd;
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    errno = saved;
+    return -1;
+}
+
+/* Opens path as a directory and checks, on the descriptor, that it is the
+ * caller's alone (MUST 1). */
 static int
 open_checked_dir(const char *path, bool create, int *dirfd)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = -1;
 
-    if (fd < 0 && errno == ENOENT && !create)
-        return 1;
-    if (fd < 0) {
+    if (open_dir_walk(path, create, &fd) != 0) {
+        if (errno == ENOENT && !create)
+            return 1;
         print_path_problem(path, errno == ELOOP || errno == ENOTDIR
                                      ? "not a directory (a symlink is refused)"
                                      : strerror(errno));
@@ -141,16 +179,11 @@ cli_store_open(struct cli_store *s, bool create)
         fprintf(stderr, "jwt-helper: no home directory to keep the session in\n");
         return -1;
     }
-    if (create && make_dirs(path) != 0) {
-        print_path_problem(path, strerror(errno));
-        free(path);
-        return -1;
-    }
     if ((rc = open_checked_dir(path, create, &s->dirfd)) != 0) {
         free(path);
         return rc;
     }
-    s->path = path;
+    s->path = path; /* for messages only (MUST 2) */
     return 0;
 }
 
@@ -291,28 +324,55 @@ out:
     return rc;
 }
 
-static char *
-file_path(const struct cli_store *s, const char *name)
+/* Writes tmp (a new name in s's directory) with token: created O_EXCL,
+ * never through a symlink, mode exactly 0600 before the first byte, then
+ * fsync'd. Returns true, or false with errno set. */
+static bool
+write_temp_at(const struct cli_store *s, const char *tmp, const char *token, size_t len)
 {
-    size_t len = strlen(s->path) + strlen(name) + 2;
-    char *p = malloc(len);
+    int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
+    bool ok;
+    int saved;
 
-    if (p != NULL)
-        snprintf(p, len, "%s/%s", s->path, name);
-    return p;
+    if (fd < 0)
+        return false;
+    ok = fchmod(fd, 0600) == 0 && cli_write_all(fd, token, len) && fsync(fd) == 0;
+    saved = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    errno = saved;
+    return ok;
 }
 
 int
 cli_store_write(const struct cli_store *s, const char *name, const char *token, size_t len)
 {
-    char *path = file_path(s, name);
+    unsigned char rnd[TMP_RANDOM_BYTES];
+    char hex[2 * TMP_RANDOM_BYTES + 1], tmp[CLI_STORE_NAME_MAX + sizeof(hex) + 16];
+    bool ok;
+    int saved;
 
-    if (path == NULL || !atomic_file_replace(path, token, len, 0600, (uid_t)-1, (gid_t)-1)) {
-        print_file_problem(s, name, path == NULL ? "out of memory" : strerror(errno));
-        free(path);
+    /* The name atomic_file's temporary files have, so is_temp_name and
+     * remove_all sweep what a killed writer left. */
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    snprintf(tmp, sizeof(tmp), ".%s%s%s", name, ATOMIC_FILE_TMP_INFIX, hex);
+    ok = write_temp_at(s, tmp, token, len) && renameat(s->dirfd, tmp, s->dirfd, name) == 0;
+    if (!ok) {
+        saved = errno;
+        (void)unlinkat(s->dirfd, tmp, 0);
+        errno = saved;
+    }
+    /* The rename is durable only once the directory is (MUST 3). */
+    if (ok && fsync(s->dirfd) != 0)
+        ok = false;
+    if (!ok) {
+        print_file_problem(s, name, strerror(errno));
         return -1;
     }
-    free(path);
     return 0;
 }
 

@@ -13,16 +13,18 @@
 #define CLI_STORE_NAME_MAX 32
 
 struct cli_store {
-    char *path; /* the directory, malloc'd */
-    int dirfd;  /* open on it, O_DIRECTORY|O_NOFOLLOW */
+    char *path; /* the directory, malloc'd: for messages only */
+    int dirfd;  /* open on it, O_DIRECTORY|O_NOFOLLOW: every file operation goes through it */
 };
 
 /* Opens the state directory: $XDG_STATE_HOME/jwt-helper when
  * XDG_STATE_HOME is set and absolute, else $HOME/.local/state/jwt-helper
  * ($HOME from the environment when absolute, else the passwd entry of the
- * real uid). With create, the directory and its missing parents are made
- * mode 0700. The directory must be a real directory (not a symlink) owned
- * by the euid with no group or other permission bits. Returns 0 with s
+ * real uid). The path is walked from "/" one component at a time, each
+ * opened relative to the one before; with create, missing components are
+ * made mode 0700 and opened O_NOFOLLOW. The directory itself must be a real
+ * directory (not a symlink) owned by the euid with no group or other
+ * permission bits, checked on its descriptor. Returns 0 with s
  * filled (cli_store_close), 1 when it does not exist and !create (nothing
  * printed), or -1 after printing why to stderr. */
 int cli_store_open(struct cli_store *s, bool create);
@@ -43,8 +45,10 @@ void cli_store_cache_name(const char *scope, const char *audience, char *name);
  * token (a torn or foreign file: the caller may replace it); -1 after
  * printing why to stderr when it is unsafe or unreadable. */
 int cli_store_read(const struct cli_store *s, const char *name, char **out, size_t *len);
-/* Replaces file name with token (no newline), atomically, mode 0600. The
- * token is not wiped (the caller's). Returns 0, or -1 after printing why. */
+/* Replaces file name with token (no newline), atomically, mode 0600: a
+ * temporary file created O_EXCL|O_NOFOLLOW in s->dirfd, fsync, renameat,
+ * fsync of s->dirfd. The token is not wiped (the caller's). Returns 0, or
+ * -1 after printing why. */
 int cli_store_write(const struct cli_store *s, const char *name, const char *token, size_t len);
 /* Removes file name; a missing file is success. Returns 0, or -1 after
  * printing why. */

@@ -14,8 +14,13 @@ lib_init cli-session
 lib_setup
 lib_user alice ssh,sudo
 lib_user bob ssh,sudo
+lib_user carol sudo
+# This host's %h, lowercase: the audience jwt-askpass asks for under sudo.
+shorthost=$(hostname | cut -d . -f 1 | tr 'A-Z' 'a-z')
 conf="$dir/helperd.conf"
-lib_conf "$conf" "audiences = pam,host:myhost" "access_ttl = 600"
+# audiences set here, not left to the daemon's default: a host missing
+# from it must be refused, whatever that default allows.
+lib_conf "$conf" "audiences = pam,host:myhost,host:web2,host:$shorthost" "access_ttl = 600"
 
 # The client's files live under $dir/client, the client user's own.
 mkdir -m 700 "$dir/client" "$dir/bin"
@@ -44,9 +49,24 @@ cli_in() {
     printf '%s' "$_in" | as_daemon env -u JWT_HELPER_SOCKET XDG_STATE_HOME="$state" \
         timeout 60 "$helper" "$@" >"$dir/out" 2>"$dir/err"
 }
+# askpass [ENV=VALUE...]: jwt-askpass "$prompt" as the client user, in a
+# session of its own (setsid: no controlling terminal to fall back on), as
+# the child of $parent when that is set (e.g. "$dir/bin/sudo").
 askpass() {
+    # shellcheck disable=SC2086
     as_daemon env -u SSH_ASKPASS_PROMPT XDG_STATE_HOME="$state" JWT_HELPER_SOCKET="$sock" \
-        "$@" timeout 60 "$dir/bin/jwt-askpass" "$prompt" >"$dir/out" 2>"$dir/err" </dev/null
+        "$@" timeout 60 setsid -w ${parent:-} "$dir/bin/jwt-askpass" "$prompt" \
+        >"$dir/out" 2>"$dir/err" </dev/null
+}
+# A stand-in parent named "sudo": jwt-askpass tells sudo by its parent's
+# name, and this one forks (it has a command after) rather than execs.
+printf '#!/bin/sh\n"$@"\nexit $?\n' >"$dir/bin/sudo"
+chmod 755 "$dir/bin/sudo"
+# cache_name SCOPE AUDIENCE: the state file cli_store_cache_name picks.
+cache_name() {
+    "$py" -c 'import hashlib, sys
+d = (sys.argv[1] + "\n" + sys.argv[2]).encode()
+print("access-token-" + hashlib.blake2b(d, digest_size=16).hexdigest()[:16])' "$1" "$2"
 }
 verify() { timeout 20 "$helper" verify --config "$pamconf" "$@" >/dev/null 2>&1; }
 out() { cat "$dir/out"; }
@@ -256,58 +276,116 @@ check "$?:$(grep -c 'longer than' "$dir/err")" "1:0" \
     "login: a 1024-byte password is read (and refused by the daemon as wrong)"
 
 # ---- jwt-askpass ----
-prompt="[sudo] password for alice: "
+parent="$dir/bin/sudo"
+prompt="Password or token: "
 askpass
 rc=$?
 ta=$(out)
 remember "$ta"
 check "$rc:$(lines):$(printf '%s' "$ta" | claim scope)" "0:1:sudo" \
-    "jwt-askpass: sudo's prompt -> one line, a token with scope sudo"
+    "jwt-askpass under sudo -> one line, a token with scope sudo alone"
+check "$(printf '%s' "$ta" | claim aud)" "host:$shorthost" \
+    "jwt-askpass under sudo -> aud host:<this host's short name>"
 check "$([ "${#ta}" -le 511 ] && echo fits)" fits "jwt-askpass: the sudo token is at most 511 bytes"
-verify --user alice --scope sudo "$ta"
-check $? 0 "jwt-askpass: the sudo token verifies"
-prompt="alice@myhost's password: "
+hostconf="$dir/pam_jwt-host.conf"
+sed 's/^audience = .*/audience = host:%h/' "$pamconf" >"$hostconf"
+chmod 644 "$hostconf"
+timeout 20 "$helper" verify --config "$hostconf" --user alice --scope sudo "$ta" >/dev/null 2>&1
+check $? 0 "jwt-askpass: the sudo token verifies with audience = host:%h"
+parent=
+prompt="[sudo] password for alice: "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass: sudo's prompt text without sudo as parent gets no token"
+prompt="alice@web2's password: "
 askpass
 rc=$?
 ta=$(out)
 remember "$ta"
-check "$rc:$(lines):$(printf '%s' "$ta" | claim aud)" "0:1:host:myhost" \
-    "jwt-askpass: ssh's prompt -> aud host:myhost (in audiences)"
+check "$rc:$(lines):$(printf '%s' "$ta" | claim aud)" "0:1:host:web2" \
+    "jwt-askpass: ssh's password prompt -> aud host:web2"
 check "$(printf '%s' "$ta" | claim scope)" "ssh" \
     "jwt-askpass: ssh's prompt -> scope ssh only (no sudo for an ssh server)"
-prompt="(alice@MyHost) Password:"
+prompt="alice@WEB2's password: "
 askpass
-check "$?:$(out | claim aud)" "0:host:myhost" \
-    "jwt-askpass: keyboard-interactive prompt, host lowercased"
-prompt="alice@otherhost's password:"
+check "$?:$(out)" "0:$ta" "jwt-askpass: alice@WEB2 -> host:web2 (lowercased), the cached token"
+prompt="(alice@web2) Password: "
 askpass
-rc=$?
-check "$rc:$(lines):$(out | claim aud):$(out | claim scope)" "0:1:pam:ssh" \
-    "jwt-askpass: a host not in audiences -> the default audience, still scope ssh"
-err_has "using the default audience" && ok "jwt-askpass: ... and says so on stderr" ||
-    { not_ok "jwt-askpass: ... and says so on stderr"; show_err; }
-prompt="Enter PIN for something: "
+check "$?:$(out | claim aud):$(out | claim scope)" "0:host:web2:ssh" \
+    "jwt-askpass: keyboard-interactive (alice@web2) Password: -> aud host:web2, scope ssh only"
+prompt="(alice@MyHost) Token: "
 askpass
-check "$?:$(lines):$(out | claim aud):$(out | claim scope)" "0:1:pam:ssh sudo" \
-    "jwt-askpass: any other prompt -> the default token"
-prompt="alice@myhost's password: "
+check "$?:$(out | claim aud):$(out | claim scope)" "0:host:myhost:ssh" \
+    "jwt-askpass: keyboard-interactive (alice@MyHost) Token: -> aud host:myhost"
+prompt="Password for 'https://alice@git.example.org': "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass: git's prompt without a terminal -> exit 1, nothing on stdout"
+err_has "no terminal" && ok "jwt-askpass: ... and says why on stderr" ||
+    { not_ok "jwt-askpass: ... and says why on stderr"; show_err; }
+prompt="Username for 'https://git.example.org': "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass: git's username prompt gets no token"
+prompt="alice@otherhost's password: "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass: a host not in audiences -> exit 1, nothing on stdout"
+err_has 'audience "host:otherhost" is not in jwt-helperd'"'"'s audiences' &&
+    ok "jwt-askpass: ... says which audience the daemon refused" ||
+    { not_ok "jwt-askpass: ... says which audience the daemon refused"; show_err; }
+prompt="alice@web2's password: "
 askpass SSH_ASKPASS_PROMPT=confirm
 check "$?:$(out)" "1:" "jwt-askpass: a confirmation prompt gets no token"
-as_daemon env XDG_STATE_HOME="$state" JWT_HELPER_SOCKET="$sock" timeout 60 \
+as_daemon env XDG_STATE_HOME="$state" JWT_HELPER_SOCKET="$sock" timeout 60 setsid -w \
     "$dir/bin/jwt-askpass" >"$dir/out" 2>"$dir/err" </dev/null
-check "$?:$(lines)" "0:1" "jwt-askpass: no argument is no usage error"
+check "$?:$(out)" "1:" "jwt-askpass: no argument is no usage error (exit 1, no token)"
 
-# The daemon restarted without host:myhost among its audiences.
+# A cached token is reused only for exactly its scope and audience.
+ssh_cache="$sdir/$(cache_name ssh host:web2)"
+cli -- token --socket "$sock" --scope sudo --audience host:web2
+wrong=$(out)
+remember "$wrong"
+put "$ssh_cache" "$wrong"
+prompt="alice@web2's password: "
+askpass
+check "$?:$(out | claim scope):$(cat "$ssh_cache" | claim scope)" "0:ssh:ssh" \
+    "jwt-askpass: a cached token with scope sudo is not reused for ssh (and is replaced)"
+cli -- token --socket "$sock" --scope ssh --audience host:myhost
+wrong=$(out)
+put "$ssh_cache" "$wrong"
+askpass
+check "$?:$(out | claim aud)" "0:host:web2" \
+    "jwt-askpass: a cached token for another audience is not reused"
+put "$ssh_cache" "$wrong"
+cli -- token --socket "$sock" --scope ssh --audience host:web2
+check "$?:$(out | claim aud)" "0:host:web2" \
+    "token --scope --audience: a cached token for another audience is not reused"
+
+# carol holds scope sudo only: an ssh prompt gets her nothing at all.
+cstate="$dir/client/carol"
+as_daemon env XDG_STATE_HOME="$cstate" sh -c 'printf "%s\n" "$1" |
+    timeout 60 "$2" login -u carol --password-stdin --socket "$3"' sh "$TEST_PASSWORD" "$helper" \
+    "$sock" >/dev/null 2>&1
+check $? 0 "carol (scope sudo only) logs in"
+prompt="carol@web2's password: "
+askpass XDG_STATE_HOME="$cstate"
+check "$?:$(out)" "1:" "jwt-askpass: a user without scope ssh gets nothing for an ssh prompt"
+err_has 'does not grant scope "ssh" to carol' && err_has "jwt-helper usermod carol --scopes" &&
+    ok "jwt-askpass: ... and stderr says what was refused and what to change" ||
+    { not_ok "jwt-askpass: ... and stderr says what was refused and what to change"; show_err; }
+
+# The daemon restarted without host:web2 among its audiences.
 lib_stop
 lib_conf "$conf" "audiences = pam"
 lib_start "$conf" || not_ok "daemon restarts"
 cli -- logout --socket "$sock"
 cli_in "$newpw
 " login -u alice --password-stdin --socket "$sock"
-prompt="alice@myhost's password: "
+prompt="alice@web2's password: "
 askpass
-check "$?:$(lines):$(out | claim aud)" "0:1:pam" \
-    "jwt-askpass: audiences without host:myhost -> a default-audience token"
+check "$?:$(out)" "1:" "jwt-askpass: audiences without host:web2 -> no token (no default audience)"
+parent="$dir/bin/sudo"
+prompt="Token: "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass under sudo: audiences without host:<%h> -> no token"
+parent=
 
 # ---- the state directory must be the caller's alone ----
 chmod 770 "$sdir"
@@ -321,6 +399,70 @@ as_daemon sh -c 'mv "$1/refresh-token" "$1/rt" && ln -s rt "$1/refresh-token"' s
 cli -- token --socket "$sock" --scope "sudo ssh"
 check "$?:$(out)" "4:" "a symlinked refresh-token is refused"
 as_daemon sh -c 'rm "$1/refresh-token" && mv "$1/rt" "$1/refresh-token"' sh "$sdir"
+# Between runs: the state directory swapped for a symlink to a directory of
+# the same user, or for one owned by someone else, is refused, and nothing
+# is written there.
+as_daemon sh -c 'mkdir -m 700 "$1.elsewhere" && mv "$1" "$1.real" && ln -s "$1.elsewhere" "$1"' \
+    sh "$sdir"
+cli -- token --socket "$sock" --scope ssh
+check "$?:$(out):$(ls -A "$sdir.elsewhere")" "4::" \
+    "state dir swapped for a symlink: refused with exit 4, nothing written through it"
+as_daemon sh -c 'rm "$1" && mv "$1.real" "$1"' sh "$sdir"
+if is_root; then
+    mkdir -m 700 "$dir/client/rootowned"
+    cp -p "$sdir/refresh-token" "$dir/client/rootowned/" && chown root:root "$dir/client/rootowned"
+    as_daemon sh -c 'mv "$1" "$1.real"' sh "$sdir"
+    mv "$dir/client/rootowned" "$sdir"
+    cli -- token --socket "$sock" --scope ssh
+    check "$?:$(out):$(ls -A "$sdir")" "4::refresh-token" \
+        "state dir swapped for one owned by root: refused with exit 4, nothing written there"
+    rm -r "$sdir"
+    as_daemon sh -c 'mv "$1.real" "$1"' sh "$sdir"
+else
+    skip "state dir owned by another user: needs root"
+fi
+
+# During a run: the path is pointed elsewhere while the daemon answers (a
+# proxy on the socket swaps $state for a symlink before it hands the
+# answer on). The cache must land in the directory that was checked.
+cat >"$dir/swapproxy.py" <<'EOF2'
+import os, socket, sys
+listen, daemon, state, elsewhere = sys.argv[1:5]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(listen)
+srv.listen(1)
+print("ready", flush=True)
+c, _ = srv.accept()
+line = c.makefile("rb").readline()
+d = socket.socket(socket.AF_UNIX)
+d.connect(daemon)
+d.sendall(line)
+answer = d.makefile("rb").readline()
+os.rename(state, state + ".moved")
+os.symlink(elsewhere, state)
+c.sendall(answer)
+c.close()
+EOF2
+as_daemon sh -c 'mkdir -m 700 "$1" "$1/jwt-helper"' sh "$dir/client/elsewhere"
+proxy="$dir/client/proxy.sock"
+sudo_cache=$(cache_name sudo "")
+rm -f "$sdir/$sudo_cache" # a request nothing cached: the proxy must be asked
+as_daemon timeout 60 "$py" "$dir/swapproxy.py" "$proxy" "$sock" "$state" "$dir/client/elsewhere" \
+    >"$dir/proxy.out" 2>&1 &
+proxy_pid=$!
+tries=0
+while [ ! -S "$proxy" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+cli -- token --socket "$proxy" --scope sudo
+rc=$?
+wait "$proxy_pid"
+check "$rc:$(ls -A "$dir/client/elsewhere/jwt-helper"):$(test -f "$state.moved/jwt-helper/$sudo_cache" &&
+    echo cached)" "0::cached" \
+    "state dir path swapped during a run: the cache is written in the checked directory only"
+as_daemon sh -c 'rm "$1" && mv "$1.moved" "$1"' sh "$state"
+
 home="$dir/client/home"
 as_daemon mkdir -m 755 "$home"
 as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
@@ -328,6 +470,59 @@ as_daemon env -u XDG_STATE_HOME HOME="$home" sh -c 'printf "%s\n" "$1" |
     >/dev/null 2>&1
 check "$?:$(mode "$home/.local/state/jwt-helper/refresh-token")" "0:600" \
     "without XDG_STATE_HOME the session is in ~/.local/state/jwt-helper"
+
+# A daemon that ignores `audience` (an older one; here a proxy drops the
+# field) answers with its default audience: broader than asked, so no token.
+cat >"$dir/dropaud.py" <<'EOF2'
+import json, socket, sys
+listen, daemon = sys.argv[1:3]
+srv = socket.socket(socket.AF_UNIX)
+srv.bind(listen)
+srv.listen(1)
+c, _ = srv.accept()
+req = json.loads(c.makefile("rb").readline())
+req.pop("audience", None)
+d = socket.socket(socket.AF_UNIX)
+d.connect(daemon)
+d.sendall(json.dumps(req).encode() + b"\n")
+c.sendall(d.makefile("rb").readline())
+c.close()
+EOF2
+proxy="$dir/client/dropaud.sock"
+as_daemon timeout 60 "$py" "$dir/dropaud.py" "$proxy" "$sock" >"$dir/proxy.out" 2>&1 &
+proxy_pid=$!
+tries=0
+while [ ! -S "$proxy" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+cli -- token --socket "$proxy" --scope ssh --audience host:web2
+rc=$?
+wait "$proxy_pid"
+check "$rc:$(out):$(test -e "$sdir/$(cache_name ssh host:web2)" && echo cached)" "1::" \
+    "a daemon answering with another audience than asked: no token, nothing cached"
+
+# ---- root's usermod ends the sessions it takes something from ----
+# (DESIGN §4: the revocation list kills live access tokens where pam_jwt
+# checks it; the generation bump kills the refresh token.)
+cli -- token --socket "$sock" --scope ssh --audience pam
+t_before=$(out)
+remember "$t_before"
+timeout 60 "$helper" --config "$conf" usermod carol --scopes sudo,ssh >/dev/null 2>"$dir/err"
+check "$?:$(grep -c '^carol:' "$revoked")" "0:0" "usermod adding a scope: carol is not listed"
+timeout 60 "$helper" --config "$conf" usermod alice --scopes ssh >/dev/null 2>"$dir/err"
+check "$?:$(grep -c '^alice:' "$revoked")" "0:1" "usermod taking sudo away: alice is listed"
+if pam_find; then
+    pam_auth jwtrevoke alice "$t_before"
+    check $? 1 "usermod: pam_jwt with revocation= refuses her earlier access token"
+else
+    skip "usermod and pam_jwt: $pam_skip"
+fi
+# A request no earlier call cached: the daemon must be asked.
+cli -- token --socket "$sock" --scope ssh --audience host:web2
+check "$?:$(out)" "1:" "usermod: her refresh token is dead"
+err_has "session ended" && ok "usermod: token says the session ended" ||
+    { not_ok "usermod: token says the session ended"; show_err; }
 
 # ---- the terminal: echo off, and restored after Enter and after ^C ----
 # pty.py drives jwt-helper on a pseudo-terminal; it prints what the
@@ -368,11 +563,29 @@ printf '%s\n' 'trap : INT' "XDG_STATE_HOME='$state' '$helper' \"\$@\"" 'echo rc=
 chmod 755 "$dir/tty.sh"
 tty_cmd="sh $dir/tty.sh"
 is_root && tty_cmd="exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sh $dir/tty.sh"
+# ask.sh: jwt-askpass on the terminal with a git prompt holding an escape
+# sequence; what it prints goes to $dir/client/ask.out.
+printf '%s\n' "XDG_STATE_HOME='$state' JWT_HELPER_SOCKET='$sock' '$dir/bin/jwt-askpass' \
+    \"\$(printf 'Password for \\047https://git.example.org\\047:\\033[2J ')\" >'$dir/client/ask.out'" \
+    'echo rc=$?' >"$dir/ask.sh"
+chmod 755 "$dir/ask.sh"
+ask_cmd="sh $dir/ask.sh"
+is_root && ask_cmd="exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sh $dir/ask.sh"
 if ! "$py" -c 'import pty' 2>/dev/null; then
     skip "terminal: python3 pty not available"
     skip "terminal: python3 pty not available"
     skip "terminal: python3 pty not available"
+    skip "terminal: python3 pty not available"
 else
+    pty_run "https://git.example.org" "typed-answer\\n" "$ask_cmd"
+    if grep -q 'rc=0' "$dir/pty.out" && [ "$(cat "$dir/client/ask.out")" = typed-answer ] &&
+        ! grep -q typed-answer "$dir/pty.out" && grep -q -F '\x1b[2J' "$dir/pty.out" &&
+        ! grep -q "$(printf '\033')" "$dir/pty.out"; then
+        ok "terminal: jwt-askpass reads a git prompt's answer unechoed, the prompt escaped"
+    else
+        not_ok "terminal: jwt-askpass reads a git prompt's answer unechoed, the prompt escaped"
+        sed 's/^/#   /' "$dir/pty.out"
+    fi
     pty_run "Password for alice: " "$newpw\\n" "$tty_cmd login -u alice --socket $sock"
     if grep -q 'rc=0' "$dir/pty.out" && ! grep -q -F "$newpw" "$dir/pty.out" &&
         grep -q ' echo ' "$dir/pty.out"; then

@@ -136,10 +136,15 @@ check "and publishes nothing" test ! -s "$T/var/revoked"
 run "" -- usermod alice --scopes sudo,admin,ssh
 expect "reordering the scopes" 0
 check "takes nothing away: same generation" test "$(field alice 3)" = 1
+check "and publishes nothing" test ! -s "$T/var/revoked"
+t0=$(date +%s)
 run "" -- usermod alice --scopes sudo,root
 expect "swapping a scope for another" 0
 check "takes one away: generation bumped" test "$(field alice 3)" = 2
+check "and publishes the revocation instant" in_window "$(listed alice)"
+check "for alice alone" test "$(wc -l <"$T/var/revoked")" = 1
 clear_list
+t0=$(date +%s)
 run "" -- usermod alice --lock
 expect "usermod --lock" 0
 check "sets the flag" test "$(field alice 5)" = locked
