@@ -34,8 +34,8 @@ usage(FILE *f)
 {
     fputs("usage: jwt-helper [--config PATH] VERB [ARGS]\n"
           "  decode TOKEN|-                       print header and claims, no verification\n"
-          "  verify [--config PATH] [--jwks PATH] [--user U] [--scope S] TOKEN|-\n"
-          "                                       verify as pam_jwt would\n"
+          "  verify [--config PATH] [--jwks PATH] [--user U] [--scope S] [--service S] TOKEN|-\n"
+          "                                       verify as pam_jwt would for that service\n"
           "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n"
           "                                       create signing.jwk, refresh.key, jwks.json\n"
           "  jwks [--jwks PATH]                   print the public key set\n"
@@ -46,7 +46,7 @@ usage(FILE *f)
           "root, on the files of jwt-helperd.conf:\n"
           "  useradd|usermod|userdel|passwd USER [--scopes LIST] [--lock|--unlock] [--password-stdin]\n"
           "  revoke USER                          end every session of USER at once\n"
-          "  keys rotate|prune                    new signing key; drop retired keys\n"
+          "  keys rotate|activate|prune           publish the next key; sign with it; drop retired keys\n"
           "global: --socket PATH (or JWT_HELPER_SOCKET), --config PATH\n",
           f);
 }

@@ -311,8 +311,9 @@ publish_now(const struct admin_args *a, const struct admin *ad)
     revocation_publish_result r;
     int saved;
 
-    r = revocation_publish(ad->conf->revocation, ad->daemon_uid, ad->owner_uid, ad->owner_gid,
-                           a->user, (int64_t)time(NULL));
+    r = revocation_publish_keep(ad->conf->revocation, ad->daemon_uid, ad->owner_uid,
+                                ad->owner_gid, a->user, (int64_t)time(NULL),
+                                ad->conf->revocation_keep);
     if (r == REVOCATION_PUBLISH_OK)
         return -1;
     saved = errno;

@@ -184,11 +184,3 @@ revocation_publish_keep(const char *path, long daemon_uid, uid_t owner_uid, gid_
     errno = saved;
     return r;
 }
-
-revocation_publish_result
-revocation_publish(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
-                   const char *name, int64_t instant)
-{
-    return revocation_publish_keep(path, daemon_uid, owner_uid, owner_gid, name, instant,
-                                   REVOCATION_PUBLISH_KEEP_ALL);
-}

@@ -42,11 +42,4 @@ revocation_publish_result revocation_publish_keep(const char *path, long daemon_
                                                   int64_t keep) JWT_MUST_CHECK;
 #define REVOCATION_PUBLISH_KEEP_ALL 0
 
-/* revocation_publish_keep with REVOCATION_PUBLISH_KEEP_ALL: no old line is
- * dropped. For callers that have no revocation_keep; a caller that read
- * jwt-helperd.conf passes its revocation_keep to revocation_publish_keep. */
-revocation_publish_result revocation_publish(const char *path, long daemon_uid, uid_t owner_uid,
-                                             gid_t owner_gid, const char *name,
-                                             int64_t instant) JWT_MUST_CHECK;
-
 #endif

@@ -189,6 +189,14 @@ expect "revoke" 0
 check "bumps the generation" test "$(field bob 3)" = 1
 check "and publishes the revocation instant" in_window "$(listed bob)"
 check "nobody else's" test -z "$(listed alice)"
+# revocation_keep (default 86400 s): a line older than that is dropped at
+# the next write, a younger one kept, so the list on every host stays small.
+printf 'olduser:%s\nyounguser:%s\n' $((t0 - 86500)) $((t0 - 3600)) >>"$T/var/revoked"
+run "" -- revoke alice
+expect "revoke with old lines in the list" 0
+check "drops a line older than revocation_keep" test -z "$(listed olduser)"
+check "keeps a younger one, and the lines it wrote" \
+    test "$(listed younguser):$(test -n "$(listed bob)" && echo bob)" = "$((t0 - 3600)):bob"
 run "" -- revoke ghost
 expect "revoke of an unknown user exits 1" 1
 check "and says so" grep -q "no such user" "$T/err"

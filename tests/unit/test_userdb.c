@@ -654,7 +654,8 @@ test_atomic_file(void)
 static revocation_publish_result
 publish(const char *path, const char *name, int64_t instant)
 {
-    return revocation_publish(path, -1, (uid_t)-1, (gid_t)-1, name, instant);
+    return revocation_publish_keep(path, -1, (uid_t)-1, (gid_t)-1, name, instant,
+                                   REVOCATION_PUBLISH_KEEP_ALL);
 }
 
 static void
