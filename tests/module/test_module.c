@@ -693,7 +693,8 @@ shipped_copy(char *conf, char *revoked_path)
     char text[16384], *at;
     FILE *f = fopen(SHIPPED_CONF, "r");
     size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
-    char out[sizeof(text) + PATH_MAX];
+    /* Room for text twice: the compiler bounds each %s below on its own. */
+    char out[2 * sizeof(text) + PATH_MAX];
 
     if (f != NULL)
         fclose(f);
@@ -908,9 +909,18 @@ unix_user_bind(void)
                               "root:*:19000:0:99999:7:::\n" UNIX_USER ":" UNIX_HASH
                               ":19000:0:99999:7:::\n",
                               0600, true, shadow) &&
-           mount(passwd, "/etc/passwd", NULL, MS_BIND, NULL) == 0 &&
-           mount(shadow, "/etc/shadow", NULL, MS_BIND, NULL) == 0;
+           mount(passwd, "/etc/passwd", "none", MS_BIND, NULL) == 0 &&
+           mount(shadow, "/etc/shadow", "none", MS_BIND, NULL) == 0;
 }
+
+/* ASan resolves its crypt() interceptor at start-up; pam_unix brings
+ * libcrypt in later by dlopen, so in an ASan process its first crypt()
+ * calls a null pointer. The normal build runs these checks. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PAM_UNIX_LOADS false
+#else
+#define PAM_UNIX_LOADS true
+#endif
 
 /* The stack: required pam_jwt, then required pam_unix, one prompt. */
 static void
@@ -920,6 +930,12 @@ test_try_token_unix(void)
     char *tok = harness_token(&h, UNIX_USER, "");
     int calls = 0;
 
+    if (!PAM_UNIX_LOADS) {
+        CHECK(1, "try_token with pam_unix # SKIP ASan build: pam_unix's crypt() cannot run "
+                 "under ASan (the normal build runs it)");
+        free(tok);
+        return;
+    }
     if (!unix_user_bind()) {
         CHECK(1, "try_token with pam_unix # SKIP needs root and a private mount namespace");
         free(tok);
