@@ -17,6 +17,7 @@
 #define CONF_DEFAULT_PROMPT "Token: "
 #define CONF_MAX_FILE_BYTES (64 * 1024)
 #define CONF_MAX_LIST 32           /* entries in one list option */
+#define CONF_MAX_SERVICES 256      /* service names in all the blocks of a file */
 #define CONF_MAX_VALUE 4096        /* bytes in one value */
 #define CONF_MAX_LEEWAY 3600       /* the largest leeway= accepted */
 

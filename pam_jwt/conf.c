@@ -72,6 +72,9 @@ struct loader {
     const char *service;       /* PAM_SERVICE, or NULL */
     const char *block_service; /* what %s is in the current block */
     bool block_applied;        /* the first block naming service was read */
+    const char *block_names[CONF_MAX_SERVICES]; /* every name a block of
+                                * this file named (pointers into its text) */
+    size_t n_block_names;
     bool scope_unexpanded;     /* real's scope holds a %s kept for want of a
                                 * service (a later source may replace it) */
     const char *scope_source;  /* where that %s was written, for the report */
@@ -498,12 +501,39 @@ block_end(struct loader *l)
     l->block_service = NULL;
 }
 
-/* A PAM service name as pam_start(3) takes it, the file name under
- * /etc/pam.d: visible ASCII without '/', ',' or '='. */
+/* A PAM service name as a block may write it: the file name under
+ * /etc/pam.d in lowercase letters, digits and "._+-". libpam lowercases
+ * the name an application passes, so "SUDO" would never match, and a
+ * '#' is a comment someone meant, never a name: either would leave a
+ * service silently without its block. */
 static bool
 is_service_name(const char *s)
 {
-    return *s != '\0' && conf_is_visible_word(s) && strpbrk(s, "/=") == NULL;
+    return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._+-") == strlen(s);
+}
+
+/* Records name as named by a block; false (reported) when an earlier
+ * block named it already: only the first would apply, and the second
+ * block's lines would be silently dead. */
+static bool
+block_name_is_new(struct loader *l, const char *name)
+{
+    char q[CONF_QUOTED_SIZE];
+
+    for (size_t i = 0; i < l->n_block_names; i++)
+        if (strcmp(l->block_names[i], name) == 0) {
+            conf_quote(name, strlen(name), q, sizeof q);
+            conf_complain(&l->rep, "service", "%s is named by an earlier block: one block a service",
+                          q);
+            return false;
+        }
+    if (l->n_block_names == CONF_MAX_SERVICES) {
+        conf_complain(&l->rep, "service", "more than %d service names in blocks",
+                      CONF_MAX_SERVICES);
+        return false;
+    }
+    l->block_names[l->n_block_names++] = name;
+    return true;
 }
 
 /* Reads the names of a "service NAME..." line (names: after "service").
@@ -521,9 +551,14 @@ block_names(struct loader *l, char *names, const char **first)
          name = strtok_r(NULL, " \t", &save)) {
         if (!is_service_name(name) || ++n > CONF_MAX_LIST) {
             conf_quote(name, strlen(name), q, sizeof q);
-            conf_complain(&l->rep, "service", "%s is not a PAM service name (or one too many)", q);
+            conf_complain(&l->rep, "service",
+                          "%s is not a PAM service name (lowercase letters, digits, \"._+-\"; "
+                          "comments are whole lines) or one too many",
+                          q);
             continue;
         }
+        if (!block_name_is_new(l, name))
+            continue;
         *first = *first != NULL ? *first : name;
         applies = applies || (l->service != NULL && strcmp(name, l->service) == 0);
     }
@@ -586,6 +621,7 @@ load_file(struct loader *l, const char *path, bool named)
         l->file_failed = true;
     } else {
         l->rep.source = path;
+        l->n_block_names = 0;
         memset(l->seen, 0, sizeof l->seen);
         conf_lines_parse_with(&l->rep, text, len, &line_handlers, l);
         block_end(l);

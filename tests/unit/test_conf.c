@@ -702,9 +702,7 @@ static const char blocks_text[] = "revocation = /var/lib/jwt-helper/revoked\n"
                                   "    audience = host:c\n"
                                   "service\tsu  su-l\n"
                                   "    scope = su\n"
-                                  "    jwks = /etc/su-jwks.json\n"
-                                  "service sudo\n"
-                                  "    scope = never\n";
+                                  "    jwks = /etc/su-jwks.json\n";
 
 /* Loads blocks_text for svc; returns the scope (one word) or "" and checks
  * the load succeeded. */
@@ -737,7 +735,7 @@ test_service_blocks(void)
               strcmp(c.audiences[1], "host:c") == 0,
           "blocks: a list set in a block replaces the global list, repeats add up");
     conf_free(&c);
-    CHECK_STR(scope_for("sudo", &c), "sudo", "blocks: only the first block naming sudo applies");
+    CHECK_STR(scope_for("sudo", &c), "sudo", "blocks: sudo's block, named second on its line");
     conf_free(&c);
     CHECK_STR(scope_for("su-l", &c), "su", "blocks: tab and double blank between names");
     CHECK_STR(c.jwks, "/etc/su-jwks.json", "blocks: a key set per block");
@@ -786,6 +784,14 @@ test_service_block_errors(void)
         {"service sshd, sudo\n", "pam_jwt.conf:1: service: \"sshd,\" is not a PAM service name",
          "comma between service names"},
         {"service ../sshd\n", "is not a PAM service name", "a path is no service name"},
+        {"service sshd # ssh logins - sudo has its own block\nscope = ssh\n",
+         "pam_jwt.conf:1: service: \"#\" is not a PAM service name",
+         "a comment after service names is refused, not read as names"},
+        {"service SUDO\n", "service: \"SUDO\" is not a PAM service name",
+         "an uppercase service name (libpam lowercases the service) is refused"},
+        {"service sudo sudo-i\nscope = sudo\nservice sudo\nmax_auth_age = 300\n",
+         "pam_jwt.conf:3: service: \"sudo\" is named by an earlier block",
+         "a second block for one service would be dead: refused"},
         {"services sshd\n", "pam_jwt.conf:1: \"services sshd\" is not \"key = value\"",
          "misspelt service"},
         {"service sudo\nfrobnicate = 1\n", "pam_jwt.conf:2: unknown option",
