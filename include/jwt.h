@@ -318,11 +318,14 @@ jwt_result jwt_jws_parse_cached(const char *token, size_t len, size_t max_len,
                                 unsigned allowed_algs, const char *const *typs, size_t n_typs,
                                 struct jwt_jws_header_cache *cache,
                                 struct jwt_jws *out) JWT_MUST_CHECK;
-/* The one definition of "looks like a token" (DESIGN §3 try_token): returns
- * true when s[0..len) is a compact JWS in shape, exactly two '.' between
- * three segments of base64url alphabet only, the header and payload
- * segments non-empty (the signature may be empty, as for alg "none": that
- * is a token that fails, not a password). Nothing is decoded. */
+/* The one definition of "looks like a token" (try_token, pam_jwt.conf(5)):
+ * returns true when s[0..len), blanks (space, tab, CR, LF) around it
+ * ignored, is a compact JWS in shape: exactly two '.' between three
+ * segments of base64url alphabet only, the header and payload segments
+ * non-empty (the signature may be empty, as for alg "none": that is a
+ * token that fails, not a password), and the header's first four
+ * characters decoding to a JSON object's start ('{' after blanks). Only
+ * those four characters are decoded, in constant time. */
 bool jwt_jws_is_compact(const char *s, size_t len);
 /* Empties cache; a zeroed cache is a no-op. */
 void jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache);

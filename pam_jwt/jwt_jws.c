@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include <sodium.h>
+
 #include "jwt.h"
 
 /* Header members that would let the token choose its own key, or change
@@ -42,15 +44,51 @@ split_segments(const char *token, size_t len, size_t *dot1, size_t *dot2)
     return JWT_OK;
 }
 
+static bool
+is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* True when the header segment starts as a JSON object: its first four
+ * characters decode to three bytes whose first non-blank is '{' (every
+ * JOSE header does; "eyJ" is the usual '{"'). A password such as
+ * "Summer.2024.x" has the shape of three segments but not this. The
+ * decoder is the constant-time one, and the bytes are wiped: s may be a
+ * password. */
+static bool
+header_opens_object(const char *seg, size_t len)
+{
+    unsigned char b[3] = {0};
+    size_t i = 0;
+    bool opens;
+
+    if (len < 4 || jwt_b64url_decode_exact(seg, 4, b, sizeof b) != JWT_OK)
+        return false;
+    while (i < 2 && is_blank(b[i]))
+        i++;
+    opens = b[i] == '{';
+    sodium_memzero(b, sizeof b);
+    return opens;
+}
+
 bool
 jwt_jws_is_compact(const char *s, size_t len)
 {
     size_t dot1 = 0, dot2 = 0;
 
+    /* A token pasted with a stray blank or newline is still a token (one
+     * that fails), never a password to hand on. */
+    while (len > 0 && is_blank((unsigned char)*s)) {
+        s++;
+        len--;
+    }
+    while (len > 0 && is_blank((unsigned char)s[len - 1]))
+        len--;
     /* The dots are not of the alphabet: three runs of it, split there. */
     return split_segments(s, len, &dot1, &dot2) == JWT_OK && jwt_b64url_is_alphabet(s, dot1) &&
            jwt_b64url_is_alphabet(s + dot1 + 1, dot2 - dot1 - 1) &&
-           jwt_b64url_is_alphabet(s + dot2 + 1, len - dot2 - 1);
+           jwt_b64url_is_alphabet(s + dot2 + 1, len - dot2 - 1) && header_opens_object(s, dot1);
 }
 
 static jwt_result

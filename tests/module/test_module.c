@@ -838,9 +838,12 @@ test_try_token(void)
 {
     const char *permit = PAM_DIR "pam_permit.so";
     const char *const not_jws[] = {
-        "correct horse 7", "", "pass.word.with!", "a.b", "a..c", ".b.c", "a.b.c.d", "a.b.c\n"};
+        "correct horse 7", "", "pass.word.with!", "a.b", "a..c", ".b.c", "a.b.c.d", "a.b.c\n",
+        /* three base64url runs, but no JSON header: passwords people pick */
+        "Summer.2024.x", "first.last.pw", "a.b.c"};
     char *tok = harness_token(&h, "alice", "");
     char *tampered = strdup(tok), *sig = strrchr(tampered, '.') + 3;
+    char *padded = malloc(strlen(tok) + 3);
     char what[160];
     int calls = 0;
 
@@ -867,8 +870,16 @@ test_try_token(void)
     CHECK_PAM(auth_counting("trytok", "alice", tampered, &calls), PAM_AUTH_ERR,
               "try_token: a tampered JWS still fails the stack");
     check_log("try_token: tampered", tampered, NULL, "reason=bad signature", NULL, NULL);
-    CHECK_PAM(auth_counting("trytok", "alice", "a.b.c", &calls), PAM_AUTH_ERR,
-              "try_token: three base64url segments are a token");
+    CHECK_PAM(auth_counting("trytok", "alice", "eyJhIjoxfQ.b.c", &calls), PAM_AUTH_ERR,
+              "try_token: a JSON header and two more segments are a token");
+    log_skip();
+    CHECK_PAM(auth_counting("trytok", "alice", "IHsgfQ.b.c", &calls), PAM_AUTH_ERR,
+              "try_token: a header of \" { }\" (JSON blanks first) is a token");
+    log_skip();
+    CHECK(padded != NULL && snprintf(padded, strlen(tok) + 3, " %s\n", tok) > 0,
+          "try_token: a token with blanks around it");
+    CHECK_PAM(auth_counting("trytok", "alice", padded != NULL ? padded : "", &calls),
+              PAM_AUTH_ERR, "try_token: a token pasted with blanks around it fails, never passed on");
     log_skip();
     CHECK_PAM(auth_counting("trytok", "alice", "eyJhbGciOiJub25lIn0.e30.", &calls), PAM_AUTH_ERR,
               "try_token: an empty signature (alg none) is a token that fails");
@@ -885,6 +896,7 @@ test_try_token(void)
     log_skip();
     free(tok);
     free(tampered);
+    free(padded);
 }
 
 /* A user pam_unix knows, in this process's mount namespace only: passwd
