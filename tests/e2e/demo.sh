@@ -72,7 +72,11 @@ build_and_install() {
     (cd "$BUILD" && "$SRC/configure" --prefix="$PREFIX" --with-pammoddir="$MODDIR" &&
         make -j"$(nproc)") >>"$LOG" 2>&1 || fail "configure/make (log: $LOG)"
     step "installing under $PREFIX (module in $MODDIR)"
-    (cd "$BUILD" && make install) >>"$LOG" 2>&1 || fail "make install (log: $LOG)"
+    # The configuration files would go to /etc/security and /etc/jwt-helper
+    # (where the programs read them) when missing there: the demo brings
+    # its own copies into its namespace, so they go under $T instead.
+    (cd "$BUILD" && make install securityconfdir="$T/etc/security" \
+        jwthelperconfdir="$T/etc/jwt-helper") >>"$LOG" 2>&1 || fail "make install (log: $LOG)"
 }
 
 create_accounts() {

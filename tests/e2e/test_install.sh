@@ -21,9 +21,11 @@ check() { if eval "$1"; then ok "$2"; else not_ok "$2"; fi; }
 command -v make >/dev/null || { echo "1..0 # SKIP make not installed"; exit 0; }
 D=$(mktemp -d "${TMPDIR:-/tmp}/pam_jwt-install-XXXXXX") || exit 1
 trap 'rm -rf "$D"' EXIT
-# The paths a distribution package would use.
+# The paths a distribution package would use, but sysconfdir: the
+# configuration files go to the fixed paths the programs read whatever the
+# prefix (a policy under /usr/etc would never be read).
 install_to() {
-    timeout 300 make -s -C "$top_builddir" install DESTDIR="$1" prefix=/usr sysconfdir=/etc \
+    timeout 300 make -s -C "$top_builddir" install DESTDIR="$1" prefix=/usr \
         pammoddir=/usr/lib/security systemdsystemunitdir=/usr/lib/systemd/system \
         sysusersdir=/usr/lib/sysusers.d tmpfilesdir=/usr/lib/tmpfiles.d >"$D/install.log" 2>&1
 }
@@ -85,6 +87,9 @@ else
 fi
 check '[ -f "$R/usr/share/doc/pam_jwt/examples/sudo-pam_jwt" ]' "pam.d snippets as examples"
 check '[ -f "$R/usr/share/doc/pam_jwt/examples/pam_jwt.example" ]' "sudoers snippet as an example"
+check 'cmp -s "$R/usr/share/doc/pam_jwt/examples/pam_jwt.conf" "$R/etc/security/pam_jwt.conf"' \
+    "the shipped policy as an example too, to merge an older file with"
+check '[ ! -e "$R/usr/etc" ]' "nothing under the prefix's etc/ (never read there)"
 check '[ ! -e "$R/etc/pam.d" ] && [ ! -e "$R/etc/sudoers.d" ]' \
     "nothing installed active in /etc/pam.d or /etc/sudoers.d"
 check '[ -z "$(find "$R" -perm -4000 -o -perm -2000)" ]' "no setuid or setgid file"
