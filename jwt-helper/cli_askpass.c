@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_session.h"
 #include "conf.h"
+#include "helperd_tokens.h"
 #include "secret.h"
 
 /*
@@ -49,17 +50,10 @@
 #define AUDIENCE_PREFIX "host:"
 #define AUDIENCE_MAX (sizeof(AUDIENCE_PREFIX) + HOST_MAX)
 
-/* Host names, IPv4 and IPv6 literals: nothing else becomes an audience. */
-static bool
-host_char_ok(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-           c == ':';
-}
-
 /* Writes "host:" and the lowercase host s[0..len) into aud (AUDIENCE_MAX
  * bytes). Returns false for anything that is not a plain host name or
- * address. */
+ * address by the daemon's own rule for "host:*" (one grammar: a name the
+ * daemon would refuse is not ours to ask for). */
 static bool
 host_audience(const char *s, size_t len, char *aud)
 {
@@ -73,12 +67,10 @@ host_audience(const char *s, size_t len, char *aud)
         /* DNS names are case-insensitive: the audience is the lowercase form. */
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        if (!host_char_ok(c))
-            return false;
         aud[pre + n] = c;
     }
     aud[pre + len] = '\0';
-    return true;
+    return helperd_tokens_audience_is_host(aud);
 }
 
 /* The audience for "host", "host:port" or "[host]:port" (s[0..len)). */

@@ -324,6 +324,12 @@ err_has "no terminal" && ok "jwt-askpass: ... and says why on stderr" ||
 prompt="Username for 'https://git.example.org': "
 askpass
 check "$?:$(out)" "1:" "jwt-askpass: git's username prompt gets no token"
+prompt="alice@web_2's password: "
+askpass
+check "$?:$(out)" "1:" "jwt-askpass: a host name the daemon's host: rule refuses ('_') gets no token"
+err_has "audiences" &&
+    not_ok "jwt-askpass: ... and is not blamed on audiences=" ||
+    ok "jwt-askpass: ... and is not blamed on audiences="
 prompt="alice@otherhost's password: "
 askpass
 check "$?:$(out)" "1:" "jwt-askpass: a host not in audiences -> exit 1, nothing on stdout"
