@@ -266,9 +266,15 @@ role_verify() {
     accepted "a token the issuer minted for this host is accepted, one prompt"
     login pjtest "$(tamper "$(cat /pkgtest/share/token-verify)")"
     refused "a tampered one is refused" "bad signature"
+    # The daemon's package beside a key set copied in: its first start
+    # refuses to add a signing key, its purge leaves the set alone.
+    check "jwt-helperd installs beside the copied key set" dpkg -i /pkgtest/debs/jwt-helperd_*.deb
+    check "its keygen --if-absent refuses the partial set (exit 4)" \
+        sh -c 'jwt-helper keygen --if-absent; [ $? = 4 ] && ! test -e /etc/jwt-helper/signing.jwk'
+    check "purge jwt-helperd" dpkg -P jwt-helperd
+    check "the key set copied in stays, unchanged" cmp /etc/jwt-helper/jwks.json /pkgtest/share/jwks.json
     check "purge libpam-jwt jwt-helper" dpkg -P jwt-helper libpam-jwt
     check "after purge, nothing in /etc/pam.d names pam_jwt" sh -c '! grep -rl pam_jwt /etc/pam.d'
-    check "the key set copied in stays" test -f /etc/jwt-helper/jwks.json
 }
 
 # ---------------------------------------------------------------------------
