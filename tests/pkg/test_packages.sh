@@ -322,11 +322,10 @@ skip() { echo "1..0 # SKIP $*"; exit 0; }
 preflight() {
     [ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, overlayfs, chroot)"
     for p in unshare chroot setpriv dpkg-buildpackage dh pamtester python3 timeout; do
-        command -v "$p" >/dev/null 2>&1 || skip "$p not installed (build-essential devscripts? debhelper dh-autoreconf pamtester python3 util-linux)"
+        command -v "$p" >/dev/null 2>&1 || skip "$p not installed (Debian: build-essential debhelper pamtester python3 util-linux)"
     done
-    dpkg-checkbuilddeps "$top/debian/control" >/dev/null 2>&1 ||
-        [ -n "${PAM_JWT_DEBS:-}" ] ||
-        skip "build dependencies missing: $(dpkg-checkbuilddeps "$top/debian/control" 2>&1 | sed 's/.*: //')"
+    [ -n "${PAM_JWT_DEBS:-}" ] || dpkg-checkbuilddeps -P nocheck "$top/debian/control" >/dev/null 2>&1 ||
+        skip "build dependencies missing: $(dpkg-checkbuilddeps -P nocheck "$top/debian/control" 2>&1 | sed 's/.*: //')"
     unshare -m --propagation private true 2>/dev/null || skip "unshare -m not permitted here"
 }
 
@@ -343,8 +342,8 @@ build() {
         tar -C "$W/build/src" -xf - || bail "copy the source tree"
     start=$(date +%s)
     if (cd "$W/build/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" \
-        dpkg-buildpackage -us -uc -b >"$W/build/log" 2>&1); then
-        echo "ok - dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
+        dpkg-buildpackage -us -uc -b -Pnocheck >"$W/build/log" 2>&1); then
+        echo "ok - dpkg-buildpackage -us -uc -b, nocheck ($(($(date +%s) - start)) s)"
     else
         echo "not ok - dpkg-buildpackage -us -uc -b"
         tail -n 30 "$W/build/log" | sed 's/^/#   /'
