@@ -71,14 +71,10 @@ static int
 parse_args(int argc, char **argv, struct keygen_opts *o)
 {
     static const struct option longopts[] = {
-        {"alg", required_argument, NULL, 'a'},
-        {"dir", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"if-absent", no_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
-        {"config", required_argument, NULL, 'c'},
-        {"socket", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
+        {"alg", required_argument, NULL, 'a'},    {"dir", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},        {"if-absent", no_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -168,11 +164,13 @@ refuse_existing(int dfd, const struct keygen_opts *o, const struct out_file *fil
         if (o->if_absent && !exists[i])
             /* A partial set: a crash between renames, or a key set copied in
              * for verification. A fresh signing key would not match it. */
-            fprintf(stderr, "jwt-helper keygen: %s/%s is missing while other keys exist; "
-                    "restore it, or remove the others to start afresh\n", o->dir, files[i].name);
-        else if (!o->if_absent && exists[i])
-            fprintf(stderr, "jwt-helper keygen: %s/%s exists; use --force to replace it\n",
+            fprintf(stderr,
+                    "jwt-helper keygen: %s/%s is missing while other keys exist; "
+                    "restore it, or remove the others to start afresh\n",
                     o->dir, files[i].name);
+        else if (!o->if_absent && exists[i])
+            fprintf(stderr, "jwt-helper keygen: %s/%s exists; use --force to replace it\n", o->dir,
+                    files[i].name);
     }
     return o->if_absent ? CLI_EXIT_CONFIG : CLI_EXIT_REJECTED;
 }
