@@ -351,6 +351,15 @@ build() {
     fi
     cp "$W/build"/libpam-jwt_*.deb "$W/build"/jwt-helper_*.deb "$W/build"/jwt-helperd_*.deb \
         "$W/debs/"
+    # DESIGN §6: no error and no warning, overrides only with a reason.
+    if command -v lintian >/dev/null 2>&1; then
+        if lintian --fail-on error,warning "$W/build"/pam-jwt_*.changes >"$W/build/lintian" 2>&1
+        then echo "ok - lintian: no error, no warning"
+        else echo "not ok - lintian: no error, no warning"; fi
+        grep -v 'running with root privileges' "$W/build/lintian" | sed 's/^/#   lintian: /'
+    else
+        echo "# lintian not installed: not run"
+    fi
 }
 
 # host_state: what must not change on the host.
