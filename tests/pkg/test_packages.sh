@@ -8,8 +8,9 @@
 # Each root is an overlay of / (the host's files below, a tmpfs above) in a
 # private mount and UTS namespace, entered with chroot: dpkg, pam-auth-update
 # and the maintainer scripts write only to the tmpfs, so the host's
-# /etc/pam.d and dpkg database never change (checked at the end). It needs
-# nothing from the network. Two roots:
+# /etc/pam.d and dpkg database never change (checked at the end). No
+# debootstrap: the network is used only when the host lacks a dependency
+# of the packages (apt fetches it into the root). Two roots:
 #   issuer  (host name pkgissuer): all three packages, the daemon, a user,
 #           jwt-helper login, logins for a service with no policy block
 #           (pjtest, scope "pjtest") and for sudo-i (scope "sudo"), then
@@ -59,6 +60,16 @@ root_prepare() {
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
     [ "$(hostname)" = "$1" ] || bail "host name is $(hostname), not $1"
+}
+
+# install_debs DEB...: apt installs the packages from their files, and
+# whatever they depend on that the root lacks (systemd-sysusers on a fresh
+# container) from the archive, reading its lists only when it must.
+install_debs() {
+    apt-get install -y -q --no-install-recommends "$@" >/pkgtest/apt.log 2>&1 ||
+        { apt-get update -q >>/pkgtest/apt.log 2>&1 &&
+            apt-get install -y -q --no-install-recommends "$@" >>/pkgtest/apt.log 2>&1; } ||
+        { tail -n 20 /pkgtest/apt.log; return 1; }
 }
 
 # A Unix account with a password, as an administrator makes it.
@@ -124,7 +135,7 @@ as_user() {
 role_issuer() {
     root_prepare "$PKG_HOST_ISSUER"
     # --- install ---
-    check "the three packages install" dpkg -i /pkgtest/debs/libpam-jwt_*.deb \
+    check "the three packages install" install_debs /pkgtest/debs/libpam-jwt_*.deb \
         /pkgtest/debs/jwt-helper_*.deb /pkgtest/debs/jwt-helperd_*.deb
     dpkg-query -W -f='${Status}\n' jwt-helperd 2>/dev/null | grep -q 'install ok installed' ||
         bail "the packages did not install"
@@ -176,7 +187,7 @@ role_issuer() {
         sleep 0.1
     done
     check "the daemon runs as _jwt-helper" \
-        sh -c "test \"\$(ps -o user= -p $(tail -n 1 /pkgtest/pids))\" = _jwt-helper"
+        sh -c "grep -q \"^Uid:.\$(id -u _jwt-helper).\$(id -u _jwt-helper).\" /proc/$(tail -n 1 /pkgtest/pids)/status"
     DAEMON_PASSWORD="jwt-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     check "jwt-helper useradd" sh -c "printf '%s\n' '$DAEMON_PASSWORD' |
         jwt-helper useradd $PKG_USER --scopes ssh,sudo,pjtest --password-stdin"
@@ -247,7 +258,7 @@ role_verify() {
     tmpfiles=$(command -v systemd-tmpfiles)
     [ -n "$tmpfiles" ] && mount --bind /pkgtest/noop "$tmpfiles"
     check "libpam-jwt and jwt-helper install alone" \
-        dpkg -i /pkgtest/debs/libpam-jwt_*.deb /pkgtest/debs/jwt-helper_*.deb
+        install_debs /pkgtest/debs/libpam-jwt_*.deb /pkgtest/debs/jwt-helper_*.deb
     check "no daemon, no signing key" \
         sh -c '! test -e /usr/sbin/jwt-helperd && ! test -e /etc/jwt-helper/signing.jwk'
     check "without systemd-tmpfiles the postinst made the revocation list: empty, root's, 0644" \
@@ -268,7 +279,7 @@ role_verify() {
     refused "a tampered one is refused" "bad signature"
     # The daemon's package beside a key set copied in: its first start
     # refuses to add a signing key, its purge leaves the set alone.
-    check "jwt-helperd installs beside the copied key set" dpkg -i /pkgtest/debs/jwt-helperd_*.deb
+    check "jwt-helperd installs beside the copied key set" install_debs /pkgtest/debs/jwt-helperd_*.deb
     check "its keygen --if-absent refuses the partial set (exit 4)" \
         sh -c 'jwt-helper keygen --if-absent; [ $? = 4 ] && ! test -e /etc/jwt-helper/signing.jwk'
     check "purge jwt-helperd" dpkg -P jwt-helperd
