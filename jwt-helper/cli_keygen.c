@@ -4,6 +4,9 @@
  * MUST:
  * 1. never replace an existing file without --force, and then write nothing
  *    at all (every existing file is named before any file is touched);
+ *    --if-absent (the daemon's first start) succeeds without writing when
+ *    all three exist and refuses a partial set, naming what is missing,
+ *    rather than pair a new signing key with another key set;
  * 2. give secret files their final mode at creation: they never exist, even
  *    empty, with a looser one;
  * 3. never leave a torn file: each is a temp file in the same directory,
@@ -40,6 +43,7 @@ struct keygen_opts {
     enum jwt_alg alg;
     const char *dir;
     bool force;
+    bool if_absent;
 };
 
 /* One file to create: its contents and, once made, its temp name. */
@@ -58,7 +62,8 @@ enum { F_SIGNING, F_REFRESH, F_JWKS, F_COUNT };
 static void
 usage(FILE *f)
 {
-    fputs("usage: jwt-helper keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n", f);
+    fputs("usage: jwt-helper keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force|--if-absent]\n",
+          f);
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -66,19 +71,17 @@ static int
 parse_args(int argc, char **argv, struct keygen_opts *o)
 {
     static const struct option longopts[] = {
-        {"alg", required_argument, NULL, 'a'},
-        {"dir", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"config", required_argument, NULL, 'c'},
-        {"socket", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
+        {"alg", required_argument, NULL, 'a'},    {"dir", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'},        {"if-absent", no_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'}, {NULL, 0, NULL, 0},
     };
     int c;
 
     o->alg = JWT_ALG_EDDSA;
     o->dir = KEYGEN_DEFAULT_DIR;
     o->force = false;
+    o->if_absent = false;
     optind = 0; /* glibc: full re-initialisation, argv[0] is the verb */
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
         switch (c) {
@@ -95,6 +98,9 @@ parse_args(int argc, char **argv, struct keygen_opts *o)
         case 'f':
             o->force = true;
             break;
+        case 'i':
+            o->if_absent = true;
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
@@ -106,7 +112,7 @@ parse_args(int argc, char **argv, struct keygen_opts *o)
             return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc || o->dir[0] == '\0') {
+    if (optind != argc || o->dir[0] == '\0' || (o->force && o->if_absent)) {
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
@@ -128,27 +134,45 @@ dir_open(const char *dir)
     return fd;
 }
 
-/* MUST 1: returns 0 when no file exists (or force), else an exit code. */
+/* MUST 1: returns 0 when the files are to be written (none exists, or
+ * --force), KEYGEN_NOTHING_TO_DO when --if-absent finds all three, else an
+ * exit code. */
+#define KEYGEN_NOTHING_TO_DO (-1)
 static int
 refuse_existing(int dfd, const struct keygen_opts *o, const struct out_file *files)
 {
+    bool exists[F_COUNT];
     struct stat st;
-    int rc = 0;
+    int count = 0;
 
     for (int i = 0; i < F_COUNT; i++) {
-        if (fstatat(dfd, files[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            if (o->force)
-                continue;
-            fprintf(stderr, "jwt-helper keygen: %s/%s exists; use --force to replace it\n", o->dir,
-                    files[i].name);
-            rc = CLI_EXIT_REJECTED;
-        } else if (errno != ENOENT) {
+        exists[i] = fstatat(dfd, files[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!exists[i] && errno != ENOENT) {
             fprintf(stderr, "jwt-helper keygen: %s/%s: %s\n", o->dir, files[i].name,
                     strerror(errno));
             return CLI_EXIT_CONFIG;
         }
+        count += exists[i];
     }
-    return rc;
+    if (count == 0 || o->force)
+        return 0;
+    if (o->if_absent && count == F_COUNT) {
+        printf("keys exist in %s; nothing to do\n", o->dir);
+        return KEYGEN_NOTHING_TO_DO;
+    }
+    for (int i = 0; i < F_COUNT; i++) {
+        if (o->if_absent && !exists[i])
+            /* A partial set: a crash between renames, or a key set copied in
+             * for verification. A fresh signing key would not match it. */
+            fprintf(stderr,
+                    "jwt-helper keygen: %s/%s is missing while other keys exist; "
+                    "restore it, or remove the others to start afresh\n",
+                    o->dir, files[i].name);
+        else if (!o->if_absent && exists[i])
+            fprintf(stderr, "jwt-helper keygen: %s/%s exists; use --force to replace it\n", o->dir,
+                    files[i].name);
+    }
+    return o->if_absent ? CLI_EXIT_CONFIG : CLI_EXIT_REJECTED;
 }
 
 static char *
@@ -390,8 +414,11 @@ cli_keygen(int argc, char **argv)
         rc = CLI_EXIT_CONFIG;
         goto out;
     }
-    if ((rc = refuse_existing(dfd, &o, files)) != 0)
+    if ((rc = refuse_existing(dfd, &o, files)) != 0) {
+        if (rc == KEYGEN_NOTHING_TO_DO)
+            rc = CLI_EXIT_OK;
         goto out;
+    }
     if ((rc = make_contents(&o, files, kid, sizeof kid)) != 0)
         goto out;
     if ((rc = files_write(dfd, &o, files, daemon_gid(&o))) != 0)

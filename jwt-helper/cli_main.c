@@ -36,7 +36,7 @@ usage(FILE *f)
           "  decode TOKEN|-                       print header and claims, no verification\n"
           "  verify [--config PATH] [--jwks PATH] [--user U] [--scope S] [--service S] TOKEN|-\n"
           "                                       verify as pam_jwt would for that service\n"
-          "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force]\n"
+          "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force|--if-absent]\n"
           "                                       create signing.jwk, refresh.key, jwks.json\n"
           "  jwks [--jwks PATH]                   print the public key set\n"
           "  login [-u USER] [--password-stdin]   log in: store a refresh token\n"

@@ -51,8 +51,10 @@ check '[ -f "$R/etc/jwt-helper/jwt-helperd.conf" ]' "/etc/jwt-helper/jwt-helperd
 check '[ -f "$R/usr/lib/systemd/system/jwt-helperd.socket" ]' "systemd socket unit"
 check 'grep -qx "ExecStart=/usr/sbin/jwt-helperd -f" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
     "the service unit names the installed daemon"
-check '! grep -q "@sbindir@" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
+check '! grep -q "@sbindir@\|@bindir@" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
     "no unsubstituted path in the service unit"
+check 'grep -qx "ExecStartPre=+/usr/bin/jwt-helper keygen --if-absent" "$R/usr/lib/systemd/system/jwt-helperd.service"' \
+    "the service makes the keys at its first start, with the installed jwt-helper"
 check '[ -f "$R/usr/lib/sysusers.d/jwt-helper.conf" ]' "sysusers.d entry"
 check '[ -f "$R/usr/lib/tmpfiles.d/jwt-helper.conf" ]' "tmpfiles.d entry"
 check '[ -f "$R/usr/lib/tmpfiles.d/pam_jwt.conf" ]' "the module's tmpfiles.d entry"
