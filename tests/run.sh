@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The README's test command: installs the Debian 12 packages the build and
 # tests need, then builds and runs every suite (normal build, ASan+UBSan
-# build, fuzz smoke) and ends with one line "N passed, M failed, K skipped".
+# build, fuzz smoke, the Debian packages) and ends with one line
+# "N passed, M failed, K skipped".
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -10,7 +11,8 @@ top=$(pwd)
 PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
   libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
-  libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo"
+  libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo
+  debhelper lintian"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -106,11 +108,32 @@ fuzz_smoke() {
     fi
 }
 
+# The Debian packages (tests/pkg/test_packages.sh, TAP): built, checked by
+# lintian, installed into throwaway roots, logged in through. It needs
+# root; here, where the tools were installed above, a skip is a failure.
+package_suite() {
+    log="$top/build/packages.log"
+    echo "== packages: build, lintian, install and log in"
+    sh "$top/tests/pkg/test_packages.sh" >"$log" 2>&1
+    rc=$?
+    s=$(grep -Ec '^ok [0-9]+.*# SKIP' "$log")
+    p=$(($(grep -Ec '^ok ' "$log") - s))
+    f=$(grep -Ec '^not ok ' "$log")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if grep -q '^1\.\.0 # SKIP' "$log" || { [ $rc != 0 ] && [ "$f" = 0 ]; }; then
+        failed=$((failed + 1))
+        echo "packages: FAIL (skipped or stopped): $(grep -E '^1\.\.0|^Bail' "$log" | head -n 3)"
+    fi
+    grep -E '^not ok|^Bail' "$log" | head -n 20
+}
+
 install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed"; exit 1; }
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
 build_and_check normal
 valgrind_suite
 build_and_check sanitizers --enable-sanitizers
 fuzz_smoke
+package_suite
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
