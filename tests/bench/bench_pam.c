@@ -21,6 +21,7 @@
 #include <security/pam_appl.h>
 #include <sodium.h>
 
+#include "conf.h"
 #include "jwt.h"
 #include "signer.h"
 
@@ -129,13 +130,18 @@ public_set_text(const struct signer *s)
 static char *
 mint_token(const struct signer *s)
 {
-    struct json_object *c = json_object_new_object();
+    struct json_object *c = NULL;
     int64_t now = (int64_t)time(NULL);
-    char *token = NULL;
+    char *token = NULL, host[256], aud[sizeof(host) + 8];
 
+    /* Host-bound, as the module's default audience (host:%h) wants it. */
+    if (!conf_hostname(false, host, sizeof(host)))
+        return NULL;
+    snprintf(aud, sizeof(aud), "host:%s", host);
+    c = json_object_new_object();
     json_object_object_add(c, "iss", json_object_new_string("bench"));
     json_object_object_add(c, "sub", json_object_new_string("alice"));
-    json_object_object_add(c, "aud", json_object_new_string("pam"));
+    json_object_object_add(c, "aud", json_object_new_string(aud));
     json_object_object_add(c, "iat", json_object_new_int64(now));
     json_object_object_add(c, "exp", json_object_new_int64(now + 3000));
     json_object_object_add(c, "jti", json_object_new_string("bench-1"));
@@ -175,12 +181,16 @@ setup(struct bench_env *env)
     if ((set = public_set_text(s)) == NULL || (env->token = mint_token(s)) == NULL ||
         prepare_raw(env, s) != 0)
         goto out;
-    snprintf(conf, sizeof(conf), "jwks = %s/jwks.json\nissuer = bench\n", env->dir);
+    /* The shipped policy's costs: revocation on (an empty list), the
+     * default host-bound audience. */
+    snprintf(conf, sizeof(conf), "jwks = %s/jwks.json\nissuer = bench\nrevocation = %s/revoked\n",
+             env->dir, env->dir);
     snprintf(svc, sizeof(svc),
              "auth required %s config=%s/pam_jwt.conf\naccount required %s config=%s/pam_jwt.conf\n",
              MODULE_PATH, env->dir, MODULE_PATH, env->dir);
     if (write_file(env->dir, "jwks.json", set) != 0 ||
         write_file(env->dir, "pam_jwt.conf", conf) != 0 ||
+        write_file(env->dir, "revoked", "") != 0 ||
         write_file(env->dir, "bench-jwt", svc) != 0 ||
         write_file(env->dir, "bench-permit",
                    "auth required pam_permit.so\naccount required pam_permit.so\n") != 0)

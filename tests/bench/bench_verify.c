@@ -455,7 +455,7 @@ static const verify_fn contender_fns[N_CONTENDERS] = {verify_raw, verify_pamjwt,
 static const char *
 contender_check(struct bench_alg *b, enum contender c)
 {
-    static char why[160];
+    static char why[sizeof(((struct jwt_verified *)0)->reason) + 64];
     struct cjose_err_mirror err = {0};
     struct jwt_verified v;
     jwt_result r;

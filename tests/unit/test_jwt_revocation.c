@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include "check.h"
 #include "jwt.h"
+#include "proto.h"
 
 static char dir[64];
 
@@ -328,6 +330,29 @@ test_check_cached(void)
     CHECK_RESULT(check_user(path, "bob", true, 50), JWT_OK, "cache: an empty list");
 }
 
+/* The owner: root and the euid are trusted without an NSS lookup, anybody
+ * else only when it is the daemon's user; an owner change is an identity
+ * change, so a cached list never outlives the owner it was read from. */
+static void
+test_check_owner(void)
+{
+    char path[128];
+    struct passwd *daemon = getpwnam(PROTO_DAEMON_USER);
+    uid_t other = 65534; /* nobody on Debian */
+
+    if (geteuid() != 0 || (daemon != NULL && daemon->pw_uid == other)) {
+        CHECK(1, "owner: # SKIP needs root, and nobody not being the daemon's user");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s", write_file("cached", "alice:100\n", 10, 0644));
+    CHECK_RESULT(check_user(path, "alice", true, 200), JWT_OK, "owner: root's list is read");
+    CHECK(chown(path, other, (gid_t)-1) == 0, "owner: list given to another user");
+    CHECK_RESULT(check_user(path, "alice", true, 200), JWT_ERR_FILE_UNSAFE,
+                 "owner: another user's list is refused, though the cached one was good");
+    CHECK(chown(path, 0, (gid_t)-1) == 0, "owner: back to root");
+    CHECK_RESULT(check_user(path, "alice", true, 50), JWT_ERR_REVOKED, "owner: read again");
+}
+
 static void
 remove_dir(void)
 {
@@ -355,6 +380,7 @@ main(void)
     test_lookup_long_name();
     test_load();
     test_check_cached();
+    test_check_owner();
     remove_dir();
     return check_done();
 }
