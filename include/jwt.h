@@ -379,6 +379,8 @@ struct jwt_verified {
     int64_t exp, iat, auth_time;
     bool has_iat, has_auth_time;
     char reason[256];              /* jwt_result_str, with detail where there is some */
+    const char *failed_file;       /* jwt_decide: the configured key set or revocation list
+                                    * that failed closed (the policy's string), else NULL */
 };
 
 /* Checks the claims of payload against policy in DESIGN §3's order: types,
@@ -411,6 +413,21 @@ void jwt_verified_clear(struct jwt_verified *v);
 /* Fills policy with DESIGN §3's defaults (no issuers, audiences or user:
  * the caller sets those) and now = time(NULL). */
 void jwt_policy_init(struct jwt_policy *policy);
+
+/* The one decision whether a token is accepted (jwt_decide.c), for pam_jwt,
+ * `jwt-helper verify` and anything else that judges a token: with c's
+ * policy (conf_policy) for user (NULL: the user claim is not compared), at
+ * now: the shape and length, the key set and PEM key of c from the
+ * per-process cache (jwt_keycache_acquire), jwt_verify, then c's revocation
+ * list for user (else the token's subject) and, where c->once is set, a
+ * jti. Records nothing: `once` is the caller's to apply on JWT_OK. Returns
+ * the first failure with out->reason as the module logs it (a signature
+ * failure at a prompt's cut-off length says so), and out->failed_file when
+ * a configured file, not the token, failed closed. out is the caller's to
+ * jwt_verified_clear; the token is not copied or wiped. */
+struct conf;
+jwt_result jwt_decide(const struct conf *c, const char *user, const char *token, size_t len,
+                      int64_t now, struct jwt_verified *out) JWT_MUST_CHECK;
 
 /* ---- file identity for caches (jwt_file_identity.c) ---- */
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "conf.h"
@@ -87,51 +88,18 @@ parse_args(int argc, char **argv, struct verify_args *a)
     return 0;
 }
 
-/* Loads the key set and PEM key the options name. */
-static int
-load_keys(const struct conf *c, struct jwt_jwks **keys)
+/* A configured file that failed closed is the configuration's fault, not
+ * the token's: said on stderr, naming the file, for CLI_EXIT_CONFIG. */
+static void
+print_file_problem(const struct conf *c, jwt_result r, const struct jwt_verified *v)
 {
-    jwt_result r = JWT_OK;
-    const char *what = c->jwks;
+    const char *what = v->failed_file == c->revocation ? "revocation list" : "key set";
 
-    *keys = NULL;
-    if (c->jwks != NULL)
-        r = jwt_jwks_load(c->jwks, keys);
-    if (r == JWT_OK && c->key != NULL) {
-        what = c->key;
-        r = jwt_jwks_add_pem(c->key, keys);
-    }
-    if (r != JWT_OK) {
-        fprintf(stderr, "jwt-helper: key set %s: %s\n", what, jwt_result_str(r));
-        jwt_jwks_free(*keys);
-        *keys = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* The module's last check (DESIGN §3 order), so verify agrees with it: the
- * revocation list, for --user, else the token's subject. `once` is never
- * consumed here. */
-static jwt_result
-check_revocation(const struct conf *c, const char *user, struct jwt_verified *v)
-{
-    const char *who = user != NULL ? user : v->subject;
-    jwt_result r;
-
-    if (c->revocation == NULL || who == NULL)
-        return JWT_OK;
-    r = jwt_revocation_check(c->revocation, who, v);
-    if (r == JWT_ERR_REVOKED)
-        snprintf(v->reason, sizeof(v->reason), "%s", jwt_result_str(r));
-    else if (r != JWT_OK)
-        snprintf(v->reason, sizeof(v->reason), "revocation list %s: %s", c->revocation,
-                 jwt_result_str(r));
-    return r;
+    fprintf(stderr, "jwt-helper: %s %s: %s\n", what, v->failed_file, jwt_result_str(r));
 }
 
 static void
-print_verdict(jwt_result r, const struct jwt_verified *v)
+print_verdict(const struct conf *c, jwt_result r, const struct jwt_verified *v)
 {
     if (r != JWT_OK) {
         printf("rejected: %s\n", v->reason);
@@ -142,6 +110,9 @@ print_verdict(jwt_result r, const struct jwt_verified *v)
     printf(" exp=%" PRId64 " scope=", v->exp);
     cli_print_escaped(stdout, v->scope != NULL ? v->scope : "");
     printf("\n");
+    /* pam_jwt records the jti only after this decision; verify never does. */
+    if (c->once)
+        printf("once: this jti would be recorded\n");
 }
 
 int
@@ -149,8 +120,6 @@ cli_verify(int argc, char **argv)
 {
     struct verify_args a = {0};
     struct conf c = {0};
-    struct jwt_jwks *keys = NULL;
-    struct jwt_policy policy;
     struct jwt_verified v = {0};
     char *token = NULL;
     size_t len = 0;
@@ -164,27 +133,23 @@ cli_verify(int argc, char **argv)
     }
     rc = CLI_EXIT_CONFIG;
     if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, report_to_stderr, NULL) !=
-            CONF_OK ||
-        load_keys(&c, &keys) != 0)
+        CONF_OK)
         goto out;
     rc = CLI_EXIT_REJECTED;
     if (cli_token_read(a.token, &token, &len) != 0)
         goto out;
-    conf_policy(&c, &policy);
-    policy.user = a.user;
-    if ((r = jwt_verify(token, len, keys, &policy, &v)) == JWT_OK &&
-        (r = check_revocation(&c, a.user, &v)) != JWT_OK && r != JWT_ERR_REVOKED) {
-        /* An unusable list is the configuration's fault, not the token's. */
-        fprintf(stderr, "jwt-helper: %s\n", v.reason);
+    /* The module's own decision, so verify can never judge differently. */
+    r = jwt_decide(&c, a.user, token, len, (int64_t)time(NULL), &v);
+    if (v.failed_file != NULL) {
+        print_file_problem(&c, r, &v);
         rc = CLI_EXIT_CONFIG;
         goto out;
     }
-    print_verdict(r, &v);
+    print_verdict(&c, r, &v);
     rc = r == JWT_OK ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:
     jwt_verified_clear(&v);
     secret_free(token, len);
-    jwt_jwks_free(keys);
     conf_free(&c);
     free_args(&a);
     return rc;

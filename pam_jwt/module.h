@@ -44,10 +44,11 @@ int module_token_get(pam_handle_t *pamh, const struct conf *c, const char **toke
  * returns PAM_IGNORE, so that the next module decides. */
 int module_token_keys_try(pam_handle_t *pamh, const struct conf *c);
 
-/* Verifies token for user with every check of DESIGN §3, including the
- * revocation list and the once cache. out is filled as jwt_verify does. */
-jwt_result module_token_check(pam_handle_t *pamh, const struct conf *c, const char *user,
-                              const char *token, struct jwt_verified *out) JWT_MUST_CHECK;
+/* Decides token for user with jwt_decide (now), then, when accepted and c->once
+ * is set, records its jti (module_once_record). out is filled as jwt_decide
+ * does; the reason names once_dir when that file failed closed. */
+jwt_result module_token_check(const struct conf *c, const char *user, const char *token,
+                              struct jwt_verified *out) JWT_MUST_CHECK;
 
 /* One-time use (module_once.c): records iss+jti until exp under once_dir;
  * JWT_ERR_JTI_MISSING, JWT_ERR_REPLAYED, JWT_ERR_FILE_* or JWT_OK. */

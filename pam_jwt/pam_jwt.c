@@ -69,7 +69,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
         rc = PAM_IGNORE;
         goto out;
     }
-    r = module_token_check(pamh, c, user, token, &v);
+    r = module_token_check(c, user, token, &v);
     module_log_decision(pamh, c, user, r, &v);
     rc = pam_code_for(r);
     if (rc == PAM_SUCCESS)
