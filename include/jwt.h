@@ -410,10 +410,6 @@ jwt_result jwt_verify(const char *token, size_t len, struct jwt_jwks *keys,
                       const struct jwt_policy *policy, struct jwt_verified *out) JWT_MUST_CHECK;
 void jwt_verified_clear(struct jwt_verified *v);
 
-/* Fills policy with DESIGN §3's defaults (no issuers, audiences or user:
- * the caller sets those) and now = time(NULL). */
-void jwt_policy_init(struct jwt_policy *policy);
-
 /* The one decision whether a token is accepted (jwt_decide.c), for pam_jwt,
  * `jwt-helper verify` and anything else that judges a token: with c's
  * policy (conf_policy) for user (NULL: the user claim is not compared), at

@@ -5,30 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
 #include "jwt.h"
 
-/* DESIGN §3 defaults for the values a policy cannot leave empty. */
+/* The typ values accepted when a policy names none (pam_jwt.conf(5) typ=). */
 static const char *const default_typs[] = {"at+jwt", "JWT"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-void
-jwt_policy_init(struct jwt_policy *policy)
-{
-    memset(policy, 0, sizeof(*policy));
-    policy->algs = JWT_ALGS_ACCESS;
-    policy->typs = default_typs;
-    policy->n_typs = COUNT(default_typs);
-    policy->user_claim = "sub";
-    policy->max_auth_age = -1;
-    policy->leeway = 60;
-    policy->max_lifetime = 3600;
-    policy->max_token_len = JWT_DEFAULT_MAX_TOKEN_LEN;
-    policy->now = (int64_t)time(NULL);
-}
 
 void
 jwt_verified_clear(struct jwt_verified *v)

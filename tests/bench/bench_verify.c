@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "jwt.h"
+#include "../unit/test_policy.h"
 
 #define N_TOKENS 32
 #define N_ROUNDS 7
@@ -599,7 +600,7 @@ report_print(const struct results *res)
 static void
 policy_setup(int64_t now)
 {
-    jwt_policy_init(&policy);
+    test_policy_defaults(&policy);
     policy.issuers = policy_issuers;
     policy.n_issuers = 1;
     policy.audiences = policy_audiences;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "jwt.h"
+#include "../unit/test_policy.h"
 
 /* Fixed public keys, one per family, so that the signed seeds in
  * corpus/fuzz_token/ (minted once with the private halves, which are not
@@ -59,7 +60,7 @@ policy_get(void)
     static int ready;
 
     if (!ready) {
-        jwt_policy_init(&policy);
+        test_policy_defaults(&policy);
         policy.issuers = fuzz_issuers;
         policy.n_issuers = 1;
         policy.audiences = fuzz_audiences;

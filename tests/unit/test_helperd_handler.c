@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "test_policy.h"
 #include "helperd.h"
 #include "jwt.h"
 #include "proto.h"
@@ -356,7 +357,7 @@ verify_access(const char *token, const char *user, const char *aud, const char *
 
     if ((r = jwt_jwks_load(path_jwks, &keys)) != JWT_OK)
         return r;
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.typs = typs;
     p.n_typs = 1;
     p.issuers = issuers;

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "test_policy.h"
 #include "helperd_tokens.h"
 #include "jwt.h"
 #include "secret.h"
@@ -144,7 +145,7 @@ verify_access(const char *token, const char *user, const char *aud, const char *
     struct jwt_verified v;
     jwt_result r;
 
-    jwt_policy_init(&policy);
+    test_policy_defaults(&policy);
     policy.typs = typs;
     policy.n_typs = 1;
     policy.issuers = issuers;
@@ -817,7 +818,7 @@ test_refresh_token_shape(void)
     json_object_put(c);
 
     /* A refresh token never passes pam_jwt, however its policy is set. */
-    jwt_policy_init(&policy);
+    test_policy_defaults(&policy);
     policy.now = NOW;
     CHECK_RESULT(jwt_verify(rt.token, strlen(rt.token), jwks, &policy, &v),
                  JWT_ERR_ALG_NOT_ALLOWED, "pam_jwt refuses HS256");

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
+#include "test_policy.h"
 #include "jwt.h"
 
 #define NOW 1800000000LL
@@ -19,7 +20,7 @@ static const char *const audiences[] = {"pam", "host:web1"};
 static void
 policy_for_tests(struct jwt_policy *p)
 {
-    jwt_policy_init(p);
+    test_policy_defaults(p);
     p->now = NOW;
     p->issuers = issuers;
     p->n_issuers = 1;

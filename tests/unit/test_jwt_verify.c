@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "test_policy.h"
 #include "jwt.h"
 
 #define NOW 1800000000LL
@@ -77,7 +78,7 @@ verify(struct jwt_jwks *set, const char *token, struct jwt_verified *v)
 {
     struct jwt_policy p;
 
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.now = NOW;
     p.user = "alice";
     return jwt_verify(token, strlen(token), set, &p, v);
@@ -160,7 +161,7 @@ test_null_typs_still_checked(struct jwt_jwks *set)
     char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"rt+jwt\"}",
                          good_payload);
 
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.now = NOW;
     p.typs = NULL;
     p.n_typs = 0;
@@ -183,7 +184,7 @@ test_policy_cannot_enable_hs(struct jwt_jwks *set)
     struct jwt_verified v;
     const char *t = "eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
 
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.algs = ~0u;
     CHECK_RESULT(jwt_verify(t, strlen(t), set, &p, &v), JWT_ERR_ALG_NOT_ALLOWED,
                  "HS256 refused even with every alg bit set");
@@ -198,7 +199,7 @@ test_length_reason(struct jwt_jwks *set)
     char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\"}", good_payload);
     char want[128];
 
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.now = NOW;
     p.max_token_len = strlen(t) - 1;
     CHECK_RESULT(jwt_verify(t, strlen(t), set, &p, &v), JWT_ERR_TOO_LONG, "over max_token_len");
@@ -252,7 +253,7 @@ test_header_cache(void)
     CHECK_RESULT(verify(set, good, &v), JWT_OK, "cache: hit accepted");
     CHECK_STR(v.kid, "a", "cache: kid from the cached header");
     jwt_verified_clear(&v);
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.now = NOW;
     p.algs = JWT_ALG_BIT(JWT_ALG_ES256);
     CHECK_RESULT(jwt_verify(good, strlen(good), set, &p, &v), JWT_ERR_ALG_NOT_ALLOWED,

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "check.h"
+#include "test_policy.h"
 #include "jwt.h"
 #include "secret.h"
 #include "signer.h"
@@ -132,7 +133,7 @@ verify(const char *token, struct jwt_jwks *set, char **kid_out)
 
     if (token == NULL || set == NULL)
         return JWT_ERR_INTERNAL;
-    jwt_policy_init(&p);
+    test_policy_defaults(&p);
     p.now = NOW;
     p.user = "alice";
     r = jwt_verify(token, strlen(token), set, &p, &v);

@@ -10,6 +10,7 @@
 
 #include "jwt.h"
 #include "check.h"
+#include "test_policy.h"
 
 #ifndef VECTORS_DIR
 #error "VECTORS_DIR must name the source tests/vectors directory"
@@ -104,7 +105,7 @@ verify_check(const char *token, size_t len, struct jwt_jwks *keys, int64_t now,
     char label[160];
     jwt_result r;
 
-    jwt_policy_init(&policy);
+    test_policy_defaults(&policy);
     if (now != 0)
         policy.now = now;
     r = jwt_verify(token, len, keys, &policy, &v);
@@ -126,7 +127,7 @@ accepted_facts_check(const char *token, size_t len, struct jwt_jwks *keys, const
     struct jwt_verified v;
     char label[160];
 
-    jwt_policy_init(&policy);
+    test_policy_defaults(&policy);
     policy.now = RFC7515_EXP - 100;
     if (jwt_verify(token, len, keys, &policy, &v) != JWT_OK) {
         jwt_verified_clear(&v);
