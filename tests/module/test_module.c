@@ -334,8 +334,7 @@ test_config_errors(void)
         {"HS256 in algs", "algs=HS256", "algs"},
         {"none in algs", "algs=EdDSA,none", "algs"},
         {"relative jwks path", "jwks=jwks.json", "jwks"},
-        {"prompt twice is fine but use_first_pass=maybe", "use_first_pass=maybe",
-         "use_first_pass"},
+        {"a flag given a value (use_first_pass=maybe)", "use_first_pass=maybe", "use_first_pass"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -22,6 +22,11 @@ exported() {
     nm -D --defined-only "$1" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | LC_ALL=C sort -u
 }
 
+# True when $1 exports a symbol of the core's prefixes.
+leaks() {
+    nm -D --defined-only "$1" | grep -Eq ' (jwt_|conf_|module_|secret_)'
+}
+
 if ! command -v nm >/dev/null 2>&1; then
     echo "1..0 # SKIP nm (binutils) not installed"
     exit 0
@@ -42,16 +47,30 @@ $expected
 E
 fi
 
-# The failing twin: the same comparison tells a library that exports more.
-other=$(ldd "$module" | awk '/libjson-c|libcrypto|libsodium/ { print $3; exit }')
-if [ -n "$other" ] && [ "$(exported "$other")" != "$expected" ]; then
-    ok "the comparison rejects a library with other exports ($(basename "$other"))"
+# The twins: the same comparison accepts a library exporting exactly the
+# six entry points and rejects one exporting a seventh, both built here, so
+# a broken "exported" (seeing nothing, or everything) turns one of them red.
+twin() { # NAME EXTRA_C_LINE: builds $T/NAME.so with the six and EXTRA_C_LINE
+    { for f in $expected; do
+        printf 'int %s(void *p, int f, int c, const char **v) { (void)p; (void)f; (void)c; (void)v; return 0; }\n' "$f"
+      done; printf '%s\n' "$2"; } >"$T/$1.c"
+    ${CC:-cc} -shared -fPIC -o "$T/$1.so" "$T/$1.c" 2>"$T/$1.err"
+}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+if ! twin exact "" || ! twin extra "int jwt_leak(void) { return 1; }"; then
+    ok "the comparison tells exports apart # SKIP no C compiler to build the twins"
 else
-    not_ok "the comparison rejects a library with other exports"
+    if [ "$(exported "$T/exact.so")" = "$expected" ]; then ok "the comparison accepts the six alone"
+    else not_ok "the comparison accepts the six alone"; fi
+    if [ "$(exported "$T/extra.so")" != "$expected" ]; then ok "the comparison rejects a seventh export"
+    else not_ok "the comparison rejects a seventh export"; fi
+    if leaks "$T/extra.so"; then ok "the leak check sees a jwt_ export"
+    else not_ok "the leak check sees a jwt_ export"; fi
 fi
 
 # No core symbol leaks, whatever its prefix.
-if nm -D --defined-only "$module" | grep -Eq ' (jwt_|conf_|module_|secret_)'; then
+if leaks "$module"; then
     not_ok "no jwt_/conf_/module_/secret_ symbol exported"
 else
     ok "no jwt_/conf_/module_/secret_ symbol exported"
