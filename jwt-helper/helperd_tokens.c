@@ -139,18 +139,6 @@ out:
 }
 
 void
-helperd_tokens_secret_generate_text(char out[HELPERD_TOKENS_SECRET_TEXT_LEN + 2])
-{
-    unsigned char key[HELPERD_TOKENS_SECRET_BYTES];
-
-    randombytes_buf(key, sizeof(key));
-    sodium_bin2base64(out, HELPERD_TOKENS_SECRET_TEXT_LEN + 1, key, sizeof(key), B64_URL);
-    out[HELPERD_TOKENS_SECRET_TEXT_LEN] = '\n';
-    out[HELPERD_TOKENS_SECRET_TEXT_LEN + 1] = '\0';
-    sodium_memzero(key, sizeof(key));
-}
-
-void
 helperd_tokens_secret_free(struct helperd_tokens_secret *s)
 {
     /* sodium_free makes the pages writable again and wipes them. */

@@ -126,9 +126,6 @@ jwt_result helperd_tokens_secret_from_text(const char *text, size_t len,
  * JWT_OK, JWT_ERR_NOMEM or JWT_ERR_INTERNAL. */
 jwt_result helperd_tokens_secret_from_bytes(const unsigned char key[HELPERD_TOKENS_SECRET_BYTES],
                                             struct helperd_tokens_secret **out) JWT_MUST_CHECK;
-/* Writes 32 fresh random bytes as refresh.key's text (43 characters and a
- * newline, NUL-terminated) into out: a secret, the caller wipes it. */
-void helperd_tokens_secret_generate_text(char out[HELPERD_TOKENS_SECRET_TEXT_LEN + 2]);
 /* Wipes and frees s; NULL is a no-op. */
 void helperd_tokens_secret_free(struct helperd_tokens_secret *s);
 

@@ -291,10 +291,11 @@ static bool
 keys_write(const struct fixture *fx)
 {
     struct signer *s = NULL;
-    char *jwk = NULL, *set = NULL, rkey[HELPERD_TOKENS_SECRET_TEXT_LEN + 2];
+    /* A fixed refresh.key: 32 bytes ("pam_jwt test refresh key, one..!"). */
+    static const char rkey[] = "cGFtX2p3dCB0ZXN0IHJlZnJlc2gga2V5LCBvbmUuLiE\n";
+    char *jwk = NULL, *set = NULL;
     bool ok = false;
 
-    helperd_tokens_secret_generate_text(rkey);
     if (signer_generate(JWT_ALG_EDDSA, 0, &s) != JWT_OK ||
         signer_private_jwk_json(s, &jwk) != JWT_OK || (set = jwks_text(s)) == NULL) {
         fprintf(stderr, "bench_exchange: key generation failed\n");
@@ -304,7 +305,6 @@ keys_write(const struct fixture *fx)
          file_write(fx, "refresh.key", rkey, 0600, (uid_t)-1, (gid_t)-1) &&
          file_write(fx, "jwks.json", set, 0644, (uid_t)-1, (gid_t)-1);
 out:
-    sodium_memzero(rkey, sizeof(rkey));
     secret_free_str(jwk);
     free(set);
     signer_free(s);

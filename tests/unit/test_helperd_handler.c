@@ -153,7 +153,9 @@ conf_write(const char *path, const char *jwks, const char *signing_key)
 static void
 keys_make(void)
 {
-    char sk_path[128], rk_path[128], rk[HELPERD_TOKENS_SECRET_TEXT_LEN + 2];
+    /* A fixed refresh.key: 32 bytes ("pam_jwt test refresh key, one..!"). */
+    static const char rk[] = "cGFtX2p3dCB0ZXN0IHJlZnJlc2gga2V5LCBvbmUuLiE\n";
+    char sk_path[128], rk_path[128];
     char *jwk = NULL;
 
     if (signer_generate(JWT_ALG_EDDSA, 0, &signer) != JWT_OK ||
@@ -162,10 +164,8 @@ keys_make(void)
     path_make(sk_path, sizeof sk_path, "signing.jwk");
     file_write(sk_path, jwk, strlen(jwk), 0600);
     secret_free_str(jwk);
-    helperd_tokens_secret_generate_text(rk);
     path_make(rk_path, sizeof rk_path, "refresh.key");
     file_write(rk_path, rk, strlen(rk), 0600);
-    sodium_memzero(rk, sizeof rk);
     jwks_write(signer, path_jwks);
 }
 
