@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* `jwt-helper doctor` (DESIGN §5): walks /etc/pam.d, and for each service
+ * whose auth stack reaches pam_jwt judges the stack and its policy. Reads
+ * only; changes nothing. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "doctor.h"
+
+/* Reads an open stack file whole, up to the parser's cap plus one byte so
+ * that a larger file shows as larger. Returns 0, or -1 with errno set. */
+static int
+read_fd(int fd, char **text, size_t *len)
+{
+    size_t cap = PAMSTACK_MAX_FILE_BYTES + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t got;
+
+    if (buf == NULL)
+        return -1;
+    while (n < cap && (got = read(fd, buf + n, cap - n)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            free(buf);
+            return -1;
+        }
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* pamstack_read_fn. Stack files may be symlinks, as libpam allows; anything
+ * but a regular file is refused so that a FIFO cannot hang the run. */
+static int
+read_stack_file(void *ctx, const char *path, char **text, size_t *len)
+{
+    struct doctor *d = ctx;
+    struct stat st;
+    int fd, rc = -1;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0) {
+        if (errno == EACCES)
+            doctor_unreadable(d, path, errno, "the PAM stacks that use it");
+        else
+            doctor_finding(d, DOCTOR_ERROR, path, 0,
+                           "cannot read it (%s), so libpam fails every stack that uses it; "
+                           "create it or drop the include",
+                           strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        doctor_finding(d, DOCTOR_ERROR, path, 0, "not a regular file; make it one");
+    } else if ((rc = read_fd(fd, text, len)) != 0) {
+        doctor_unreadable(d, path, errno, "the PAM stacks that use it");
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* pamstack_report_fn: a line libpam would not read as written. */
+static void
+report_stack(void *ctx, const char *path, size_t line, const char *message)
+{
+    doctor_finding(ctx, DOCTOR_ERROR, path, line, "%s; fix the line (pam.d(5))", message);
+}
+
+/* Files in /etc/pam.d that name no service: hidden files, editors' and
+ * dpkg's or ucf's leftovers, and Debian's common-* files, which services
+ * include (judged there, with each service's own policy). */
+static int
+is_service_file(const struct dirent *de)
+{
+    const char *name = de->d_name;
+    size_t len = strlen(name);
+
+    return name[0] != '.' && name[len - 1] != '~' && strstr(name, ".dpkg-") == NULL &&
+           strstr(name, ".ucf-") == NULL && strncmp(name, "common-", 7) != 0;
+}
+
+struct policy_visit {
+    struct doctor *d;
+    const char *service;
+};
+
+static void
+check_policy_at(void *ctx, const struct pamstack_entry *e)
+{
+    const struct policy_visit *v = ctx;
+
+    if (doctor_is_pam_jwt(e))
+        doctor_policy_check(v->d, v->service, e);
+}
+
+static void
+judge_service(struct doctor *d, const char *service)
+{
+    struct pamstack_source src = {DOCTOR_PAMD_DIR, read_stack_file, report_stack, d};
+    struct policy_visit visit = {d, service};
+    struct pamstack_chain *chain = NULL;
+
+    if (pamstack_build(&src, service, &chain) != 0)
+        return; /* the reader said why */
+    doctor_stack_check(d, service, chain);
+    pamstack_each_module(chain, check_policy_at, &visit);
+    pamstack_chain_free(chain);
+}
+
+int
+cli_doctor(int argc, char **argv)
+{
+    struct dirent **names = NULL;
+    struct doctor d;
+    int n;
+
+    (void)argv;
+    if (argc != 1) {
+        fputs("usage: jwt-helper doctor\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+    memset(&d, 0, sizeof(d));
+    if ((n = scandir(DOCTOR_PAMD_DIR, &names, is_service_file, alphasort)) < 0)
+        doctor_unreadable(&d, DOCTOR_PAMD_DIR, errno, "every PAM stack");
+    for (int i = 0; i < n; i++) {
+        judge_service(&d, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    return doctor_finish(&d);
+}
