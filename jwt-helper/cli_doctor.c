@@ -53,7 +53,7 @@ read_stack_file(void *ctx, const char *path, char **text, size_t *len)
 
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0) {
         if (errno == EACCES)
-            doctor_unreadable(d, path, errno, "the PAM stacks that use it");
+            doctor_unreadable(d, path, strerror(errno), "the PAM stacks that use it");
         else
             doctor_finding(d, DOCTOR_ERROR, path, 0,
                            "cannot read it (%s), so libpam fails every stack that uses it; "
@@ -62,7 +62,7 @@ read_stack_file(void *ctx, const char *path, char **text, size_t *len)
     } else if (!S_ISREG(st.st_mode)) {
         doctor_finding(d, DOCTOR_ERROR, path, 0, "not a regular file; make it one");
     } else if ((rc = read_fd(fd, text, len)) != 0) {
-        doctor_unreadable(d, path, errno, "the PAM stacks that use it");
+        doctor_unreadable(d, path, strerror(errno), "the PAM stacks that use it");
     }
     if (fd >= 0)
         close(fd);
@@ -112,8 +112,11 @@ judge_service(struct doctor *d, const char *service)
 
     if (pamstack_build(&src, service, &chain) != 0)
         return; /* the reader said why */
-    doctor_stack_check(d, service, chain);
-    pamstack_each_module(chain, check_policy_at, &visit);
+    if (doctor_stack_check(d, service, chain)) {
+        pamstack_each_module(chain, check_policy_at, &visit);
+        if (strcmp(service, "sshd") == 0)
+            doctor_sshd_check(d);
+    }
     pamstack_chain_free(chain);
 }
 
@@ -131,7 +134,7 @@ cli_doctor(int argc, char **argv)
     }
     memset(&d, 0, sizeof(d));
     if ((n = scandir(DOCTOR_PAMD_DIR, &names, is_service_file, alphasort)) < 0)
-        doctor_unreadable(&d, DOCTOR_PAMD_DIR, errno, "every PAM stack");
+        doctor_unreadable(&d, DOCTOR_PAMD_DIR, strerror(errno), "every PAM stack");
     for (int i = 0; i < n; i++) {
         judge_service(&d, names[i]->d_name);
         free(names[i]);

@@ -25,16 +25,20 @@ enum doctor_level { DOCTOR_ERROR, DOCTOR_WARNING };
  * before, and counts it. */
 void doctor_finding(struct doctor *d, enum doctor_level level, const char *path, size_t line,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Says on stderr that path could not be read (errno err) and which check
- * was not made; the run then exits 4. */
-void doctor_unreadable(struct doctor *d, const char *path, int err, const char *check);
+/* Says on stderr that path could not be read (reason: strerror's, or the
+ * tool's own words) and which check was not made; the run then exits 4. */
+void doctor_unreadable(struct doctor *d, const char *path, const char *reason, const char *check);
 /* Prints the summary line, frees what d holds and returns the exit code:
  * 4 when something could not be read, else 1 with an error, else 0. */
 int doctor_finish(struct doctor *d);
 
-/* Judges one service's auth chain (it reaches pam_jwt): what a failed and
- * a valid token make of it (doctor_stack.c). */
-void doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_chain *chain);
+/* Judges one service's auth chain: what a failed and a valid token make of
+ * it (doctor_stack.c). Returns false, saying nothing, when the chain does
+ * not reach pam_jwt. */
+bool doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_chain *chain);
+/* Judges sshd's own configuration as `sshd -T` gives it, when sshd is
+ * installed (doctor_sshd.c): UsePAM, and a prompt that reaches PAM. */
+void doctor_sshd_check(struct doctor *d);
 /* Judges the policy pam_jwt applies at line e of service: conf_load of
  * /etc/security/pam_jwt.conf with e's arguments, then the scope, the
  * audiences and the files it names (doctor_policy.c). */

@@ -53,12 +53,14 @@ doctor_finding(struct doctor *d, enum doctor_level level, const char *path, size
 }
 
 void
-doctor_unreadable(struct doctor *d, const char *path, int err, const char *check)
+doctor_unreadable(struct doctor *d, const char *path, const char *reason, const char *check)
 {
     d->unreadable++;
     fputs("jwt-helper doctor: cannot read ", stderr);
     cli_print_escaped(stderr, path);
-    fprintf(stderr, ": %s; not checked: %s\n", strerror(err), check);
+    fputs(": ", stderr);
+    cli_print_escaped(stderr, reason);
+    fprintf(stderr, "; not checked: %s\n", check);
 }
 
 int

@@ -51,7 +51,7 @@ judge_file(struct doctor *d, const char *what, const char *path, jwt_result r, i
     if (r == JWT_OK)
         return;
     if (r == JWT_ERR_FILE_OPEN && err == EACCES) {
-        doctor_unreadable(d, path, err, what);
+        doctor_unreadable(d, path, strerror(err), what);
         return;
     }
     if (r == JWT_ERR_FILE_OPEN && err == ENOENT)
@@ -144,7 +144,8 @@ doctor_policy_check(struct doctor *d, const char *service, const struct pamstack
     /* conf_load treats a missing default file as fine: only a file there
      * that we may not read makes this check impossible. */
     if ((fd = open(CONF_DEFAULT_PATH, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 && errno == EACCES) {
-        doctor_unreadable(d, CONF_DEFAULT_PATH, errno, "the policy of pam_jwt's services");
+        doctor_unreadable(d, CONF_DEFAULT_PATH, strerror(errno),
+                          "the policy of pam_jwt's services");
         return;
     }
     if (fd >= 0)

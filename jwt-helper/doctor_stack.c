@@ -124,7 +124,7 @@ warn_unknown(void *ctx, const struct pamstack_entry *e)
                        e->module);
 }
 
-void
+bool
 doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_chain *chain)
 {
     struct first_jwt first = {NULL};
@@ -132,7 +132,7 @@ doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_
 
     pamstack_each_module(chain, find_jwt, &first);
     if (first.e == NULL)
-        return;
+        return false;
     pamstack_each_module(chain, warn_unknown, d);
     if (pamstack_succeeds(chain, module_ret, &failed))
         doctor_finding(d, DOCTOR_ERROR, first.e->file, first.e->line,
@@ -146,4 +146,5 @@ doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_
                        "must also succeed); fine when meant as a second factor, else make "
                        "pam_jwt sufficient or jump to the end on success",
                        service);
+    return true;
 }

@@ -26,6 +26,8 @@ T=$DOCTOR_NS_DIR
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc,workdir=$T/etc.work" /etc 2>/dev/null &&
     mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$T/lib,workdir=$T/lib.work" /var/lib ||
     skip "no overlay mount here"
+# sshd -T needs its privilege separation directory: a private /run has one.
+mount -t tmpfs tmpfs /run && mkdir -m 755 /run/sshd || skip "no private /run"
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -33,7 +35,7 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 
 # Every file doctor may read, with its owner and mode.
 fingerprint() {
-    find /etc/pam.d /etc/security /etc/jwt-helper /var/lib/jwt-helper -xdev \
+    find /etc/pam.d /etc/security /etc/jwt-helper /var/lib/jwt-helper /etc/ssh -xdev \
         -exec stat -c '%n %U %a %Y' {} \; -type f -exec sha256sum {} \; 2>/dev/null | sort
 }
 
@@ -63,10 +65,12 @@ doctor_is() {
 # The shipped setup: the policy, the Debian profile's common-auth as
 # pam-auth-update writes it (end turned into a jump over pam_unix and
 # pam_deny), sshd through it, sudo and sudo-i with the shipped snippet (a),
-# su with pam_rootok first, a key set and an empty revocation list.
+# su with pam_rootok first, a key set and an empty revocation list, and
+# sshd_config as the sshd snippet asks (a drop-in: sshd takes the first value).
 clean_setup() {
     rm -rf /etc/pam.d /etc/security/pam_jwt.conf /etc/jwt-helper /var/lib/jwt-helper
-    mkdir -p /etc/pam.d /etc/jwt-helper /var/lib/jwt-helper
+    mkdir -p /etc/pam.d /etc/jwt-helper /var/lib/jwt-helper /etc/ssh/sshd_config.d
+    printf 'UsePAM yes\nKbdInteractiveAuthentication yes\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
     cp "$top_srcdir/conf/pam_jwt.conf" /etc/security/pam_jwt.conf
     "$HELPER" keygen --alg EdDSA --dir /etc/jwt-helper >/dev/null 2>&1 || echo "Bail out! keygen"
     : >/var/lib/jwt-helper/revoked
@@ -190,6 +194,27 @@ clean_setup
 printf 'auth required pam_jwt.so\n@include common-nothere\n' >/etc/pam.d/sudo
 doctor_is "a missing include: error, exit 1" 1 \
     "error: /etc/pam.d/common-nothere: cannot read it (No such file or directory), so libpam fails every stack that uses it; create it or drop the include"
+
+if [ -x /usr/sbin/sshd ]; then
+    clean_setup
+    printf 'UsePAM no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T says UsePAM no: error, exit 1" 1 \
+        "error: /etc/ssh/sshd_config: UsePAM no: sshd never runs its PAM stack, so no token logs in; set UsePAM yes"
+
+    clean_setup
+    printf 'KbdInteractiveAuthentication no\nPasswordAuthentication no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T says no prompt reaches PAM: error, exit 1" 1 \
+        "error: /etc/ssh/sshd_config: KbdInteractiveAuthentication and PasswordAuthentication are both off: no prompt reaches pam_jwt; set KbdInteractiveAuthentication yes"
+
+    clean_setup
+    printf 'NoSuchOption yes\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T fails: exit 4, no finding" 4
+    grep -q '^jwt-helper doctor: cannot read /etc/ssh/sshd_config: .*NoSuchOption.*; not checked: sshd' "$T/err" &&
+        ok "and stderr names the file, sshd's complaint and the check" ||
+        not_ok "and stderr names the file, sshd's complaint and the check"
+else
+    echo "# sshd not installed: its checks not run"
+fi
 
 clean_setup
 chmod 600 /etc/security/pam_jwt.conf
