@@ -16,57 +16,24 @@
 #include "cli.h"
 #include "doctor.h"
 
-/* Reads an open stack file whole, up to the parser's cap plus one byte so
- * that a larger file shows as larger. Returns 0, or -1 with errno set. */
-static int
-read_fd(int fd, char **text, size_t *len)
-{
-    size_t cap = PAMSTACK_MAX_FILE_BYTES + 1, n = 0;
-    char *buf = malloc(cap + 1);
-    ssize_t got;
-
-    if (buf == NULL)
-        return -1;
-    while (n < cap && (got = read(fd, buf + n, cap - n)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            free(buf);
-            return -1;
-        }
-        n += (size_t)got;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
-/* pamstack_read_fn. Stack files may be symlinks, as libpam allows; anything
- * but a regular file is refused so that a FIFO cannot hang the run. */
+/* pamstack_read_fn. Stack files may be symlinks, as libpam allows. */
 static int
 read_stack_file(void *ctx, const char *path, char **text, size_t *len)
 {
     struct doctor *d = ctx;
-    struct stat st;
-    int fd, rc = -1;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0) {
-        if (errno == EACCES)
-            doctor_unreadable(d, path, strerror(errno), "the PAM stacks that use it");
-        else
-            doctor_finding(d, DOCTOR_ERROR, path, 0,
-                           "cannot read it (%s), so libpam fails every stack that uses it; "
-                           "create it or drop the include",
-                           strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        doctor_finding(d, DOCTOR_ERROR, path, 0, "not a regular file; make it one");
-    } else if ((rc = read_fd(fd, text, len)) != 0) {
+    if (doctor_text_read(path, PAMSTACK_MAX_FILE_BYTES, text, len) == 0)
+        return 0;
+    if (errno == EACCES || errno == ENOMEM)
         doctor_unreadable(d, path, strerror(errno), "the PAM stacks that use it");
-    }
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    else if (errno == EINVAL)
+        doctor_finding(d, DOCTOR_ERROR, path, 0, "not a regular file; make it one");
+    else
+        doctor_finding(d, DOCTOR_ERROR, path, 0,
+                       "cannot read it (%s), so libpam fails every stack that uses it; "
+                       "create it or drop the include",
+                       strerror(errno));
+    return -1;
 }
 
 /* pamstack_report_fn: a line libpam would not read as written. */

@@ -32,6 +32,12 @@ void doctor_unreadable(struct doctor *d, const char *path, const char *reason, c
  * 4 when something could not be read, else 1 with an error, else 0. */
 int doctor_finish(struct doctor *d);
 
+/* Reads the regular file at path whole when it holds at most cap bytes
+ * (a larger one comes back cut at cap + 1 bytes: the caller sees it is too
+ * large). Returns 0 with *text malloc'd and NUL-terminated (the caller
+ * frees), or -1 with errno set (EINVAL: not a regular file). */
+int doctor_text_read(const char *path, size_t cap, char **text, size_t *len);
+
 /* Judges one service's auth chain: what a failed and a valid token make of
  * it (doctor_stack.c). Returns false, saying nothing, when the chain does
  * not reach pam_jwt. */
@@ -43,6 +49,10 @@ void doctor_sshd_check(struct doctor *d);
  * /etc/security/pam_jwt.conf with e's arguments, then the scope, the
  * audiences and the files it names (doctor_policy.c). */
 void doctor_policy_check(struct doctor *d, const char *service, const struct pamstack_entry *e);
+/* Judges sudo's credential cache (timestamp_timeout in the Defaults of
+ * /etc/sudoers and /etc/sudoers.d) against service's max_auth_age in
+ * seconds (doctor_sudo.c). */
+void doctor_sudo_check(struct doctor *d, const char *service, long long max_auth_age);
 /* Returns true when e is a pam_jwt line. */
 bool doctor_is_pam_jwt(const struct pamstack_entry *e);
 

@@ -157,5 +157,8 @@ doctor_policy_check(struct doctor *d, const char *service, const struct pamstack
     check_scope(d, service, e, &c);
     check_audiences(d, e, &c);
     check_files(d, &c);
+    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
+    if (c.max_auth_age >= 0 && (strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0))
+        doctor_sudo_check(d, service, (long long)c.max_auth_age);
     conf_free(&c);
 }

@@ -35,7 +35,8 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 
 # Every file doctor may read, with its owner and mode.
 fingerprint() {
-    find /etc/pam.d /etc/security /etc/jwt-helper /var/lib/jwt-helper /etc/ssh -xdev \
+    find /etc/pam.d /etc/security /etc/jwt-helper /var/lib/jwt-helper /etc/ssh /etc/sudoers \
+        /etc/sudoers.d -xdev \
         -exec stat -c '%n %U %a %Y' {} \; -type f -exec sha256sum {} \; 2>/dev/null | sort
 }
 
@@ -66,10 +67,12 @@ doctor_is() {
 # pam-auth-update writes it (end turned into a jump over pam_unix and
 # pam_deny), sshd through it, sudo and sudo-i with the shipped snippet (a),
 # su with pam_rootok first, a key set and an empty revocation list, and
-# sshd_config as the sshd snippet asks (a drop-in: sshd takes the first value).
+# sshd_config as the sshd snippet asks (a drop-in: sshd takes the first value),
+# the sudoers example as /etc/sudoers.d/pam_jwt.
 clean_setup() {
-    rm -rf /etc/pam.d /etc/security/pam_jwt.conf /etc/jwt-helper /var/lib/jwt-helper
-    mkdir -p /etc/pam.d /etc/jwt-helper /var/lib/jwt-helper /etc/ssh/sshd_config.d
+    rm -rf /etc/pam.d /etc/security/pam_jwt.conf /etc/jwt-helper /var/lib/jwt-helper /etc/sudoers.d
+    mkdir -p /etc/pam.d /etc/jwt-helper /var/lib/jwt-helper /etc/ssh/sshd_config.d /etc/sudoers.d
+    install -m 440 "$top_srcdir/conf/sudoers.d/pam_jwt.example" /etc/sudoers.d/pam_jwt
     printf 'UsePAM yes\nKbdInteractiveAuthentication yes\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
     cp "$top_srcdir/conf/pam_jwt.conf" /etc/security/pam_jwt.conf
     "$HELPER" keygen --alg EdDSA --dir /etc/jwt-helper >/dev/null 2>&1 || echo "Bail out! keygen"
@@ -194,6 +197,24 @@ clean_setup
 printf 'auth required pam_jwt.so\n@include common-nothere\n' >/etc/pam.d/sudo
 doctor_is "a missing include: error, exit 1" 1 \
     "error: /etc/pam.d/common-nothere: cannot read it (No such file or directory), so libpam fails every stack that uses it; create it or drop the include"
+
+STALE="sudo reuses a login without asking pam_jwt"
+clean_setup
+rm /etc/sudoers.d/pam_jwt
+doctor_is "sudo's default 15-minute cache against max_auth_age 300: error per sudo service" 1 \
+    "error: /etc/sudoers: sudo's default timestamp_timeout (15 minutes) outlives service sudo's max_auth_age (300 s): $STALE; add Defaults timestamp_timeout=0 in /etc/sudoers.d" \
+    "error: /etc/sudoers: sudo's default timestamp_timeout (15 minutes) outlives service sudo-i's max_auth_age (300 s): $STALE; add Defaults timestamp_timeout=0 in /etc/sudoers.d"
+
+clean_setup
+printf 'Defaults timestamp_timeout=0\nDefaults:alice  timestamp_timeout = 10\n' >/etc/sudoers.d/pam_jwt
+doctor_is "one user's 10-minute cache: error at its line" 1 \
+    "error: /etc/sudoers.d/pam_jwt:2: timestamp_timeout (10 minutes) outlives service sudo's max_auth_age (300 s): $STALE; set it to 0" \
+    "error: /etc/sudoers.d/pam_jwt:2: timestamp_timeout (10 minutes) outlives service sudo-i's max_auth_age (300 s): $STALE; set it to 0"
+
+clean_setup
+printf 'Defaults timestamp_timeout=5\n' >/etc/sudoers.d/pam_jwt
+printf 'Defaults timestamp_timeout=-1\n' >/etc/sudoers.d/pam_jwt.bak
+doctor_is "a cache of exactly max_auth_age, and a file sudo skips (a dot in its name): no finding" 0
 
 if [ -x /usr/sbin/sshd ]; then
     clean_setup
