@@ -21,6 +21,7 @@ struct builder {
     const struct pamstack_source *src;
     struct pamstack_chain *root; /* owns every file name */
     size_t lines;                /* stack lines taken so far, PAMSTACK_MAX_LINES at most */
+    size_t bytes;                /* bytes read so far: an include fan-out stays bounded */
     bool nomem;
 };
 
@@ -483,6 +484,11 @@ read_into(struct builder *b, struct pamstack_chain *chain, const char *name, uns
         return -1;
     if (b->src->read(b->src->ctx, file, &text, &len) != 0)
         return depth == 0 ? -1 : 0;
+    if ((b->bytes += len) > PAMSTACK_MAX_TOTAL_BYTES) {
+        complain(b, file, 0, "more than %d bytes of stack files; not read",
+                 PAMSTACK_MAX_TOTAL_BYTES);
+        goto out;
+    }
     if (len > PAMSTACK_MAX_FILE_BYTES || memchr(text, '\0', len) != NULL) {
         complain(b, file, 0, "larger than %d bytes or holding a NUL byte; not read",
                  PAMSTACK_MAX_FILE_BYTES);

@@ -10,6 +10,7 @@
 #define PAMSTACK_MAX_DEPTH 8    /* nested include/substack: loops end here */
 #define PAMSTACK_MAX_LINES 4096 /* stack lines read for one service, all files */
 #define PAMSTACK_MAX_FILE_BYTES (256 * 1024)
+#define PAMSTACK_MAX_TOTAL_BYTES (1024 * 1024) /* read for one service, all files */
 #define PAMSTACK_MAX_ARGS 64
 
 /* The module returns doctor models, and the actions of pam.d(5). */
@@ -59,8 +60,9 @@ struct pamstack_source {
 
 /* Builds service's auth chain: its file, @include and include inlined,
  * substacks as one entry each; other types skipped. Each line it cannot
- * parse is reported and left out; nesting beyond PAMSTACK_MAX_DEPTH and
- * more than PAMSTACK_MAX_LINES lines are reported and cut. Returns 0 with
+ * parse is reported and left out; nesting beyond PAMSTACK_MAX_DEPTH, more
+ * than PAMSTACK_MAX_LINES lines and PAMSTACK_MAX_TOTAL_BYTES are reported
+ * and cut. Returns 0 with
  * *out filled (pamstack_chain_free), -1 when out of memory or service's own
  * file cannot be read. */
 int pamstack_build(const struct pamstack_source *src, const char *service,
