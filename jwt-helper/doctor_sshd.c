@@ -80,6 +80,10 @@ run_sshd_t(char **out)
     if ((n = read_until(fds[0], buf, SSHD_T_MAX_BYTES)) < 0)
         kill(pid, SIGKILL); /* hung: the verdict is "could not run" */
     buf[n > 0 ? n : 0] = '\0';
+    /* Closed before the wait: an sshd still writing past the cap gets
+     * EPIPE instead of blocking on a full pipe while we wait for it. */
+    close(fds[0]);
+    fds[0] = -1;
     if (waitpid(pid, &status, 0) == pid && n >= 0 && WIFEXITED(status))
         rc = WEXITSTATUS(status);
 out:

@@ -198,6 +198,11 @@ printf 'auth required pam_jwt.so\n@include common-nothere\n' >/etc/pam.d/sudo
 doctor_is "a missing include: error, exit 1" 1 \
     "error: /etc/pam.d/common-nothere: cannot read it (No such file or directory), so libpam fails every stack that uses it; create it or drop the include"
 
+clean_setup
+chmod 666 /etc/security/pam_jwt.conf
+doctor_is "a policy file others may write: pam_jwt's own refusal, exit 1" 1 \
+    "error: /etc/security/pam_jwt.conf: unsafe file; see pam_jwt.conf(5)"
+
 STALE="sudo reuses a login without asking pam_jwt"
 clean_setup
 rm /etc/sudoers.d/pam_jwt
