@@ -125,45 +125,47 @@ next_field(char **p, bool brackets, bool *bad)
 }
 
 /* pam.d(5)'s return value names in "[value=action]". */
+static const char *const pam_value_names[] = {
+    "success",
+    "open_err",
+    "symbol_err",
+    "service_err",
+    "system_err",
+    "buf_err",
+    "perm_denied",
+    "auth_err",
+    "cred_insufficient",
+    "authinfo_unavail",
+    "user_unknown",
+    "maxtries",
+    "new_authtok_reqd",
+    "acct_expired",
+    "session_err",
+    "cred_unavail",
+    "cred_expired",
+    "cred_err",
+    "no_module_data",
+    "conv_err",
+    "authtok_err",
+    "authtok_recover_err",
+    "authtok_lock_busy",
+    "authtok_disable_aging",
+    "try_again",
+    "ignore",
+    "abort",
+    "authtok_expired",
+    "module_unknown",
+    "bad_item",
+    "conv_again",
+    "incomplete",
+    "default",
+};
+
 static bool
 is_pam_value_name(const char *s)
 {
-    static const char *const names[] = {"success",
-                                        "open_err",
-                                        "symbol_err",
-                                        "service_err",
-                                        "system_err",
-                                        "buf_err",
-                                        "perm_denied",
-                                        "auth_err",
-                                        "cred_insufficient",
-                                        "authinfo_unavail",
-                                        "user_unknown",
-                                        "maxtries",
-                                        "new_authtok_reqd",
-                                        "acct_expired",
-                                        "session_err",
-                                        "cred_unavail",
-                                        "cred_expired",
-                                        "cred_err",
-                                        "no_module_data",
-                                        "conv_err",
-                                        "authtok_err",
-                                        "authtok_recover_err",
-                                        "authtok_lock_busy",
-                                        "authtok_disable_aging",
-                                        "try_again",
-                                        "ignore",
-                                        "abort",
-                                        "authtok_expired",
-                                        "module_unknown",
-                                        "bad_item",
-                                        "conv_again",
-                                        "incomplete",
-                                        "default"};
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strcasecmp(s, names[i]) == 0)
+    for (size_t i = 0; i < sizeof(pam_value_names) / sizeof(pam_value_names[0]); i++)
+        if (strcasecmp(s, pam_value_names[i]) == 0)
             return true;
     return false;
 }

@@ -32,40 +32,27 @@ module_in(const char *module, const char *const *names)
 
 /* Modules that ask for a secret fail without one; modules that ask for
  * nothing may let anyone through, so they count as passing. */
+static const char *const asks_secret[] = {
+    "pam_unix",         "pam_sss",    "pam_krb5",        "pam_ldap",    "pam_winbind",
+    "pam_systemd_home", "pam_userdb", "pam_pwdfile",     "pam_u2f",     "pam_google_authenticator",
+    "pam_oath",         "pam_yubico", "pam_radius_auth", "pam_tacplus", "pam_fprintd",
+    "pam_pkcs11",       "pam_p11",    "pam_duo",         NULL};
+/* pam_rootok passes only for root, who needs no token */
+static const char *const fails[] = {"pam_deny", "pam_rootok", NULL};
+static const char *const passes[] = {"pam_permit",     "pam_env",       "pam_faildelay",
+                                     "pam_nologin",    "pam_securetty", "pam_group",
+                                     "pam_cap",        "pam_shells",    "pam_listfile",
+                                     "pam_access",     "pam_time",      "pam_warn",
+                                     "pam_echo",       "pam_motd",      "pam_mail",
+                                     "pam_limits",     "pam_faillock",  "pam_tally2",
+                                     "pam_succeed_if", "pam_wheel",     "pam_gnome_keyring",
+                                     "pam_kwallet5",   "pam_ecryptfs",  "pam_mount",
+                                     "pam_exec",       "pam_debug",     NULL};
+
+/* What e is, for a login without a password. */
 static enum module_kind
 module_kind_of(const struct pamstack_entry *e)
 {
-    static const char *const asks_secret[] = {"pam_unix",
-                                              "pam_sss",
-                                              "pam_krb5",
-                                              "pam_ldap",
-                                              "pam_winbind",
-                                              "pam_systemd_home",
-                                              "pam_userdb",
-                                              "pam_pwdfile",
-                                              "pam_u2f",
-                                              "pam_google_authenticator",
-                                              "pam_oath",
-                                              "pam_yubico",
-                                              "pam_radius_auth",
-                                              "pam_tacplus",
-                                              "pam_fprintd",
-                                              "pam_pkcs11",
-                                              "pam_p11",
-                                              "pam_duo",
-                                              NULL};
-    /* pam_rootok passes only for root, who needs no token */
-    static const char *const fails[] = {"pam_deny", "pam_rootok", NULL};
-    static const char *const passes[] = {"pam_permit",     "pam_env",       "pam_faildelay",
-                                         "pam_nologin",    "pam_securetty", "pam_group",
-                                         "pam_cap",        "pam_shells",    "pam_listfile",
-                                         "pam_access",     "pam_time",      "pam_warn",
-                                         "pam_echo",       "pam_motd",      "pam_mail",
-                                         "pam_limits",     "pam_faillock",  "pam_tally2",
-                                         "pam_succeed_if", "pam_wheel",     "pam_gnome_keyring",
-                                         "pam_kwallet5",   "pam_ecryptfs",  "pam_mount",
-                                         "pam_exec",       "pam_debug",     NULL};
-
     if (doctor_is_pam_jwt(e))
         return MODULE_JWT;
     if (module_in(e->module, asks_secret))
