@@ -99,6 +99,11 @@ read_sudoers(struct doctor *d, struct sudo_timeout *t, const char *path)
             doctor_unreadable(d, path, strerror(errno), "sudo's timestamp_timeout");
         return;
     }
+    if (len > SUDOERS_MAX_BYTES) {
+        doctor_unreadable(d, path, "larger than 256 KiB", "sudo's timestamp_timeout");
+        free(text);
+        return;
+    }
     for (p = text; p != NULL; p = nl != NULL ? nl + 1 : NULL, line++) {
         if ((nl = strchr(p, '\n')) != NULL)
             *nl = '\0';

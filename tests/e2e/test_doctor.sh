@@ -221,6 +221,12 @@ printf 'Defaults timestamp_timeout=5\n' >/etc/sudoers.d/pam_jwt
 printf 'Defaults timestamp_timeout=-1\n' >/etc/sudoers.d/pam_jwt.bak
 doctor_is "a cache of exactly max_auth_age, and a file sudo skips (a dot in its name): no finding" 0
 
+clean_setup
+head -c 300000 /dev/zero | tr '\0' '#' >/etc/sudoers.d/zz-big
+doctor_is "a sudoers part over 256 KiB: a check not made, exit 4" 4
+grep -qx "jwt-helper doctor: cannot read /etc/sudoers.d/zz-big: larger than 256 KiB; not checked: sudo's timestamp_timeout" "$T/err" &&
+    ok "and stderr names the file and the check" || not_ok "and stderr names the file and the check"
+
 if [ -x /usr/sbin/sshd ]; then
     clean_setup
     printf 'UsePAM no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
