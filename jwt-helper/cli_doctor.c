@@ -15,15 +15,12 @@
 
 #include "cli.h"
 #include "doctor.h"
+#include "jwt.h"
 
-/* pamstack_read_fn. Stack files may be symlinks, as libpam allows. */
-static int
-read_stack_file(void *ctx, const char *path, char **text, size_t *len)
+/* Says why the stack file at path could not be read (errno set). */
+static void
+report_unread(struct doctor *d, const char *path)
 {
-    struct doctor *d = ctx;
-
-    if (doctor_text_read(path, PAMSTACK_MAX_FILE_BYTES, text, len) == 0)
-        return 0;
     if (errno == EACCES || errno == ENOMEM)
         doctor_unreadable(d, path, strerror(errno), "the PAM stacks that use it");
     else if (errno == EINVAL)
@@ -33,6 +30,33 @@ read_stack_file(void *ctx, const char *path, char **text, size_t *len)
                        "cannot read it (%s), so libpam fails every stack that uses it; "
                        "create it or drop the include",
                        strerror(errno));
+}
+
+/* pamstack_read_fn. A stack file decides who logs in, so it is held to
+ * the rules of the files that grant access (jwt_file_read: owner root,
+ * not writable by group or others). libpam follows symlinks in /etc/pam.d,
+ * which jwt_file_read refuses: those are read as they are. */
+static int
+read_stack_file(void *ctx, const char *path, char **text, size_t *len)
+{
+    struct doctor *d = ctx;
+    jwt_result r;
+
+    errno = 0;
+    r = jwt_file_read(path, PAMSTACK_MAX_FILE_BYTES, -1, text, len);
+    if (r == JWT_OK)
+        return 0;
+    if (r == JWT_ERR_FILE_OPEN && errno == ELOOP) {
+        if (doctor_text_read(path, PAMSTACK_MAX_FILE_BYTES, text, len) == 0)
+            return 0;
+    } else if (r == JWT_ERR_FILE_UNSAFE || r == JWT_ERR_FILE_TOO_BIG) {
+        doctor_finding(d, DOCTOR_ERROR, path, 0,
+                       "%s: whoever can write it decides who logs in; make it a regular file "
+                       "owned by root, not writable by group or others, under 256 KiB",
+                       jwt_result_str(r));
+        return -1;
+    }
+    report_unread(d, path);
     return -1;
 }
 

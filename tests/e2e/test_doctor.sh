@@ -199,6 +199,16 @@ doctor_is "a missing include: error, exit 1" 1 \
     "error: /etc/pam.d/common-nothere: cannot read it (No such file or directory), so libpam fails every stack that uses it; create it or drop the include"
 
 clean_setup
+chmod 666 /etc/pam.d/sudo
+doctor_is "a stack file others may write: error, exit 1" 1 \
+    "error: /etc/pam.d/sudo: unsafe file: whoever can write it decides who logs in; make it a regular file owned by root, not writable by group or others, under 256 KiB"
+
+clean_setup
+rm /etc/pam.d/sudo-i
+ln -s sudo /etc/pam.d/sudo-i
+doctor_is "a stack file that is a symlink, as libpam allows: no finding" 0
+
+clean_setup
 chmod 666 /etc/security/pam_jwt.conf
 doctor_is "a policy file others may write: pam_jwt's own refusal, exit 1" 1 \
     "error: /etc/security/pam_jwt.conf: unsafe file; see pam_jwt.conf(5)"
