@@ -39,6 +39,8 @@ int cli_revoke(int argc, char **argv);
 int cli_askpass(int argc, char **argv);
 /* `keys rotate|prune` (cli_keys.c): root, on the daemon's key files. */
 int cli_keys(int argc, char **argv);
+/* `doctor` (cli_doctor.c): checks the setup, changes nothing. */
+int cli_doctor(int argc, char **argv);
 
 /* ---- passwords (cli_password.c) ---- */
 

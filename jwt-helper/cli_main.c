@@ -27,6 +27,7 @@ static const struct verb verbs[] = {
     {"userdel", cli_userdel},
     {"revoke", cli_revoke},
     {"keys", cli_keys},
+    {"doctor", cli_doctor},
 };
 
 static void
@@ -43,6 +44,7 @@ usage(FILE *f)
           "  token [--scope S] [--audience A]     print a valid access token\n"
           "  logout [--all]                       forget the refresh token; --all ends every session\n"
           "  passwd                               change your password\n"
+          "  doctor                               check the PAM stacks, policy and files\n"
           "root, on the files of jwt-helperd.conf:\n"
           "  useradd|usermod|userdel|passwd USER [--scopes LIST] [--lock|--unlock] [--password-stdin]\n"
           "  revoke USER                          end every session of USER at once\n"

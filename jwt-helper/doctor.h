@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* `jwt-helper doctor` (DESIGN §5): its findings and its checks. */
+#ifndef PAM_JWT_DOCTOR_H
+#define PAM_JWT_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "doctor_pamstack.h"
+
+#define DOCTOR_PAMD_DIR "/etc/pam.d"
+
+/* What one run found so far. Zeroed before the first finding. */
+struct doctor {
+    size_t errors, warnings, unreadable;
+    char **seen; /* every finding printed, so one said through many stacks shows once */
+    size_t n_seen;
+};
+
+enum doctor_level { DOCTOR_ERROR, DOCTOR_WARNING };
+
+/* Prints "error|warning: PATH[:LINE]: MESSAGE" (LINE when not 0; path NULL
+ * when MESSAGE starts with its own "PATH:LINE: "; bytes outside printable
+ * ASCII escaped) unless that exact line was printed
+ * before, and counts it. */
+void doctor_finding(struct doctor *d, enum doctor_level level, const char *path, size_t line,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Says on stderr that path could not be read (reason: strerror's, or the
+ * tool's own words) and which check was not made; the run then exits 4. */
+void doctor_unreadable(struct doctor *d, const char *path, const char *reason, const char *check);
+/* Prints the summary line, frees what d holds and returns the exit code:
+ * 4 when something could not be read, else 1 with an error, else 0. */
+int doctor_finish(struct doctor *d);
+
+/* Reads the regular file at path whole when it holds at most cap bytes
+ * (a larger one comes back cut at cap + 1 bytes: the caller sees it is too
+ * large). Returns 0 with *text malloc'd and NUL-terminated (the caller
+ * frees), or -1 with errno set (EINVAL: not a regular file). */
+int doctor_text_read(const char *path, size_t cap, char **text, size_t *len);
+
+/* Judges one service's auth chain: what a failed and a valid token make of
+ * it (doctor_stack.c). Returns false, saying nothing, when the chain does
+ * not reach pam_jwt. */
+bool doctor_stack_check(struct doctor *d, const char *service, const struct pamstack_chain *chain);
+/* Judges sshd's own configuration as `sshd -T` gives it, when sshd is
+ * installed (doctor_sshd.c): UsePAM, and a prompt that reaches PAM. */
+void doctor_sshd_check(struct doctor *d);
+/* Judges the policy pam_jwt applies at line e of service: conf_load of
+ * /etc/security/pam_jwt.conf with e's arguments, then the scope, the
+ * audiences and the files it names (doctor_policy.c). */
+void doctor_policy_check(struct doctor *d, const char *service, const struct pamstack_entry *e);
+/* Judges sudo's credential cache (timestamp_timeout in the Defaults of
+ * /etc/sudoers and /etc/sudoers.d) against service's max_auth_age in
+ * seconds (doctor_sudo.c). */
+void doctor_sudo_check(struct doctor *d, const char *service, long long max_auth_age);
+/* Returns true when e is a pam_jwt line. */
+bool doctor_is_pam_jwt(const struct pamstack_entry *e);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* `jwt-helper doctor`'s output: one line per finding, then the summary. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "doctor.h"
+
+/* Returns true when line was printed before; else remembers it (when
+ * memory allows: printing twice beats printing nothing). */
+static bool
+already_said(struct doctor *d, const char *line)
+{
+    char **grown;
+
+    for (size_t i = 0; i < d->n_seen; i++)
+        if (strcmp(d->seen[i], line) == 0)
+            return true;
+    if ((grown = realloc(d->seen, (d->n_seen + 1) * sizeof(*grown))) == NULL)
+        return false;
+    d->seen = grown;
+    if ((grown[d->n_seen] = strdup(line)) != NULL)
+        d->n_seen++;
+    return false;
+}
+
+void
+doctor_finding(struct doctor *d, enum doctor_level level, const char *path, size_t line,
+               const char *fmt, ...)
+{
+    char where[64] = "", message[1024], text[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    if (line != 0)
+        snprintf(where, sizeof(where), ":%zu", line);
+    snprintf(text, sizeof(text), "%s: %s%s%s%s", level == DOCTOR_ERROR ? "error" : "warning",
+             path != NULL ? path : "", where, path != NULL ? ": " : "", message);
+    if (already_said(d, text))
+        return;
+    if (level == DOCTOR_ERROR)
+        d->errors++;
+    else
+        d->warnings++;
+    cli_print_escaped(stdout, text);
+    putchar('\n');
+}
+
+void
+doctor_unreadable(struct doctor *d, const char *path, const char *reason, const char *check)
+{
+    d->unreadable++;
+    fputs("jwt-helper doctor: cannot read ", stderr);
+    cli_print_escaped(stderr, path);
+    fputs(": ", stderr);
+    cli_print_escaped(stderr, reason);
+    fprintf(stderr, "; not checked: %s\n", check);
+}
+
+int
+doctor_finish(struct doctor *d)
+{
+    int rc = d->unreadable > 0 ? CLI_EXIT_CONFIG : d->errors > 0 ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
+
+    printf("doctor: %zu error%s, %zu warning%s", d->errors, d->errors == 1 ? "" : "s", d->warnings,
+           d->warnings == 1 ? "" : "s");
+    if (d->unreadable > 0)
+        printf(", %zu file%s not read (see stderr)", d->unreadable, d->unreadable == 1 ? "" : "s");
+    putchar('\n');
+    for (size_t i = 0; i < d->n_seen; i++)
+        free(d->seen[i]);
+    free(d->seen);
+    memset(d, 0, sizeof(*d));
+    return rc;
+}

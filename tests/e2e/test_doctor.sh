@@ -1,0 +1,275 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# `jwt-helper doctor` on real files: each broken setup of DESIGN §5 is built
+# in a private mount namespace (overlays over /etc and /var/lib, so the
+# host's files never change) and must give its finding line and exit code
+# and leave every file as it was; the shipped setup must give none.
+set -u
+: "${top_builddir:?run from make check}"
+: "${top_srcdir:?run from make check}"
+HELPER="$top_builddir/jwt-helper/jwt-helper"
+
+skip() { echo "1..0 # SKIP $*"; exit 0; }
+
+if [ -z "${DOCTOR_NS_DIR:-}" ]; then
+    [ "$(id -u)" = 0 ] || skip "needs root (a private mount namespace)"
+    command -v unshare >/dev/null || skip "unshare not installed (util-linux)"
+    dir=$(mktemp -d) || exit 1
+    mkdir "$dir/etc" "$dir/etc.work" "$dir/lib" "$dir/lib.work"
+    DOCTOR_NS_DIR=$dir HELPER=$(cd "$(dirname "$HELPER")" && pwd)/jwt-helper \
+        timeout -k 5 120 unshare -m --propagation private /bin/sh "$0"
+    rc=$?
+    rm -rf "$dir"
+    exit $rc
+fi
+T=$DOCTOR_NS_DIR
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/etc,workdir=$T/etc.work" /etc 2>/dev/null &&
+    mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$T/lib,workdir=$T/lib.work" /var/lib ||
+    skip "no overlay mount here"
+# sshd -T needs its privilege separation directory: a private /run has one.
+mount -t tmpfs tmpfs /run && mkdir -m 755 /run/sshd || skip "no private /run"
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+
+# Every file doctor may read, with its owner and mode.
+fingerprint() {
+    find /etc/pam.d /etc/security /etc/jwt-helper /var/lib/jwt-helper /etc/ssh /etc/sudoers \
+        /etc/sudoers.d -xdev \
+        -exec stat -c '%n %U %a %Y' {} \; -type f -exec sha256sum {} \; 2>/dev/null | sort
+}
+
+# doctor_is DESC WANT_EXIT [LINE...]: doctor exits WANT_EXIT, prints each
+# LINE exactly (and no other finding), and changes no file.
+doctor_is() {
+    desc=$1 want_rc=$2
+    shift 2
+    before=$(fingerprint)
+    "$HELPER" doctor >"$T/out" 2>"$T/err"
+    rc=$?
+    grep -E '^(error|warning): ' "$T/out" >"$T/findings"
+    : >"$T/want"
+    for line in "$@"; do echo "$line" >>"$T/want"; done
+    if [ "$rc" = "$want_rc" ] && cmp -s "$T/findings" "$T/want" && [ "$(fingerprint)" = "$before" ]; then
+        ok "$desc"
+    else
+        not_ok "$desc"
+        echo "#   exit $rc (want $want_rc)"
+        sed 's/^/#   out: /' "$T/out"
+        sed 's/^/#   err: /' "$T/err"
+        sed 's/^/#   want: /' "$T/want"
+        [ "$(fingerprint)" = "$before" ] || echo "#   a file changed"
+    fi
+}
+
+# The shipped setup: the policy, the Debian profile's common-auth as
+# pam-auth-update writes it (end turned into a jump over pam_unix and
+# pam_deny), sshd through it, sudo and sudo-i with the shipped snippet (a),
+# su with pam_rootok first, a key set and an empty revocation list, and
+# sshd_config as the sshd snippet asks (a drop-in: sshd takes the first value),
+# the sudoers example as /etc/sudoers.d/pam_jwt.
+clean_setup() {
+    rm -rf /etc/pam.d /etc/security/pam_jwt.conf /etc/jwt-helper /var/lib/jwt-helper /etc/sudoers.d
+    mkdir -p /etc/pam.d /etc/jwt-helper /var/lib/jwt-helper /etc/ssh/sshd_config.d /etc/sudoers.d
+    install -m 440 "$top_srcdir/conf/sudoers.d/pam_jwt.example" /etc/sudoers.d/pam_jwt
+    printf 'UsePAM yes\nKbdInteractiveAuthentication yes\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    cp "$top_srcdir/conf/pam_jwt.conf" /etc/security/pam_jwt.conf
+    "$HELPER" keygen --alg EdDSA --dir /etc/jwt-helper >/dev/null 2>&1 || echo "Bail out! keygen"
+    : >/var/lib/jwt-helper/revoked
+    printf '%s\n' \
+        "# as pam-auth-update writes it" \
+        "auth	[success=2 ignore=ignore user_unknown=ignore service_err=ignore default=die]	pam_jwt.so try_token [prompt=Password or token: ]" \
+        "auth	[success=1 default=ignore]	pam_unix.so nullok" \
+        "auth	requisite			pam_deny.so" \
+        "auth	required			pam_permit.so" >/etc/pam.d/common-auth
+    printf 'account required pam_unix.so\n' >/etc/pam.d/common-account
+    { grep -E '^auth' "$top_srcdir/conf/pam.d/sshd-pam_jwt"
+      printf '@include common-auth\n@include common-account\n'; } >/etc/pam.d/sshd
+    grep -E '^(auth|account)' "$top_srcdir/conf/pam.d/sudo-pam_jwt" >/etc/pam.d/sudo
+    cp /etc/pam.d/sudo /etc/pam.d/sudo-i
+    printf 'auth sufficient pam_rootok.so\n@include common-auth\n' >/etc/pam.d/su
+    printf 'auth required pam_deny.so\n' >/etc/pam.d/other
+}
+
+clean_setup
+doctor_is "the shipped setup and the profile's common-auth: no finding, exit 0" 0
+grep -qx 'doctor: 0 errors, 0 warnings' "$T/out" && ok "summary line of a clean run" ||
+    not_ok "summary line of a clean run"
+
+FAILS="a failed token still logs in, no other module asking for a secret (optional, a jump or ignore past the modules that ask); make pam_jwt's failure end the stack (required, requisite or auth_err=die)"
+
+clean_setup
+printf 'auth optional pam_jwt.so\nauth required pam_permit.so\n' >/etc/pam.d/sudo
+doctor_is "optional pam_jwt before pam_permit: error, exit 1" 1 \
+    "error: /etc/pam.d/sudo:1: service sudo: $FAILS"
+
+clean_setup
+printf 'auth [success=done default=1] pam_jwt.so\nauth requisite pam_deny.so\nauth required pam_permit.so\n' >/etc/pam.d/sudo-i
+doctor_is "a failed token jumps over pam_deny: error, exit 1" 1 \
+    "error: /etc/pam.d/sudo-i:1: service sudo-i: $FAILS"
+
+clean_setup
+printf 'auth [success=done auth_err=ignore default=die] pam_jwt.so\nauth required pam_permit.so\n' >/etc/pam.d/sudo
+doctor_is "auth_err=ignore before pam_permit: error, exit 1" 1 \
+    "error: /etc/pam.d/sudo:1: service sudo: $FAILS"
+
+clean_setup
+sed -i 's/default=die/default=ignore/' /etc/pam.d/common-auth
+doctor_is "the profile with default=ignore: pam_unix still asks, no finding" 0
+
+clean_setup
+printf 'auth sufficient pam_jwt.so\nauth required pam_unix.so\nauth required pam_permit.so\n' >/etc/pam.d/sudo
+doctor_is "sufficient pam_jwt, then required pam_unix: no finding" 0
+
+clean_setup
+printf 'auth required pam_jwt.so\nauth required pam_unix.so\n' >/etc/pam.d/sudo
+doctor_is "a valid token alone does not log in: a warning, exit 0" 0 \
+    "warning: /etc/pam.d/sudo:1: service sudo: a valid token alone does not log in (another module must also succeed); fine when meant as a second factor, else make pam_jwt sufficient or jump to the end on success"
+
+clean_setup
+printf 'auth optional pam_jwt.so\nauth required pam_frobnicate.so\n' >/etc/pam.d/sudo
+doctor_is "an unknown module is taken at its worst and named" 1 \
+    "warning: /etc/pam.d/sudo:2: doctor does not know pam_frobnicate.so and took it as asking for no secret; check its verdict below by hand" \
+    "error: /etc/pam.d/sudo:1: service sudo: $FAILS"
+
+NOSCOPE="pam_jwt requires no scope, so a token issued for any service logs in here; set scope (scope = %s names the service) globally or in a service block of /etc/security/pam_jwt.conf"
+clean_setup
+printf 'revocation = /var/lib/jwt-helper/revoked\nservice sudo sudo-i\n    scope = sudo\n' >/etc/security/pam_jwt.conf
+doctor_is "no scope for sshd and su: an error at each of their pam_jwt lines" 1 \
+    "error: /etc/pam.d/sshd:1: service sshd: $NOSCOPE" \
+    "error: /etc/pam.d/common-auth:2: service sshd: $NOSCOPE" \
+    "error: /etc/pam.d/common-auth:2: service su: $NOSCOPE"
+
+clean_setup
+rm /var/lib/jwt-helper/revoked
+doctor_is "the revocation list is missing: error, exit 1" 1 \
+    "error: /var/lib/jwt-helper/revoked: the revocation list pam_jwt.conf names is missing, so every token login fails; create it or change the option"
+
+clean_setup
+rm /etc/jwt-helper/jwks.json
+doctor_is "the key set is missing: error, exit 1" 1 \
+    "error: /etc/jwt-helper/jwks.json: the key set pam_jwt.conf names is missing, so every token login fails; create it or change the option"
+
+UNSAFE="has an unsafe owner or mode, so pam_jwt refuses it; make it a regular file owned by root (the revocation list: or _jwt-helper), not writable by group or others"
+clean_setup
+chmod 666 /etc/jwt-helper/jwks.json
+doctor_is "a key set others may write: error, exit 1" 1 \
+    "error: /etc/jwt-helper/jwks.json: the key set $UNSAFE"
+
+clean_setup
+chown 65534 /var/lib/jwt-helper/revoked
+doctor_is "a revocation list owned by nobody: error, exit 1" 1 \
+    "error: /var/lib/jwt-helper/revoked: the revocation list $UNSAFE"
+
+clean_setup
+echo 'bogus = 1' >>/etc/security/pam_jwt.conf
+doctor_is "an unknown option in the policy: pam_jwt's own message, exit 1" 1 \
+    "error: /etc/security/pam_jwt.conf:$(wc -l </etc/security/pam_jwt.conf): unknown option \"bogus\"; see pam_jwt.conf(5)"
+
+AUD="audience \"api://pam\" is not host-bound, so one token logs in on every host that accepts it; fine for an OpenID Provider's audience, else use host:%h"
+clean_setup
+sed -i 's|^service sudo sudo-i|audience = api://pam\n&|' /etc/security/pam_jwt.conf
+doctor_is "an audience that is not host: in sshd's block: a warning at sshd's lines, exit 0" 0 \
+    "warning: /etc/pam.d/sshd:1: $AUD" \
+    "warning: /etc/pam.d/common-auth:2: $AUD"
+
+clean_setup
+printf 'auth required pam_jwt.so leeway=forever\n' >/etc/pam.d/sudo
+doctor_is "a bad module argument: pam_jwt's own message at the stack line, exit 1" 1 \
+    "error: /etc/pam.d/sudo:1: leeway: \"forever\" is not a whole number from 0 to 3600; see pam_jwt.conf(5)"
+
+clean_setup
+printf 'auth [success=done bogus] pam_jwt.so\nauth [success=ok pam_permit.so\nauth wrong pam_permit.so\nbadtype required pam_permit.so\nauth required\n' >>/etc/pam.d/sudo
+doctor_is "lines libpam cannot read: one error each, naming the line" 1 \
+    "error: /etc/pam.d/sudo:3: control \"bogus\" is not value=action (pam.d(5)); fix the line (pam.d(5))" \
+    "error: /etc/pam.d/sudo:4: control \"[\" without \"]\"; fix the line (pam.d(5))" \
+    "error: /etc/pam.d/sudo:5: unknown control \"wrong\"; fix the line (pam.d(5))" \
+    "error: /etc/pam.d/sudo:6: unknown type \"badtype\"; fix the line (pam.d(5))" \
+    "error: /etc/pam.d/sudo:7: no module; fix the line (pam.d(5))"
+
+clean_setup
+printf 'auth required pam_jwt.so\n@include sudo\n' >/etc/pam.d/sudo
+doctor_is "an include loop ends with a finding" 1 \
+    "error: /etc/pam.d/sudo:2: includes nested more than 8 deep (a loop?); not followed; fix the line (pam.d(5))"
+
+clean_setup
+printf 'auth required pam_jwt.so\n@include common-nothere\n' >/etc/pam.d/sudo
+doctor_is "a missing include: error, exit 1" 1 \
+    "error: /etc/pam.d/common-nothere: cannot read it (No such file or directory), so libpam fails every stack that uses it; create it or drop the include"
+
+clean_setup
+chmod 666 /etc/pam.d/sudo
+doctor_is "a stack file others may write: error, exit 1" 1 \
+    "error: /etc/pam.d/sudo: unsafe file: whoever can write it decides who logs in; make it a regular file owned by root, not writable by group or others, under 256 KiB"
+
+clean_setup
+rm /etc/pam.d/sudo-i
+ln -s sudo /etc/pam.d/sudo-i
+doctor_is "a stack file that is a symlink, as libpam allows: no finding" 0
+
+clean_setup
+chmod 666 /etc/security/pam_jwt.conf
+doctor_is "a policy file others may write: pam_jwt's own refusal, exit 1" 1 \
+    "error: /etc/security/pam_jwt.conf: unsafe file; see pam_jwt.conf(5)"
+
+STALE="sudo reuses a login without asking pam_jwt"
+clean_setup
+rm /etc/sudoers.d/pam_jwt
+doctor_is "sudo's default 15-minute cache against max_auth_age 300: error per sudo service" 1 \
+    "error: /etc/sudoers: sudo's default timestamp_timeout (15 minutes) outlives service sudo's max_auth_age (300 s): $STALE; add Defaults timestamp_timeout=0 in /etc/sudoers.d" \
+    "error: /etc/sudoers: sudo's default timestamp_timeout (15 minutes) outlives service sudo-i's max_auth_age (300 s): $STALE; add Defaults timestamp_timeout=0 in /etc/sudoers.d"
+
+clean_setup
+printf 'Defaults timestamp_timeout=0\nDefaults:alice  timestamp_timeout = 10\n' >/etc/sudoers.d/pam_jwt
+doctor_is "one user's 10-minute cache: error at its line" 1 \
+    "error: /etc/sudoers.d/pam_jwt:2: timestamp_timeout (10 minutes) outlives service sudo's max_auth_age (300 s): $STALE; set it to 0" \
+    "error: /etc/sudoers.d/pam_jwt:2: timestamp_timeout (10 minutes) outlives service sudo-i's max_auth_age (300 s): $STALE; set it to 0"
+
+clean_setup
+printf 'Defaults timestamp_timeout=5\n' >/etc/sudoers.d/pam_jwt
+printf 'Defaults timestamp_timeout=-1\n' >/etc/sudoers.d/pam_jwt.bak
+doctor_is "a cache of exactly max_auth_age, and a file sudo skips (a dot in its name): no finding" 0
+
+clean_setup
+head -c 300000 /dev/zero | tr '\0' '#' >/etc/sudoers.d/zz-big
+doctor_is "a sudoers part over 256 KiB: a check not made, exit 4" 4
+grep -qx "jwt-helper doctor: cannot read /etc/sudoers.d/zz-big: larger than 256 KiB; not checked: sudo's timestamp_timeout" "$T/err" &&
+    ok "and stderr names the file and the check" || not_ok "and stderr names the file and the check"
+
+if [ -x /usr/sbin/sshd ]; then
+    clean_setup
+    printf 'UsePAM no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T says UsePAM no: error, exit 1" 1 \
+        "error: /etc/ssh/sshd_config: UsePAM no: sshd never runs its PAM stack, so no token logs in; set UsePAM yes"
+
+    clean_setup
+    printf 'KbdInteractiveAuthentication no\nPasswordAuthentication no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T says no prompt reaches PAM: error, exit 1" 1 \
+        "error: /etc/ssh/sshd_config: KbdInteractiveAuthentication and PasswordAuthentication are both off: no prompt reaches pam_jwt; set KbdInteractiveAuthentication yes"
+
+    clean_setup
+    printf 'NoSuchOption yes\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "sshd -T fails: exit 4, no finding" 4
+    grep -q '^jwt-helper doctor: cannot read /etc/ssh/sshd_config: .*NoSuchOption.*; not checked: sshd' "$T/err" &&
+        ok "and stderr names the file, sshd's complaint and the check" ||
+        not_ok "and stderr names the file, sshd's complaint and the check"
+else
+    echo "# sshd not installed: its checks not run"
+fi
+
+clean_setup
+chmod 600 /etc/security/pam_jwt.conf
+before=$(fingerprint)
+setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" doctor >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc = 4 ] && grep -qx "jwt-helper doctor: cannot read /etc/security/pam_jwt.conf: Permission denied; not checked: the policy of pam_jwt's services" "$T/err" &&
+    [ "$(fingerprint)" = "$before" ]; then
+    ok "not root, policy unreadable: says which check it could not make, exit 4"
+else
+    not_ok "not root, policy unreadable: says which check it could not make, exit 4"
+    echo "#   exit $rc"; sed 's/^/#   /' "$T/out" "$T/err"
+fi
+
+echo "1..$n"
+[ $failed = 0 ]
