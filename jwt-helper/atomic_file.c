@@ -52,20 +52,20 @@ split_path(const char *path, char **dir, const char **base)
     return *dir != NULL;
 }
 
-/* Returns malloc'd "<dir>/.<base>.tmp-<16 random hex>". */
+/* Returns malloc'd ".<base>.tmp-<16 random hex>", a name in base's directory. */
 static char *
-temp_name_new(const char *dir, const char *base)
+temp_name_new(const char *base)
 {
     unsigned char rnd[TMP_RANDOM_HEX / 2];
     char hex[TMP_RANDOM_HEX + 1];
-    size_t len = strlen(dir) + strlen(base) + sizeof(ATOMIC_FILE_TMP_INFIX) + TMP_RANDOM_HEX + 3;
+    size_t len = strlen(base) + sizeof(ATOMIC_FILE_TMP_INFIX) + TMP_RANDOM_HEX + 2;
     char *name = malloc(len);
 
     if (name == NULL)
         return NULL;
     randombytes_buf(rnd, sizeof(rnd));
     sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    snprintf(name, len, "%s/.%s%s%s", dir, base, ATOMIC_FILE_TMP_INFIX, hex);
+    snprintf(name, len, ".%s%s%s", base, ATOMIC_FILE_TMP_INFIX, hex);
     return name;
 }
 
@@ -87,30 +87,14 @@ write_all(int fd, const unsigned char *data, size_t len)
     return true;
 }
 
+/* Creates tmp in dirfd exclusively, sets owner and mode, writes data and
+ * fsyncs. */
 static bool
-fsync_dir(const char *dir)
+write_temp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode, uid_t uid,
+           gid_t gid)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    bool ok;
-
-    if (fd < 0)
-        return false;
-    ok = fsync(fd) == 0;
-    if (!ok) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return false;
-    }
-    close(fd);
-    return true;
-}
-
-/* Creates tmp exclusively, sets owner and mode, writes data and fsyncs. */
-static bool
-write_temp(const char *tmp, const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
-{
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    mode);
     bool ok = false;
     int saved = 0;
 
@@ -131,26 +115,49 @@ write_temp(const char *tmp, const void *data, size_t len, mode_t mode, uid_t uid
 }
 
 bool
-atomic_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
-                    gid_t gid)
+atomic_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                       uid_t uid, gid_t gid)
 {
-    char *dir = NULL, *tmp = NULL;
-    const char *base = NULL;
+    char *tmp = NULL;
     bool ok = false, created = false;
     int saved = 0;
 
-    if (!split_path(path, &dir, &base) || (tmp = temp_name_new(dir, base)) == NULL)
+    if (*name == '\0' || strchr(name, '/') != NULL) {
+        errno = EINVAL;
+        return false;
+    }
+    if ((tmp = temp_name_new(name)) == NULL)
         goto out;
     created = true; /* from here on, a failure may have left tmp behind */
-    if (!write_temp(tmp, data, len, mode, uid, gid) || rename(tmp, path) != 0)
+    if (!write_temp(dirfd, tmp, data, len, mode, uid, gid) ||
+        renameat(dirfd, tmp, dirfd, name) != 0)
         goto out;
     created = false;
-    ok = fsync_dir(dir);
+    ok = fsync(dirfd) == 0;
 out:
     saved = errno; /* the first failure is the one worth reporting */
     if (created)
-        (void)unlink(tmp);
+        (void)unlinkat(dirfd, tmp, 0);
     free(tmp);
+    errno = saved;
+    return ok;
+}
+
+bool
+atomic_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+                    gid_t gid)
+{
+    char *dir = NULL;
+    const char *base = NULL;
+    int dirfd = -1, saved;
+    bool ok = false;
+
+    if (split_path(path, &dir, &base) &&
+        (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+        ok = atomic_file_replace_at(dirfd, base, data, len, mode, uid, gid);
+    saved = errno;
+    if (dirfd >= 0)
+        close(dirfd);
     free(dir);
     errno = saved;
     return ok;

@@ -37,6 +37,12 @@ void atomic_file_unlock(int fd);
  * false with errno set. */
 bool atomic_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
                          gid_t gid) JWT_MUST_CHECK;
+/* As atomic_file_replace for the file name (no '/') in the directory open
+ * at dirfd: every step is relative to that descriptor, so a caller that
+ * checked the directory on it writes into that very directory, whatever
+ * its path now leads to. */
+bool atomic_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                            uid_t uid, gid_t gid) JWT_MUST_CHECK;
 
 /* Removes temporary files a killed writer of path left behind (names as
  * above, exactly). Only safe while holding atomic_file_lock(path): then no

@@ -41,7 +41,6 @@
 
 #define STATE_SUBDIR "jwt-helper"
 #define CACHE_HASH_BYTES 8
-#define TMP_RANDOM_BYTES 8
 
 /* Returns a malloc'd absolute home directory: $HOME when absolute, else
  * the real uid's passwd entry; NULL when neither exists. */
@@ -324,52 +323,14 @@ out:
     return rc;
 }
 
-/* Writes tmp (a new name in s's directory) with token: created O_EXCL,
- * never through a symlink, mode exactly 0600 before the first byte, then
- * fsync'd. Returns true, or false with errno set. */
-static bool
-write_temp_at(const struct cli_store *s, const char *tmp, const char *token, size_t len)
-{
-    int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                    0600);
-    bool ok;
-    int saved;
-
-    if (fd < 0)
-        return false;
-    ok = fchmod(fd, 0600) == 0 && cli_write_all(fd, token, len) && fsync(fd) == 0;
-    saved = errno;
-    if (close(fd) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    errno = saved;
-    return ok;
-}
-
 int
 cli_store_write(const struct cli_store *s, const char *name, const char *token, size_t len)
 {
-    unsigned char rnd[TMP_RANDOM_BYTES];
-    char hex[2 * TMP_RANDOM_BYTES + 1], tmp[CLI_STORE_NAME_MAX + sizeof(hex) + 16];
-    bool ok;
-    int saved;
-
-    /* The name atomic_file's temporary files have, so is_temp_name and
+    /* Through the directory checked at open (MUST 3): mode exactly 0600
+     * before the first byte, O_EXCL|O_NOFOLLOW, fsync of data and
+     * directory; the temporary name is atomic_file's, so is_temp_name and
      * remove_all sweep what a killed writer left. */
-    randombytes_buf(rnd, sizeof(rnd));
-    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    snprintf(tmp, sizeof(tmp), ".%s%s%s", name, ATOMIC_FILE_TMP_INFIX, hex);
-    ok = write_temp_at(s, tmp, token, len) && renameat(s->dirfd, tmp, s->dirfd, name) == 0;
-    if (!ok) {
-        saved = errno;
-        (void)unlinkat(s->dirfd, tmp, 0);
-        errno = saved;
-    }
-    /* The rename is durable only once the directory is (MUST 3). */
-    if (ok && fsync(s->dirfd) != 0)
-        ok = false;
-    if (!ok) {
+    if (!atomic_file_replace_at(s->dirfd, name, token, len, 0600, (uid_t)-1, (gid_t)-1)) {
         print_file_problem(s, name, strerror(errno));
         return -1;
     }
