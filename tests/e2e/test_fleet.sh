@@ -359,8 +359,13 @@ replay "$tok_web1"
 ssh_refused web1 "$REPLAY" "after the copy: web1's captured token on web1" revoked
 replay "$tok_web2"
 ssh_refused web2 "$REPLAY" "after the copy: web2's captured token on web2" revoked
-ssh_run web1 "$TEE" hostname
-e2e_check "$?:$(cat "$ROOT/ssh.out")" "255:" "ssh web1 with jwt-askpass fails too until the user logs in again"
+# jwt-askpass hands over its cached token (it has minutes left): dead too.
+ssh_refused web1 "$TEE" "after the copy: ssh web1 with jwt-askpass (its cached token)" revoked
+# revoke bumped the user's generation: no new token without a new login.
+at bastion user_helper token --scope sudo --audience host:web1 >"$ROOT/token.out" 2>&1
+e2e_check "$?:$(grep -c 'run jwt-helper login' "$ROOT/token.out")" "1:1" \
+    "the bastion's refresh token is dead: jwt-helper token gets nothing and says to log in"
+sed 's/^/#   jwt-helper token: /' "$ROOT/token.out"
 at bastion user_login >"$ROOT/login.out" 2>&1 || e2e_bail "login again: $(cat "$ROOT/login.out")"
 ssh_ok web1 "$TEE" "after jwt-helper login again, ssh web1 works"
 tok_before=$(handed)
@@ -415,6 +420,7 @@ sudo_run --scope sudo
 rc=$?
 [ $rc != 0 ] && [ ! -s "$ROOT/sudo.out" ]
 e2e_check $? 0 "sudo on web1 with the bastion's default audience (no --audience): refused"
+sed 's/^/#   web1 sudo -S said: /' "$ROOT/sudo.err"
 logged web1 "pam_jwt\(sudo:auth\): rejected: service=sudo user=$E2E_USER .*reason=wrong audience"
 e2e_check $? 0 "... web1's pam_jwt logged reason=wrong audience"
 
