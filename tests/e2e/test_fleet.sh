@@ -350,8 +350,9 @@ ssh_refused web2 "$REPLAY" "web1's token replayed on web2" "wrong audience"
 ssh_ok web1 "$REPLAY" "web1's token replayed on web1 still logs in (before the revoke)"
 
 # --- revoke on the bastion, the list copied out ---
-at bastion timeout 30 "$E2E_HELPER" --config "$ROOT/bastion/helperd.conf" revoke "$E2E_USER" \
-    >"$ROOT/revoke.out" 2>&1
+# helper_root ARGS...: jwt-helper as root on the bastion, the daemon's configuration.
+helper_root() { at bastion timeout 60 "$E2E_HELPER" --config "$ROOT/bastion/helperd.conf" "$@"; }
+helper_root revoke "$E2E_USER" >"$ROOT/revoke.out" 2>&1
 e2e_check $? 0 "jwt-helper revoke $E2E_USER on the bastion"
 copy lib/revoked
 e2e_check "$(cut -d: -f1 "$ROOT/web1/revoked") $(cut -d: -f1 "$ROOT/web2/revoked")" \
@@ -372,7 +373,6 @@ ssh_ok web1 "$TEE" "after jwt-helper login again, ssh web1 works"
 tok_before=$(handed)
 
 # --- key rotation: rotate, copy, activate, copy ---
-helper_root() { at bastion timeout 60 "$E2E_HELPER" --config "$ROOT/bastion/helperd.conf" "$@"; }
 old_kid=$(kid "$tok_before")
 cp "$ROOT/bastion/keys/signing.jwk" "$ROOT/old.jwk" # as a thief would keep it
 helper_root keys rotate >"$ROOT/keys.out" 2>&1 || e2e_bail "keys rotate: $(cat "$ROOT/keys.out")"
@@ -380,19 +380,24 @@ copy keys/jwks.json
 e2e_check "$(grep -o '"kid"' "$ROOT/web1/jwks.json" | wc -l)" 2 \
     "keys rotate on the bastion; the key set copied out holds both keys"
 helper_root keys activate >"$ROOT/keys.out" 2>&1
-e2e_check $? 0 "keys activate: jwt-helperd signs with the new key"
-[ $? = 0 ] || sed 's/^/#   /' "$ROOT/keys.out"
-copy keys/jwks.json
-replay "$tok_before"
-ssh_ok web1 "$REPLAY" "web1: a token signed before the rotation (old key, now retired) logs in"
+rc=$?
+e2e_check $rc 0 "keys activate: jwt-helperd signs with the new key"
+[ $rc = 0 ] || sed 's/^/#   /' "$ROOT/keys.out"
 at bastion user_login >"$ROOT/login.out" 2>&1 || e2e_bail "login again: $(cat "$ROOT/login.out")"
-ssh_ok web1 "$TEE" "web1: a token signed after the activation logs in"
+ssh_ok web1 "$TEE" "web1, key set as copied at rotate: a token signed after the activation logs in"
 tok_after=$(handed)
 new_kid=$(kid "$tok_after")
 [ "$new_kid" != "$old_kid" ]
 e2e_check $? 0 "... and it is signed by the new key ($old_kid, then $new_kid)"
+copy keys/jwks.json
 retired=$("$E2E_PY" -c 'import json,sys; print(next(k.get("retired","none") for k in json.load(open(sys.argv[1]))["keys"] if k["kid"]==sys.argv[2]))' \
     "$ROOT/web1/jwks.json" "$old_kid")
+case $retired in
+'' | *[!0-9]*) e2e_bail "web1's copy after activate does not mark $old_kid retired: '$retired'" ;;
+esac
+e2e_ok "the key set copied after activate marks the old key retired ($retired)"
+replay "$tok_before"
+ssh_ok web1 "$REPLAY" "web1: a token signed before the rotation (old key, now retired) logs in"
 # A token the old key "issued" just past its retirement and the leeway; it
 # is due only once the clock reaches iat - leeway, a second after retired.
 iat=$((retired + LEEWAY + 1))
