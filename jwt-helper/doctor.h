@@ -33,6 +33,8 @@ struct doctor {
     struct doctor_need *needs; /* filled while the stacks are judged */
     size_t n_needs;
     struct doctor_sshd_value permit_root_login; /* value "" unless sshd's stack uses pam_jwt */
+    char **reaching; /* the services whose auth stack reaches pam_jwt */
+    size_t n_reaching;
 };
 
 enum doctor_level { DOCTOR_ERROR, DOCTOR_WARNING };
@@ -59,6 +61,14 @@ int doctor_finish(struct doctor *d);
  * frees), or -1 with errno set (EINVAL: not a regular file). */
 int doctor_text_read(const char *path, size_t cap, char **text, size_t *len);
 
+#define DOCTOR_RUN_MAX_BYTES (256 * 1024)
+/* Runs argv[0] (an absolute path) with argv, stdout and stderr into one
+ * pipe, killed after 10 seconds without output. Returns its exit status
+ * (-1: could not run, or killed) with *out its output, at most
+ * DOCTOR_RUN_MAX_BYTES (NUL-terminated, the caller frees; NULL when out of
+ * memory). */
+int doctor_run(char *const argv[], char **out);
+
 /* Judges one service's auth chain: what a failed and a valid token make of
  * it (doctor_stack.c). Returns false, saying nothing, when the chain does
  * not reach pam_jwt. */
@@ -77,6 +87,14 @@ void doctor_sudo_check(struct doctor *d, const char *service, long long max_auth
 /* Remembers that service's policy requires the scope words scopes[0..n)
  * (once per service and scope; out of memory: forgotten). */
 void doctor_need_add(struct doctor *d, const char *service, char *const *scopes, size_t n);
+/* Remembers that service's auth stack reaches pam_jwt (out of memory:
+ * forgotten). */
+void doctor_reaching_add(struct doctor *d, const char *service);
+/* Returns true when service's auth stack was found to reach pam_jwt. */
+bool doctor_is_reaching(const struct doctor *d, const char *service);
+/* Asks `sudo -V` which PAM services sudo and sudo -i use, and warns when
+ * only one of them reaches pam_jwt (doctor_sudo_services.c). */
+void doctor_sudo_services_check(struct doctor *d);
 /* Returns true for the PAM services of sudo (sudo -i runs as sudo-i). */
 bool doctor_service_is_sudo(const char *service);
 /* Judges the daemon's files, keys and token sizes when jwt-helperd is
@@ -85,7 +103,8 @@ void doctor_daemon_check(struct doctor *d);
 /* Reads sshd_config and its Includes as sshd would, without sshd
  * (doctor_sshd_config.c): fills usepam, kbd, password and root with the
  * first value each gets outside a Match block, else sshd's default.
- * Returns 0, or -1 when the main file cannot be read (said why). */
+ * Returns 0, or -1 when there is no main file or a file could not be read
+ * (said why). */
 int doctor_sshd_config_read(struct doctor *d, const char *path, struct doctor_sshd_value *usepam,
                             struct doctor_sshd_value *kbd, struct doctor_sshd_value *password,
                             struct doctor_sshd_value *root);

@@ -115,6 +115,30 @@ out:
     free(scope);
 }
 
+void
+doctor_reaching_add(struct doctor *d, const char *service)
+{
+    char **grown, *name;
+
+    if (doctor_is_reaching(d, service) || (name = strdup(service)) == NULL)
+        return;
+    if ((grown = realloc(d->reaching, (d->n_reaching + 1) * sizeof(*grown))) == NULL) {
+        free(name);
+        return;
+    }
+    d->reaching = grown;
+    d->reaching[d->n_reaching++] = name;
+}
+
+bool
+doctor_is_reaching(const struct doctor *d, const char *service)
+{
+    for (size_t i = 0; i < d->n_reaching; i++)
+        if (strcmp(d->reaching[i], service) == 0)
+            return true;
+    return false;
+}
+
 int
 doctor_finish(struct doctor *d)
 {
@@ -133,6 +157,9 @@ doctor_finish(struct doctor *d)
         free(d->needs[i].scope);
     }
     free(d->needs);
+    for (size_t i = 0; i < d->n_reaching; i++)
+        free(d->reaching[i]);
+    free(d->reaching);
     memset(d, 0, sizeof(*d));
     return rc;
 }

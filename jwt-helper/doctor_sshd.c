@@ -6,94 +6,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "doctor.h"
 
 #define SSHD_PATH "/usr/sbin/sshd"
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
-#define SSHD_T_MAX_BYTES (256 * 1024)
-#define SSHD_T_TIMEOUT_MS 10000
-
-extern char **environ;
-
-/* Reads fd into buf until EOF, the cap or the deadline. Returns the bytes
- * read, or -1 on a timeout or read error. */
-static ssize_t
-read_until(int fd, char *buf, size_t cap)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    size_t n = 0;
-    ssize_t got;
-
-    while (n < cap) {
-        int ready = poll(&p, 1, SSHD_T_TIMEOUT_MS);
-
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready <= 0)
-            return -1;
-        if ((got = read(fd, buf + n, cap - n)) < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return got < 0 ? -1 : (ssize_t)n;
-        n += (size_t)got;
-    }
-    return (ssize_t)n;
-}
-
-/* Runs `sshd -T` with stdout and stderr into one pipe. Returns its exit
- * status (-1: could not run or timed out, killed) with *out its output
- * (NUL-terminated, the caller frees). */
-static int
-run_sshd_t(char **out)
-{
-    char *argv[] = {SSHD_PATH, "-T", NULL}, *buf = malloc(SSHD_T_MAX_BYTES + 1);
-    posix_spawn_file_actions_t fa;
-    int fds[2] = {-1, -1}, status = 0, rc = -1;
-    pid_t pid = -1;
-    ssize_t n;
-
-    *out = buf;
-    if (buf == NULL || pipe2(fds, O_CLOEXEC) != 0)
-        return -1;
-    buf[0] = '\0';
-    if (posix_spawn_file_actions_init(&fa) != 0)
-        goto out;
-    if (posix_spawn_file_actions_adddup2(&fa, fds[1], 1) == 0 &&
-        posix_spawn_file_actions_adddup2(&fa, fds[1], 2) == 0 &&
-        posix_spawn(&pid, SSHD_PATH, &fa, NULL, argv, environ) != 0)
-        pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    fds[1] = -1;
-    if (pid < 0)
-        goto out;
-    if ((n = read_until(fds[0], buf, SSHD_T_MAX_BYTES)) < 0)
-        kill(pid, SIGKILL); /* hung: the verdict is "could not run" */
-    buf[n > 0 ? n : 0] = '\0';
-    /* Closed before the wait: an sshd still writing past the cap gets
-     * EPIPE instead of blocking on a full pipe while we wait for it. */
-    close(fds[0]);
-    fds[0] = -1;
-    if (waitpid(pid, &status, 0) == pid && n >= 0 && WIFEXITED(status))
-        rc = WEXITSTATUS(status);
-out:
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-    return rc;
-}
 
 /* Sets v from key's line in sshd -T's output ("key value" lines, keys in
  * lower case); left empty when absent. */
@@ -125,10 +46,11 @@ static int
 ask_sshd(struct doctor *d, struct doctor_sshd_value *usepam, struct doctor_sshd_value *kbd,
          struct doctor_sshd_value *password, struct doctor_sshd_value *root)
 {
-    char *text = NULL;
+    char *argv[] = {SSHD_PATH, "-T", NULL}, *text = NULL;
     int rc = -1;
 
-    if (run_sshd_t(&text) != 0) {
+
+    if (doctor_run(argv, &text) != 0) {
         doctor_unreadable(d, SSHD_CONFIG, text != NULL ? first_line(text) : "out of memory",
                           "sshd's UsePAM and prompts (sshd -T failed)");
         goto out;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "doctor.h"
 
@@ -151,6 +152,8 @@ doctor_sshd_config_read(struct doctor *d, const char *path, struct doctor_sshd_v
     struct sshd_read r = {d, usepam, kbd, password, root};
     size_t before = d->unreadable + d->errors;
 
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return -1; /* neither sshd nor its configuration: nothing to judge */
     read_file(&r, path, 0);
     default_to(usepam, "no", path);
     default_to(kbd, "yes", path);

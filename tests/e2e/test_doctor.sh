@@ -285,6 +285,25 @@ else
     echo "# sshd not installed: its checks not run"
 fi
 
+# ---- sudo -V: the PAM services of sudo and sudo -i ----
+
+if [ ! -x /usr/bin/sudo ]; then
+    not_ok "sudo -V: sudo is not installed (tests/run.sh installs it)"
+elif sudo -V | grep -qx 'PAM service name to use for login shells: sudo-i'; then
+    ONEWAY="whose auth stack does not reach pam_jwt while sudo's does: there sudo ignores tokens; give it the lines of /etc/pam.d/sudo, or fine when meant"
+    clean_setup
+    printf 'auth required pam_unix.so\n' >/etc/pam.d/sudo-i
+    doctor_is "sudo -V: sudo -i's service sudo-i does not reach pam_jwt: a warning, exit 0" 0 \
+        "warning: /etc/pam.d/sudo-i: sudo runs sudo -i as PAM service sudo-i (sudo -V), $ONEWAY"
+
+    clean_setup
+    rm /etc/pam.d/sudo-i
+    doctor_is "sudo -V: no /etc/pam.d/sudo-i (libpam takes other): the same warning" 0 \
+        "warning: /etc/pam.d/sudo-i: sudo runs sudo -i as PAM service sudo-i (sudo -V), $ONEWAY"
+else
+    echo "# this sudo has no separate service for sudo -i (built without --with-pam-login): nothing to check"
+fi
+
 # ---- jwt-helperd's own setup: token sizes, keys, files ----
 
 clean_setup
