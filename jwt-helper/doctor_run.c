@@ -53,9 +53,11 @@ doctor_run(char *const argv[], char **out)
     ssize_t n;
 
     *out = buf;
-    if (buf == NULL || pipe2(fds, O_CLOEXEC) != 0)
+    if (buf == NULL)
         return -1;
-    buf[0] = '\0';
+    buf[0] = '\0'; /* what a caller shows when nothing ran */
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
     if (posix_spawn_file_actions_init(&fa) != 0)
         goto out;
     if (posix_spawn_file_actions_adddup2(&fa, fds[1], 1) == 0 &&

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "doctor_daemon.h"
 #include "helperd_tokens.h"
 #include "signer.h"
@@ -120,15 +121,19 @@ doctor_tokens_check(struct doctor *d, const struct helperd_conf *conf,
     };
     struct helperd_tokens_grant g = {.auth_time = DEAD_INSTANT};
     struct signer *s = NULL;
-    char said[1024] = "";
+    char said[1024] = "", line[1280];
 
     if (d->n_needs == 0 || (s = signer_open(d, conf->signing_key)) == NULL)
         return; /* no service takes tokens, or no key to measure */
     longest_name(users, g.sub);
     for (size_t i = 0; i < d->n_needs; i++)
         judge_need(d, s, conf, &p, &g, &d->needs[i], said, sizeof(said));
-    if (said[0] != '\0')
-        printf("tokens: key %s (%s), a %zu-character user name: %s\n",
-               signer_kid(s), jwt_alg_name(signer_alg(s)), strlen(g.sub), said);
+    if (said[0] != '\0') {
+        /* one statement, before the summary: it is no finding */
+        snprintf(line, sizeof(line), "tokens: key %s (%s), a %zu-character user name: %s",
+                 signer_kid(s), jwt_alg_name(signer_alg(s)), strlen(g.sub), said);
+        cli_print_escaped(stdout, line); /* the kid is the key file's text */
+        putchar('\n');
+    }
     signer_free(s);
 }
