@@ -132,6 +132,13 @@ check_audiences(struct doctor *d, const struct pamstack_entry *e, const struct c
     }
 }
 
+bool
+doctor_service_is_sudo(const char *service)
+{
+    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
+    return strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0;
+}
+
 void
 doctor_policy_check(struct doctor *d, const char *service, const struct pamstack_entry *e)
 {
@@ -157,8 +164,9 @@ doctor_policy_check(struct doctor *d, const char *service, const struct pamstack
     check_scope(d, service, e, &c);
     check_audiences(d, e, &c);
     check_files(d, &c);
-    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
-    if (c.max_auth_age >= 0 && (strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0))
+    if (c.n_scopes > 0)
+        doctor_need_add(d, service, c.scopes, c.n_scopes);
+    if (c.max_auth_age >= 0 && doctor_service_is_sudo(service))
         doctor_sudo_check(d, service, (long long)c.max_auth_age);
     conf_free(&c);
 }

@@ -497,10 +497,41 @@ fail:
     return NULL;
 }
 
-static size_t
-budget_for(const char *scope)
+size_t
+helperd_tokens_budget(const char *scope)
 {
     return count_word(scope, "sudo", 4) != 0 ? HELPERD_TOKENS_SUDO_BUDGET : HELPERD_TOKENS_BUDGET;
+}
+
+/* Mints an access token as helperd_tokens_issue_access describes, without
+ * its budget check: *t is the caller's (helperd_tokens_issued_clear). */
+static helperd_tokens_result
+mint_access(const struct signer *s, const struct helperd_tokens_params *p,
+            const struct helperd_tokens_grant *g, const char *audience,
+            const struct jwt_revocation *rev, int64_t now, struct helperd_tokens_issued *t)
+{
+    struct json_object *claims = NULL;
+    char host_aud[HELPERD_TOKENS_HOST_AUD_SIZE];
+    const char *aud = NULL;
+    helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;
+
+    memset(t, 0, sizeof(*t));
+    if (!params_are_valid(p, now) || !grant_is_valid(g))
+        goto out;
+    if ((r = pick_audience(p, audience, host_aud, &aud)) != HELPERD_TOKENS_OK ||
+        (r = pick_iat(rev, g->sub, now, &t->iat)) != HELPERD_TOKENS_OK)
+        goto out;
+    /* exp - iat = access_ttl exactly, so max_lifetime sees what was configured. */
+    t->exp = t->iat + p->access_ttl;
+    t->has_exp = true;
+    make_jti(t->jti);
+    r = HELPERD_TOKENS_ERR_NOMEM;
+    if ((claims = claims_new(p, g, aud, t)) == NULL)
+        goto out;
+    r = from_jwt(signer_sign_claims(s, claims, "at+jwt", &t->token));
+out:
+    json_object_put(claims);
+    return r;
 }
 
 helperd_tokens_result
@@ -509,36 +540,35 @@ helperd_tokens_issue_access(const struct signer *s, const struct helperd_tokens_
                             const struct jwt_revocation *rev, int64_t now,
                             struct helperd_tokens_issued *out)
 {
-    struct helperd_tokens_issued t = {0};
-    struct json_object *claims = NULL;
-    char host_aud[HELPERD_TOKENS_HOST_AUD_SIZE];
-    const char *aud = NULL;
-    helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;
+    struct helperd_tokens_issued t;
+    helperd_tokens_result r;
 
     memset(out, 0, sizeof(*out));
-    if (!params_are_valid(p, now) || !grant_is_valid(g))
-        goto out;
-    if ((r = pick_audience(p, audience, host_aud, &aud)) != HELPERD_TOKENS_OK ||
-        (r = pick_iat(rev, g->sub, now, &t.iat)) != HELPERD_TOKENS_OK)
-        goto out;
-    /* exp - iat = access_ttl exactly, so max_lifetime sees what was configured. */
-    t.exp = t.iat + p->access_ttl;
-    t.has_exp = true;
-    make_jti(t.jti);
-    r = HELPERD_TOKENS_ERR_NOMEM;
-    if ((claims = claims_new(p, g, aud, &t)) == NULL)
-        goto out;
-    if ((r = from_jwt(signer_sign_claims(s, claims, "at+jwt", &t.token))) != HELPERD_TOKENS_OK)
+    if ((r = mint_access(s, p, g, audience, rev, now, &t)) != HELPERD_TOKENS_OK)
         goto out;
     r = HELPERD_TOKENS_ERR_OVER_BUDGET;
-    if (strlen(t.token) > budget_for(g->scope))
+    if (strlen(t.token) > helperd_tokens_budget(g->scope))
         goto out;
     *out = t;
     t.token = NULL; /* the caller owns it now */
     r = HELPERD_TOKENS_OK;
 out:
     helperd_tokens_issued_clear(&t);
-    json_object_put(claims);
+    return r;
+}
+
+helperd_tokens_result
+helperd_tokens_access_length(const struct signer *s, const struct helperd_tokens_params *p,
+                             const struct helperd_tokens_grant *g, const char *audience,
+                             int64_t now, size_t *len)
+{
+    struct helperd_tokens_issued t;
+    helperd_tokens_result r;
+
+    *len = 0;
+    if ((r = mint_access(s, p, g, audience, NULL, now, &t)) == HELPERD_TOKENS_OK)
+        *len = strlen(t.token);
+    helperd_tokens_issued_clear(&t);
     return r;
 }
 
