@@ -131,5 +131,6 @@ cli_doctor(int argc, char **argv)
         free(names[i]);
     }
     free(names);
+    doctor_jwks_sync_check(&d);
     return doctor_finish(&d);
 }

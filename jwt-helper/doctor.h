@@ -53,6 +53,10 @@ void doctor_policy_check(struct doctor *d, const char *service, const struct pam
  * /etc/sudoers and /etc/sudoers.d) against service's max_auth_age in
  * seconds (doctor_sudo.c). */
 void doctor_sudo_check(struct doctor *d, const char *service, long long max_auth_age);
+/* Judges each provider key set /etc/jwt-helper/jwks-sync/NAME.conf keeps:
+ * the file as `jwks sync` parses it, and a stamp over a day old
+ * (doctor_jwks_sync.c). */
+void doctor_jwks_sync_check(struct doctor *d);
 /* Returns true when e is a pam_jwt line. */
 bool doctor_is_pam_jwt(const struct pamstack_entry *e);
 

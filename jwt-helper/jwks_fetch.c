@@ -94,15 +94,26 @@ run_curl(const char *url, int out_fd)
     _exit(127);
 }
 
-/* Waits for the child; true when curl exited 0, else says how it ended. */
-static bool
-curl_succeeded(pid_t pid)
+/* Waits for the child; returns its wait status, or -1. */
+static int
+reap(pid_t pid)
 {
     int status;
 
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
-            return false;
+            return -1;
+    return status;
+}
+
+/* Waits for the child; true when curl exited 0, else says how it ended. */
+static bool
+curl_succeeded(pid_t pid)
+{
+    int status = reap(pid);
+
+    if (status == -1)
+        return false;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return true;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
@@ -137,7 +148,7 @@ jwks_fetch(const char *url, char **out, size_t *len)
     close(fds[0]);
     if (got != 0) {
         kill(pid, SIGKILL); /* our own child, which may still be sending */
-        (void)curl_succeeded(pid);
+        (void)reap(pid);
         if (got > 0)
             fprintf(stderr, "jwt-helper: jwks sync: the answer is larger than %d bytes\n",
                     JWT_MAX_JWKS_BYTES);
