@@ -4,6 +4,10 @@
 # with `npm ci`, and runs it on 127.0.0.1 over https with a certificate the
 # test makes and trusts.
 #
+#   oidc_enter PROG...  after e2e_preflight: the programs (curl and PROG)
+#                       or FAIL, oidc_install, the namespace with /etc
+#                       overlaid, e2e_setup, oidc_start; then OUT is where
+#                       the host keeps the provider's key set
 #   oidc_install        outside the namespace (where the registry is
 #                       reachable): npm ci into $OIDC_DIR; a failure FAILS
 #                       the test with npm's reason, it never skips
@@ -143,4 +147,17 @@ oidc_policy() {
 oidc_verify() {
     "$E2E_HELPER" verify --config "$T/oidc-pam_jwt.conf" --user "$E2E_USER" --service sshd "$1" \
         >"$T/verify.out" 2>&1
+}
+
+oidc_enter() {
+    for p in curl "$@"; do
+        command -v "$p" >/dev/null 2>&1 || oidc_fail "$p not installed (tests/run.sh installs it)"
+    done
+    oidc_install
+    e2e_enter_ns "$0"
+    oidc_etc_overlay
+    e2e_setup
+    oidc_start
+    OUT="$T/provider/jwks.json"
+    mkdir -m 755 "$T/provider"
 }

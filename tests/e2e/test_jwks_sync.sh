@@ -15,14 +15,7 @@ E2E_NAME=test_jwks_sync
 . "$top_srcdir/tests/e2e/oidc_lib.sh"
 
 e2e_preflight
-command -v curl >/dev/null 2>&1 || oidc_fail "curl not installed (jwt-helper's fetcher)"
-oidc_install
-e2e_enter_ns "$0"
-oidc_etc_overlay
-e2e_setup
-oidc_start
-OUT="$T/provider/jwks.json"
-mkdir -m 755 "$T/provider"
+oidc_enter
 oidc_policy "$OUT"
 SYNC=/etc/jwt-helper/jwks-sync
 

@@ -17,18 +17,9 @@ E2E_NAME=test_oidc_provider
 
 e2e_preflight sshd ssh ssh-keygen
 SSHD=$(e2e_find_prog sshd)
-for p in curl pamtester; do
-    command -v "$p" >/dev/null 2>&1 || oidc_fail "$p not installed (tests/run.sh installs it)"
-done
-oidc_install
-e2e_enter_ns "$0"
-oidc_etc_overlay
-e2e_setup
-oidc_start
+oidc_enter pamtester
 
 # --- the host's side: the provider's key set by jwks sync, its policy ---
-OUT="$T/provider/jwks.json"
-mkdir -m 755 "$T/provider"
 oidc_sync_conf provider "$OIDC_ISS/jwks" "$OUT"
 oidc_sync provider
 e2e_check "$?" 0 "jwks sync fetched the provider's key set"
