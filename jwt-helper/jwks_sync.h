@@ -32,14 +32,18 @@ struct jwks_sync_conf {
  * or '-', so it can never leave JWKS_SYNC_DIR nor read as an option. */
 bool jwks_sync_name_is_valid(const char *name);
 
+/* Parses the text of a sync file, text[0..len] (NUL at text[len];
+ * modified in place), with the shared line parser: exactly one URL=
+ * (https:// only, visible ASCII) and one OUT= (an absolute path not ending
+ * in '/'), any other key refused. Each problem goes to r. Returns true with
+ * *c filled (free with jwks_sync_conf_free), or false with *c empty and
+ * r->invalid set (r->nomem when out of memory). */
+bool jwks_sync_conf_parse(char *text, size_t len, struct conf_reporter *r,
+                          struct jwks_sync_conf *c) JWT_MUST_CHECK;
 /* Reads the sync file at path (jwt_file_read's rules: root's, not group or
- * other writable, at most JWKS_SYNC_MAX_CONF_BYTES) with the shared line
- * parser: exactly one URL= (https:// only, visible ASCII) and one OUT= (an
- * absolute path not ending in '/'), any other key refused. Each problem goes
- * to r (conf_reporter, r->source is set here to path). Returns true with *c
- * filled (free with jwks_sync_conf_free), or false with *c empty and
- * r->invalid set; r->nomem when out of memory; *open_errno is errno when
- * the file could not be opened (else 0). */
+ * other writable, at most JWKS_SYNC_MAX_CONF_BYTES) and parses it with
+ * jwks_sync_conf_parse, messages naming path and the line. Returns as that
+ * does; *open_errno is errno when the file could not be opened (else 0). */
 bool jwks_sync_conf_load(const char *path, struct conf_reporter *r, struct jwks_sync_conf *c,
                          int *open_errno) JWT_MUST_CHECK;
 /* Frees what c holds; a zeroed c is a no-op. */

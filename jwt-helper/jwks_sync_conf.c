@@ -88,28 +88,12 @@ jwks_sync_conf_free(struct jwks_sync_conf *c)
 }
 
 bool
-jwks_sync_conf_load(const char *path, struct conf_reporter *r, struct jwks_sync_conf *c,
-                    int *open_errno)
+jwks_sync_conf_parse(char *text, size_t len, struct conf_reporter *r, struct jwks_sync_conf *c)
 {
     struct parse_state st = {r, c};
-    char *text = NULL;
-    size_t len = 0;
-    jwt_result jr;
 
     memset(c, 0, sizeof(*c));
-    *open_errno = 0;
-    r->source = path;
-    if ((jr = jwt_file_read(path, JWKS_SYNC_MAX_CONF_BYTES, -1, &text, &len)) != JWT_OK) {
-        if (jr == JWT_ERR_FILE_OPEN)
-            *open_errno = errno;
-        r->source = NULL;
-        conf_file_complain(r, NULL, path, jr, *open_errno);
-        if (jr == JWT_ERR_NOMEM)
-            r->nomem = true;
-        return false;
-    }
     conf_lines_parse(r, text, len, apply_pair, &st);
-    free(text);
     if (!r->invalid && c->url == NULL)
         conf_complain(r, "URL", "missing");
     if (!r->invalid && c->out == NULL)
@@ -119,4 +103,30 @@ jwks_sync_conf_load(const char *path, struct conf_reporter *r, struct jwks_sync_
         return false;
     }
     return true;
+}
+
+bool
+jwks_sync_conf_load(const char *path, struct conf_reporter *r, struct jwks_sync_conf *c,
+                    int *open_errno)
+{
+    char *text = NULL;
+    size_t len = 0;
+    jwt_result jr;
+    bool ok;
+
+    memset(c, 0, sizeof(*c));
+    *open_errno = 0;
+    if ((jr = jwt_file_read(path, JWKS_SYNC_MAX_CONF_BYTES, -1, &text, &len)) != JWT_OK) {
+        if (jr == JWT_ERR_FILE_OPEN)
+            *open_errno = errno;
+        conf_file_complain(r, NULL, path, jr, *open_errno);
+        if (jr == JWT_ERR_NOMEM)
+            r->nomem = true;
+        return false;
+    }
+    r->source = path;
+    ok = jwks_sync_conf_parse(text, len, r, c);
+    r->source = NULL;
+    free(text);
+    return ok;
 }

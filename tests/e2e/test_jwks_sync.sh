@@ -159,6 +159,53 @@ fi
 rm -f "$SYNC"/bad.conf "$SYNC"/plain.conf "$SYNC"/unknown.conf "$SYNC"/twice.conf \
     "$SYNC"/noout.conf "$SYNC"/relout.conf "$SYNC"/writable.conf
 
+# --- jwks install: the same check and install, from a file or stdin ---
+INST="$T/provider/installed.json"
+# install_is DESC WANT_EXIT CMD...: exit code, and $INST unchanged on failure.
+install_is() {
+    desc=$1 want=$2
+    shift 2
+    before=$(cat "$INST" 2>/dev/null; stat -c '%U %a' "$INST" 2>/dev/null)
+    "$@" >"$T/install.out" 2>"$T/install.err"
+    rc=$?
+    after=$(cat "$INST" 2>/dev/null; stat -c '%U %a' "$INST" 2>/dev/null)
+    if [ "$rc" = "$want" ] && { [ "$want" = 0 ] || [ "$after" = "$before" ]; }; then
+        e2e_ok "jwks install, $desc: exit $want"
+    else
+        e2e_not_ok "jwks install, $desc: exit $want"
+        echo "#   exit $rc"
+    fi
+    sed 's/^/#   /' "$T/install.err"
+}
+# A file left by someone else, 0600: the install owns and opens it anew.
+: >"$INST"
+chown nobody "$INST"
+chmod 600 "$INST"
+install_is "from a file" 0 sh -c 'umask 077 && "$1" jwks install "$2" --to "$3"' sh \
+    "$E2E_HELPER" "$OUT" "$INST"
+e2e_check "$(stat -c '%U:%G %a' "$INST")" "root:root 644" "jwks install: root's, 0644 under umask 077"
+cmp -s "$INST" "$OUT" && e2e_ok "jwks install: the very bytes" || e2e_not_ok "jwks install: the very bytes"
+# The module skips an oct key, so the set would load: its secret would
+# still be world-readable. Refused, with the usable key beside it.
+sed 's/"keys":\[/"keys":[{"kty":"oct","kid":"s","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"},/' \
+    "$OUT" >"$T/with-oct.json"
+"$E2E_HELPER" jwks --jwks "$T/with-oct.json" >/dev/null 2>&1
+e2e_check "$?" 0 "a set with an oct key beside usable ones loads in the verifier"
+install_is "a set with an oct key's secret" 4 sh -c '"$1" jwks install - --to "$2" <"$3"' sh \
+    "$E2E_HELPER" "$INST" "$T/with-oct.json"
+grep -q 'private or secret member' "$T/install.err" && e2e_ok "says why: a secret member" ||
+    e2e_not_ok "says why: a secret member"
+install_is "the provider's private keys" 4 "$E2E_HELPER" jwks install "$OIDC_KEYS" --to "$INST"
+printf '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AA"}],"keys":[]}' >"$T/dup.json"
+install_is "a duplicate member (not strict JSON)" 4 "$E2E_HELPER" jwks install "$T/dup.json" --to "$INST"
+cp "$OUT" "$T/theirs.json"
+chown nobody "$T/theirs.json"
+chmod 666 "$T/theirs.json"
+install_is "a file others may write" 4 "$E2E_HELPER" jwks install "$T/theirs.json" --to "$INST"
+install_is "no --to" 2 "$E2E_HELPER" jwks install "$OUT"
+install_is "not root" 4 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    "$E2E_HELPER" jwks install "$OUT" --to "$INST"
+
 # --- doctor: the stamp, not the file's time, says when the set was last good ---
 # doctor_sync_lines: doctor's findings about the sync files.
 doctor_sync_lines() {
