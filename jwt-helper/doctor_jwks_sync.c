@@ -62,15 +62,16 @@ judge_stamp(struct doctor *d, const char *path, const char *name, const struct j
     free(stamp);
 }
 
-/* One NAME.conf: parsed by the very parser `jwks sync` uses. */
+/* One NAME.conf: read by the rules `jwks sync` reads it by, parsed by the
+ * very parser it uses. */
 static void
 judge_sync_file(struct doctor *d, const char *file)
 {
-    char path[sizeof(JWKS_SYNC_DIR) + 256], name[256];
-    struct conf_reporter rep = {.report = report_finding};
+    char path[sizeof(JWKS_SYNC_DIR) + 256], name[256], *text = NULL;
+    struct conf_reporter rep = {.report = report_finding, .source = path};
     struct jwks_sync_conf c;
-    size_t n = strlen(file);
-    int open_errno;
+    size_t n = strlen(file), len = 0;
+    jwt_result r;
 
     if (n <= 5 || strcmp(file + n - 5, ".conf") != 0 || n - 5 >= sizeof name)
         return;
@@ -82,14 +83,22 @@ judge_sync_file(struct doctor *d, const char *file)
                        "rename the file");
         return;
     }
-    rep.ctx = d;
-    if (!jwks_sync_conf_load(path, &rep, &c, &open_errno)) {
-        if (open_errno != 0 && open_errno != ENOENT)
-            doctor_unreadable(d, path, strerror(open_errno), "a synced key set");
+    if ((r = jwt_file_read(path, JWKS_SYNC_MAX_CONF_BYTES, -1, &text, &len)) != JWT_OK) {
+        if (r == JWT_ERR_FILE_OPEN)
+            doctor_unreadable(d, path, strerror(errno), "a synced key set");
+        else
+            doctor_finding(d, DOCTOR_WARNING, path, 0,
+                           "%s: `jwks sync` will not read it; make it root's, not writable by "
+                           "group or others, at most %d bytes",
+                           jwt_result_str(r), JWKS_SYNC_MAX_CONF_BYTES);
         return;
     }
-    judge_stamp(d, path, name, &c);
-    jwks_sync_conf_free(&c);
+    rep.ctx = d;
+    if (jwks_sync_conf_parse(text, len, &rep, &c)) {
+        judge_stamp(d, path, name, &c);
+        jwks_sync_conf_free(&c);
+    }
+    free(text);
 }
 
 void

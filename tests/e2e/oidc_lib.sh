@@ -44,7 +44,9 @@ oidc_install() {
     start=$(date +%s)
     if ! (cd "$OIDC_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) \
         >"$OIDC_DIR/npm.log" 2>&1; then
-        oidc_fail "npm ci of tests/oidc failed: $(tail -n 5 "$OIDC_DIR/npm.log" | tr '\n' ' ')"
+        why=$(grep -E '^npm error (code|errno|request|network|notarget|404)' "$OIDC_DIR/npm.log" |
+            head -n 4 | tr '\n' ' ')
+        oidc_fail "npm ci of tests/oidc failed: ${why:-$(tail -n 5 "$OIDC_DIR/npm.log" | tr '\n' ' ')}"
     fi
     echo "# npm ci: $(($(date +%s) - start)) s"
     chmod -R a+rX "$OIDC_DIR"

@@ -214,6 +214,23 @@ doctor_sync_lines() {
 oidc_sync provider
 lines=$(doctor_sync_lines)
 e2e_check "$lines" "" "doctor: no finding on a set synced just now"
+printf 'URL=http://127.0.0.1/jwks\nOUT=%s\n' "$OUT" >"$SYNC/plain.conf"
+chmod 644 "$SYNC/plain.conf"
+lines=$(doctor_sync_lines)
+echo "$lines" | sed 's/^/#   /'
+case $lines in
+"warning: $SYNC/plain.conf:1: URL: "*"is not an https:// URL"*) e2e_ok "doctor: warns on a sync file the sync refuses, with its line" ;;
+*) e2e_not_ok "doctor: warns on a sync file the sync refuses, with its line" ;;
+esac
+cp "$SYNC/provider.conf" "$SYNC/plain.conf"
+chmod 666 "$SYNC/plain.conf"
+lines=$(doctor_sync_lines)
+echo "$lines" | sed 's/^/#   /'
+case $lines in
+"warning: $SYNC/plain.conf: unsafe file: "*) e2e_ok "doctor: warns on a sync file others may write" ;;
+*) e2e_not_ok "doctor: warns on a sync file others may write" ;;
+esac
+rm -f "$SYNC/plain.conf"
 now=$(date +%s)
 printf '%s\n' $((now - 2 * 86400)) >"$OUT.stamp"
 touch "$OUT"
