@@ -16,7 +16,6 @@ E2E_NAME=test_oidc_provider
 . "$top_srcdir/tests/e2e/oidc_lib.sh"
 
 e2e_preflight sshd ssh ssh-keygen
-SSHD=$(e2e_find_prog sshd)
 oidc_enter pamtester
 
 # --- the host's side: the provider's key set by jwks sync, its policy ---
@@ -102,34 +101,8 @@ pam_is id-token 1 "wrong audience"
 pam_is cc-ed 1 "wrong user"
 
 # --- a real sshd login with the provider's tokens ---
-timeout 30 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh_host_ed25519_key" || e2e_bail "ssh-keygen"
 PORT=$("$E2E_PY" "$E2E_TOOL" port) || e2e_bail "no free port"
-cat >"$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/ssh_host_ed25519_key
-PidFile $T/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-AllowUsers $E2E_USER
-StrictModes no
-PrintMotd no
-UseDNS no
-MaxAuthTries 10
-LogLevel VERBOSE
-EOF
-"$SSHD" -D -e -f "$T/sshd_config" >"$T/sshd.log" 2>&1 &
-E2E_PIDS="$E2E_PIDS $!"
-i=0
-until grep -q "Server listening on 127.0.0.1 port $PORT" "$T/sshd.log"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && e2e_bail "sshd did not start: $(tr '\n' ' ' <"$T/sshd.log")"
-    sleep 0.1
-done
+e2e_sshd_start 127.0.0.1 "$PORT"
 
 # ssh_is KIND WANT_EXIT: ssh as the test user, the askpass answering the
 # token at pam_jwt's keyboard-interactive prompt.
