@@ -53,15 +53,21 @@ oidc_install() {
     export OIDC_DIR
 }
 
-# oidc_run: the provider on $OIDC_PORT with $OIDC_KEYS, waited for.
+# oidc_run: the provider on $OIDC_PORT with $OIDC_KEYS, waited for; each
+# run logs to its own file, so no earlier run's line can be taken for it.
 oidc_run() {
-    node "$OIDC_DIR/provider.mjs" serve "$T/oidc.json" >"$T/oidc.log" 2>&1 &
+    OIDC_RUNS=$((${OIDC_RUNS:-0} + 1))
+    log="$T/oidc-$OIDC_RUNS.log"
+    : >"$log"
+    node "$OIDC_DIR/provider.mjs" serve "$T/oidc.json" >>"$log" 2>&1 &
     OIDC_PID=$!
     E2E_PIDS="$E2E_PIDS $OIDC_PID"
     i=0
-    until grep -q "^listening $OIDC_ISS\$" "$T/oidc.log"; do
+    until grep -q "^listening $OIDC_ISS\$" "$log"; do
         i=$((i + 1))
-        [ $i -gt 150 ] && e2e_bail "the provider did not start: $(tr '\n' ' ' <"$T/oidc.log")"
+        if [ $i -gt 600 ] || ! kill -0 "$OIDC_PID" 2>/dev/null; then
+            e2e_bail "the provider did not start: $(tr '\n' ' ' <"$log")"
+        fi
         sleep 0.1
     done
 }
@@ -86,13 +92,23 @@ oidc_start() {
 oidc_rotate() {
     kill "$OIDC_PID" 2>/dev/null
     wait "$OIDC_PID" 2>/dev/null
+    # Gone, and its port with it, before the next one binds that port.
+    i=0
+    while kill -0 "$OIDC_PID" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && e2e_bail "the provider did not stop"
+        sleep 0.1
+    done
     timeout 60 node "$OIDC_DIR/provider.mjs" keys "$OIDC_KEYS" || e2e_bail "provider keys"
     oidc_run
 }
 
 oidc_tokens() {
     NODE_EXTRA_CA_CERTS="$OIDC_CA" timeout 60 node "$OIDC_DIR/tokens.mjs" "$OIDC_ISS" \
-        "$OIDC_SECRET" "$E2E_USER" "$OIDC_AUD" "$OIDC_OTHER_AUD" "$@"
+        "$OIDC_SECRET" "$E2E_USER" "$OIDC_AUD" "$OIDC_OTHER_AUD" "$@" && return 0
+    kill -0 "$OIDC_PID" 2>/dev/null || echo "# the provider is gone" >&2
+    sed 's/^/# provider: /' "$T/oidc-$OIDC_RUNS.log" >&2
+    return 1
 }
 
 # oidc_show NAME TOKEN: the token's header, claims and length against the

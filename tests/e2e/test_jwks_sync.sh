@@ -52,6 +52,7 @@ fi
 e2e_check "$(stat -c '%U:%G %a' "$OUT.stamp" 2>&1)" "root:root 644" "the stamp is root's, mode 0644"
 
 tok=$(oidc_tokens code-ed | sed -n 's/^code-ed //p')
+[ -n "$tok" ] || e2e_bail "no token from the provider"
 oidc_show "code-ed (before rotation)" "$tok"
 oidc_verify "$tok"
 e2e_check "$?" 0 "a provider token verifies with the synced set"
@@ -61,6 +62,7 @@ old_tok=$tok
 old_kids=$(grep -o '"kid":"[^"]*"' "$OUT" | sort | tr '\n' ' ')
 oidc_rotate
 tok=$(oidc_tokens code-ed | sed -n 's/^code-ed //p')
+[ -n "$tok" ] || e2e_bail "no token from the provider after its restart"
 oidc_show "code-ed (after rotation)" "$tok"
 oidc_verify "$tok"
 rc=$?
