@@ -44,8 +44,8 @@ usable_keys_json(const struct jwt_jwks *set)
 }
 
 #define JWKS_USAGE                                                                                 \
-    "usage: jwt-helper jwks [--jwks PATH]\n"                                                        \
-    "       jwt-helper jwks install FILE|- --to PATH\n"                                             \
+    "usage: jwt-helper jwks [--jwks PATH]\n"                                                       \
+    "       jwt-helper jwks install FILE|- --to PATH\n"                                            \
     "       jwt-helper jwks sync NAME\n"
 
 static int cli_jwks_install(int argc, char **argv);
@@ -127,13 +127,12 @@ check_and_install(const char *text, size_t len, const char *to, const char *from
     jwt_result r;
 
     if ((r = jwks_install_check(text, len, &why, &usable)) != JWT_OK) {
-        fprintf(stderr, "jwt-helper: key set from %s refused: %s; %s left as it was\n", from,
-                why, to);
+        fprintf(stderr, "jwt-helper: key set from %s refused: %s; %s left as it was\n", from, why,
+                to);
         return CLI_EXIT_CONFIG;
     }
     if (!jwks_install_write(to, text, len)) {
-        fprintf(stderr, "jwt-helper: cannot replace %s: %s; left as it was\n", to,
-                strerror(errno));
+        fprintf(stderr, "jwt-helper: cannot replace %s: %s; left as it was\n", to, strerror(errno));
         return CLI_EXIT_CONFIG;
     }
     printf("installed %s: %zu usable key%s\n", to, usable, usable == 1 ? "" : "s");
@@ -209,8 +208,9 @@ cli_jwks_sync(int argc, char **argv)
     int rc = CLI_EXIT_CONFIG, open_errno;
 
     if (argc != 2 || !jwks_sync_name_is_valid(argv[1])) {
-        fprintf(stderr, "usage: jwt-helper jwks sync NAME (NAME: letters, digits, '_', '-', "
-                        "'.'; reads %s/NAME.conf)\n",
+        fprintf(stderr,
+                "usage: jwt-helper jwks sync NAME (NAME: letters, digits, '_', '-', "
+                "'.'; reads %s/NAME.conf)\n",
                 JWKS_SYNC_DIR);
         return CLI_EXIT_USAGE;
     }
@@ -227,8 +227,8 @@ cli_jwks_sync(int argc, char **argv)
     if ((rc = check_and_install(body, len, c.out, c.url)) != CLI_EXIT_OK)
         goto out;
     if (!jwks_stamp_write(c.out, (long long)time(NULL))) {
-        fprintf(stderr, "jwt-helper: jwks sync %s: cannot write the stamp beside %s: %s\n",
-                argv[1], c.out, strerror(errno));
+        fprintf(stderr, "jwt-helper: jwks sync %s: cannot write the stamp beside %s: %s\n", argv[1],
+                c.out, strerror(errno));
         rc = CLI_EXIT_CONFIG;
     }
 out:

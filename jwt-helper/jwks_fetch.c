@@ -59,29 +59,35 @@ curl_environment(void)
     return env;
 }
 
+static void run_curl(const char *url, int out_fd) __attribute__((noreturn));
+
 /* In the child: stdout is the pipe, stdin /dev/null; drop, then exec curl. */
-static void __attribute__((noreturn))
+static void
 run_curl(const char *url, int out_fd)
 {
     char max_bytes[24], *url_arg = strdup(url);
-    /* -q first: no ~/.curlrc of any user changes what is fetched. */
-    char *argv[] = {"curl",          "-q",
-                          "--silent",      "--show-error",
-                          "--fail",        "--location",
-                          "--max-redirs",  "5",
-                          "--proto",       "=https",
-                          "--proto-redir", "=https",
-                          "--max-filesize", max_bytes,
-                          "--connect-timeout", "15",
-                          "--max-time",    STR(JWKS_SYNC_FETCH_SECONDS),
-                          "--output",      "-",
-                          "--url",         url_arg,
-                          NULL};
+    /* -q first: no ~/.curlrc of any user changes what is fetched. Each
+     * option stands beside its value. */
+    /* clang-format off */
+    char *argv[] = {
+        "curl", "-q", "--silent", "--show-error", "--fail", "--location",
+        "--max-redirs", "5",
+        "--proto", "=https",
+        "--proto-redir", "=https",
+        "--max-filesize", max_bytes,
+        "--connect-timeout", "15",
+        "--max-time", STR(JWKS_SYNC_FETCH_SECONDS),
+        "--output", "-",
+        "--url", url_arg,
+        NULL,
+    };
+    /* clang-format on */
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     uid_t uid;
 
     snprintf(max_bytes, sizeof max_bytes, "%d", JWT_MAX_JWKS_BYTES);
-    if (url_arg == NULL || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+    if (url_arg == NULL || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+        dup2(out_fd, STDOUT_FILENO) < 0)
         _exit(126);
     if (chdir("/") != 0 || helperd_privdrop(JWKS_SYNC_FETCH_USER, report_stderr, NULL, &uid) != 0)
         _exit(126);
