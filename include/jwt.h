@@ -192,6 +192,10 @@ jwt_result jwt_jwk_parse(const struct json_object *obj, struct jwt_jwk **out) JW
 /* Builds a public JWK from an OpenSSL public (or private: only the public
  * half is taken) key; same refusals as jwt_jwk_parse. kid stays NULL. */
 jwt_result jwt_jwk_from_pkey(EVP_PKEY *pkey, struct jwt_jwk **out) JWT_MUST_CHECK;
+/* Returns true when the JWK object obj has a member only a private or
+ * symmetric key has (d, p, q, dp, dq, qi, oth, k), whatever its kty:
+ * `jwt-helper jwks install` refuses such a set before anything is written. */
+bool jwt_jwk_has_private_member(const struct json_object *obj);
 /* Frees key, its pkey and verify cache; NULL is a no-op. */
 void jwt_jwk_free(struct jwt_jwk *key);
 /* Returns true when key's type, curve and size fit alg (DESIGN §3: RSA for

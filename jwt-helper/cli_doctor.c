@@ -134,5 +134,6 @@ cli_doctor(int argc, char **argv)
     free(names);
     doctor_sudo_services_check(&d);
     doctor_daemon_check(&d);
+    doctor_jwks_sync_check(&d);
     return doctor_finish(&d);
 }

@@ -108,6 +108,10 @@ void doctor_daemon_check(struct doctor *d);
 int doctor_sshd_config_read(struct doctor *d, const char *path, struct doctor_sshd_value *usepam,
                             struct doctor_sshd_value *kbd, struct doctor_sshd_value *password,
                             struct doctor_sshd_value *root);
+/* Judges each provider key set /etc/jwt-helper/jwks-sync/NAME.conf keeps:
+ * the file as `jwks sync` parses it, and a stamp over a day old
+ * (doctor_jwks_sync.c). */
+void doctor_jwks_sync_check(struct doctor *d);
 /* Returns true when e is a pam_jwt line. */
 bool doctor_is_pam_jwt(const struct pamstack_entry *e);
 

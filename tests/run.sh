@@ -12,7 +12,7 @@ PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
   libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
   libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo iproute2
-  debhelper lintian"
+  debhelper lintian curl"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
