@@ -549,16 +549,3 @@ helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures)
         delay *= 2;
     return delay < HELPERD_CONF_LOGIN_DELAY_CAP ? delay : HELPERD_CONF_LOGIN_DELAY_CAP;
 }
-
-const char *
-helperd_conf_key(size_t i, const char **def)
-{
-    if (i >= N_KEYS) {
-        if (def != NULL)
-            *def = NULL;
-        return NULL;
-    }
-    if (def != NULL)
-        *def = keys[i].def;
-    return keys[i].name;
-}

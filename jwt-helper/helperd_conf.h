@@ -83,12 +83,4 @@ void helperd_conf_free(struct helperd_conf *c);
  * login_delay is 0. */
 unsigned helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures);
 
-/* Returns the name of the i-th key of the table (in file order), or NULL
- * past the last; with *def set to its default as the file would spell it
- * (NULL for issuer, whose default depends on the host name; audience is
- * always put first in audiences, so audiences' default "host:*" means
- * audience and host:*). For `doctor`, man pages and
- * the test that the shipped file lists every key. */
-const char *helperd_conf_key(size_t i, const char **def);
-
 #endif
