@@ -177,7 +177,7 @@ check_audience(struct loader *l, const struct key *k, char **item)
 static bool
 check_scope(struct loader *l, const struct key *k, char **item)
 {
-    if (strspn(*item, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(*item))
+    if (!jwt_scope_token_is_plain(*item, strlen(*item)))
         return conf_refuse(&l->rep, k->name, *item, "a scope word ([a-z0-9_.-]+)");
     return true;
 }

@@ -80,12 +80,6 @@ userdb_result_str(userdb_result r)
 
 /* ---- field grammar ---- */
 
-static bool
-is_word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
 bool
 userdb_hash_is_valid(const char *hash)
 {
@@ -127,25 +121,20 @@ userdb_scopes_free(char **scopes, size_t n)
     free(scopes);
 }
 
-/* Checks s[0..len) is a comma list of words and counts them; "" is none. */
+/* Checks s[0..len) is a comma list of the daemon's scope words and counts
+ * them; "" is none. */
 static bool
 scopes_check(const char *s, size_t len, size_t *n)
 {
-    size_t word = 0;
+    size_t start = 0;
 
     *n = 0;
-    if (len == 0)
-        return true;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || s[i] == ',') {
-            if (word == 0 || ++*n > USERDB_MAX_SCOPES)
-                return false;
-            word = 0;
-        } else if (is_word_char(s[i])) {
-            word++;
-        } else {
+    for (size_t i = 0; i <= len && len > 0; i++) {
+        if (i < len && s[i] != ',')
+            continue;
+        if (!jwt_scope_token_is_plain(s + start, i - start) || ++*n > USERDB_MAX_SCOPES)
             return false;
-        }
+        start = i + 1;
     }
     return true;
 }

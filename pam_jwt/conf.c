@@ -228,7 +228,7 @@ check_scope(struct loader *l, const struct option *o, char **item)
         return false;
     free(*item);
     *item = expanded;
-    if (!conf_is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
+    if (!jwt_scope_token_is_valid(*item, strlen(*item)) || strchr(*item, ',') != NULL)
         return conf_refuse(&l->rep, o->name, *item,
                            "a scope word (RFC 6749 scope-token without ',')");
     return true;
