@@ -13,7 +13,6 @@
 #define CONF_DEFAULT_PATH "/etc/security/pam_jwt.conf"
 #define CONF_DEFAULT_JWKS "/etc/jwt-helper/jwks.json"
 #define CONF_DEFAULT_ONCE_DIR "/run/pam_jwt"
-#define CONF_DEFAULT_SOCKET "/run/jwt-helper/socket"
 #define CONF_DEFAULT_PROMPT "Token: "
 #define CONF_MAX_FILE_BYTES (64 * 1024)
 #define CONF_MAX_LIST 32           /* entries in one list option */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct json_object;
 typedef struct evp_pkey_st EVP_PKEY;
@@ -489,6 +490,22 @@ size_t jwt_scope_next(const char **pos, const char **word);
 size_t jwt_scope_count(const char *scope, const char *word, size_t len);
 /* Returns true when scope (NULL: none) holds every one of want[0..n_want). */
 bool jwt_scope_grants(const char *scope, const char *const *want, size_t n_want);
+
+/* ---- accounts (jwt_user.c) ---- */
+
+/* The account jwt-helperd runs as and the one, besides root and the
+ * reader's euid, that may own the files it writes (DESIGN §3, §4): the
+ * revocation list every verifier reads and the user records. */
+#define JWT_DAEMON_USER "_jwt-helper"
+
+/* Looks name up with getpwnam_r (the buffer grows as NSS needs, up to
+ * 1 MiB) and sets *uid and *gid (either may be NULL). Returns 0, ENOENT
+ * when there is no such account, or the errno of a failed lookup. */
+int jwt_user_find(const char *name, uid_t *uid, gid_t *gid) JWT_MUST_CHECK;
+/* Returns JWT_DAEMON_USER's uid, or -1 when there is no such account
+ * (a verify-only host, or before sysusers ran): then nobody but root and
+ * the euid is trusted. */
+long jwt_daemon_uid(void);
 
 /* ---- the "not before" revocation list, DESIGN §4 (jwt_revocation.c) ---- */
 

@@ -370,7 +370,7 @@ fail:
 static gid_t
 daemon_gid(const struct keygen_opts *o)
 {
-    const struct group *gr = getgrnam(SIGNER_DAEMON_USER);
+    const struct group *gr = getgrnam(JWT_DAEMON_USER);
 
     if (gr != NULL)
         return gr->gr_gid;
@@ -378,7 +378,7 @@ daemon_gid(const struct keygen_opts *o)
         stderr,
         "jwt-helper keygen: warning: group %s does not exist; %s/signing.jwk and "
         "refresh.key keep their group: create it, then chgrp both so the daemon can read them\n",
-        SIGNER_DAEMON_USER, o->dir);
+        JWT_DAEMON_USER, o->dir);
     return (gid_t)-1;
 }
 

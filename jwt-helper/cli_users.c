@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -178,12 +177,13 @@ conf_report(void *ctx, const char *message)
 static void
 owner_find(const char *verb, struct admin *ad)
 {
-    const struct passwd *pw = getpwnam(ad->conf->user);
+    uid_t uid;
+    gid_t gid;
 
     ad->daemon_uid = -1;
     ad->owner_uid = (uid_t)-1;
     ad->owner_gid = (gid_t)-1;
-    if (pw == NULL) {
+    if (jwt_user_find(ad->conf->user, &uid, &gid) != 0) {
         if (geteuid() == 0)
             fprintf(stderr,
                     "jwt-helper %s: warning: user %s does not exist: the files stay owned by "
@@ -191,10 +191,10 @@ owner_find(const char *verb, struct admin *ad)
                     verb, ad->conf->user);
         return;
     }
-    ad->daemon_uid = (long)pw->pw_uid;
+    ad->daemon_uid = (long)uid;
     if (geteuid() == 0) {
-        ad->owner_uid = pw->pw_uid;
-        ad->owner_gid = pw->pw_gid;
+        ad->owner_uid = uid;
+        ad->owner_gid = gid;
     }
 }
 

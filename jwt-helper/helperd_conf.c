@@ -27,6 +27,7 @@
 
 #include "helperd_conf.h"
 #include "helperd_tokens.h" /* HELPERD_TOKENS_ANY_HOST */
+#include "proto.h"          /* PROTO_DEFAULT_SOCKET */
 
 #define MESSAGE_MAX 1024 /* bytes of one message from the parser */
 #define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (DESIGN §3) */
@@ -105,8 +106,8 @@ static const struct key keys[] = {
     {"login_delay", KEY_UINT, F(login_delay), 0, NULL, "1", 0, HELPERD_CONF_LOGIN_DELAY_CAP},
     /* argon2id takes 64 MiB each: 16 is already a gigabyte. */
     {"max_hashes", KEY_UINT, F(max_hashes), 0, NULL, "1", 1, 16},
-    {"user", KEY_STRING, F(user), 0, check_user, HELPERD_CONF_DEFAULT_USER, 0, 0},
-    {"socket", KEY_STRING, F(socket), 0, check_socket, HELPERD_CONF_DEFAULT_SOCKET, 0, 0},
+    {"user", KEY_STRING, F(user), 0, check_user, JWT_DAEMON_USER, 0, 0},
+    {"socket", KEY_STRING, F(socket), 0, check_socket, PROTO_DEFAULT_SOCKET, 0, 0},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 _Static_assert(N_KEYS <= 32, "struct loader's seen array is too small");

@@ -11,8 +11,6 @@
 #include "conf.h" /* conf_result, conf_report_fn */
 
 #define HELPERD_CONF_DEFAULT_PATH "/etc/jwt-helper/jwt-helperd.conf"
-#define HELPERD_CONF_DEFAULT_SOCKET "/run/jwt-helper/socket"
-#define HELPERD_CONF_DEFAULT_USER "_jwt-helper"
 #define HELPERD_CONF_LOGIN_DELAY_CAP 60 /* seconds: DESIGN §4's ceiling */
 #define HELPERD_CONF_MAX_AUDIENCES 256  /* one per host that takes host: tokens */
 #define HELPERD_CONF_SOCKET_MAX 107     /* sun_path is 108 bytes with its NUL */

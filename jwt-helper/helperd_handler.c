@@ -484,7 +484,7 @@ static bool
 publish(const struct call *c, enum proto_op op, const char *name, const char *done)
 {
     revocation_publish_result r;
-    char desc[96], why[160];
+    char desc[96], why[320];
 
     r = revocation_publish_keep(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1,
                                 name, c->now->unix_s, c->st->conf->revocation_keep);

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "proto.h" /* PROTO_DEFAULT_SOCKET */
 
 #define MAX_SECONDS_OPTION 31536000 /* one year: longer is a typo, not a policy */
 
@@ -116,7 +117,7 @@ static const struct option options[] = {
     {"typ", OPT_CSV, F(typs), F(n_typs), check_typ, "at+jwt,JWT", 0, 0},
     {"revocation", OPT_STRING, F(revocation), 0, check_path, NULL, 0, 0},
     {"prompt", OPT_STRING, F(prompt), 0, check_text, CONF_DEFAULT_PROMPT, 0, 0},
-    {"socket", OPT_STRING, F(socket), 0, check_path, CONF_DEFAULT_SOCKET, 0, 0},
+    {"socket", OPT_STRING, F(socket), 0, check_path, PROTO_DEFAULT_SOCKET, 0, 0},
     {"use_first_pass", OPT_FLAG, F(use_first_pass), 0, NULL, NULL, 0, 0},
     {"try_first_pass", OPT_FLAG, F(try_first_pass), 0, NULL, NULL, 0, 0},
     {"try_token", OPT_FLAG, F(try_token), 0, NULL, NULL, 0, 0},

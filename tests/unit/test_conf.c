@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "proto.h"
 
 static char tmpdir[PATH_MAX];
 static char messages[16384]; /* every report of the last load, one per line */
@@ -181,7 +182,7 @@ test_defaults(void)
           "default typ at+jwt,JWT");
     CHECK_STR(c.revocation, NULL, "default revocation unset");
     CHECK_STR(c.prompt, "Token: ", "default prompt");
-    CHECK_STR(c.socket, CONF_DEFAULT_SOCKET, "default socket");
+    CHECK_STR(c.socket, PROTO_DEFAULT_SOCKET, "default socket");
     CHECK(!c.use_first_pass && !c.try_first_pass && !c.debug && !c.quiet, "default flags off");
     conf_free(&c);
     CHECK(conf_is_empty(&c), "conf_free zeroes");
