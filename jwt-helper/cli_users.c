@@ -164,14 +164,6 @@ scopes_check(const struct admin_args *a)
     return -1;
 }
 
-static void
-conf_report(void *ctx, const char *message)
-{
-    const struct admin_args *a = ctx;
-
-    fprintf(stderr, "jwt-helper %s: %s\n", a->verb, message);
-}
-
 /* DESIGN §4: the daemon's user owns the files it writes. Only root can give
  * a file away; anyone else writes their own (tests, temp files). */
 static void
@@ -202,12 +194,14 @@ owner_find(const char *verb, struct admin *ad)
 static int
 admin_open(struct admin_args *a, struct admin *ad)
 {
+    struct cli_report from = {a->verb};
+
     memset(ad, 0, sizeof(*ad));
     if (sodium_init() < 0) {
         fprintf(stderr, "jwt-helper %s: cannot initialise libsodium\n", a->verb);
         return CLI_EXIT_CONFIG;
     }
-    if (helperd_conf_load(a->config, a->config != NULL, conf_report, a,
+    if (helperd_conf_load(a->config, a->config != NULL, cli_report_stderr, &from,
                           &ad->conf) != CONF_OK) {
         fprintf(stderr, "jwt-helper %s: cannot use the configuration %s\n", a->verb,
                 a->config != NULL ? a->config : HELPERD_CONF_DEFAULT_PATH);
