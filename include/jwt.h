@@ -554,5 +554,10 @@ jwt_result jwt_file_read(const char *path, size_t max_bytes, long extra_owner, c
  * the caller's to wipe. */
 jwt_result jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char **out,
                                 size_t *out_len) JWT_MUST_CHECK;
+/* jwt_file_read for a file only its owner may use (the user records):
+ * also refuses any group or other permission bit (JWT_ERR_FILE_UNSAFE).
+ * The buffer is the caller's to wipe. */
+jwt_result jwt_file_read_private(const char *path, size_t max_bytes, long extra_owner, char **out,
+                                 size_t *out_len) JWT_MUST_CHECK;
 
 #endif
