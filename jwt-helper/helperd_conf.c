@@ -536,17 +536,3 @@ helperd_conf_free(struct helperd_conf *c)
     }
     free(c);
 }
-
-unsigned
-helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures)
-{
-    unsigned delay;
-
-    if (c == NULL || failures == 0 || c->login_delay == 0)
-        return 0;
-    delay = c->login_delay;
-    /* Doubling stops at the cap, so the shift never overflows. */
-    for (unsigned i = 1; i < failures && delay < HELPERD_CONF_LOGIN_DELAY_CAP; i++)
-        delay *= 2;
-    return delay < HELPERD_CONF_LOGIN_DELAY_CAP ? delay : HELPERD_CONF_LOGIN_DELAY_CAP;
-}

@@ -75,10 +75,4 @@ conf_result helperd_conf_load(const char *path, bool must_exist, conf_report_fn 
 /* Frees c and everything it owns; NULL is a no-op. */
 void helperd_conf_free(struct helperd_conf *c);
 
-/* Returns the delay in seconds before answering after `failures`
- * consecutive failed attempts for one name: login_delay doubled per earlier
- * failure, at most HELPERD_CONF_LOGIN_DELAY_CAP; 0 when failures is 0 or
- * login_delay is 0. */
-unsigned helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures);
-
 #endif
