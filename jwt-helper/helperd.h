@@ -91,8 +91,9 @@ struct helperd_state {
 };
 
 /* Reports a problem loading (e.g. "signing_key /etc/...: unsafe file"):
- * the daemon logs it; tests collect it. Never given a secret. */
-typedef void (*helperd_report_fn)(void *ctx, const char *message);
+ * the daemon logs it; tests collect it. Never given a secret. It is
+ * conf.h's callback, so one reporter serves the config loader too. */
+typedef conf_report_fn helperd_report_fn;
 
 /* Loads config (helperd_conf_load(conf_path, must_exist)), then signing_key
  * (signer_load), refresh_key (helperd_tokens_secret_load), jwks (its "keys"
