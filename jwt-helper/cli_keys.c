@@ -139,13 +139,6 @@ parse_args(int argc, char **argv, struct keys_args *o)
     return -1;
 }
 
-static void
-conf_report(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "jwt-helper keys: %s\n", message);
-}
-
 /* MUST 5: an flock on the directory holding jwks.json (no lock file left in
  * /etc/jwt-helper). Returns the descriptor, or -1 after saying why. */
 static int
@@ -903,6 +896,7 @@ cli_keys(int argc, char **argv)
 {
     struct keys_args o;
     struct helperd_conf *conf = NULL;
+    struct cli_report from = {"keys"};
     int rc, lock = -1;
 
     if ((rc = parse_args(argc, argv, &o)) >= 0)
@@ -911,7 +905,7 @@ cli_keys(int argc, char **argv)
         fputs("jwt-helper keys: cannot initialise libsodium\n", stderr);
         return CLI_EXIT_CONFIG;
     }
-    if (helperd_conf_load(o.config, o.config != NULL, conf_report, NULL, &conf) != CONF_OK) {
+    if (helperd_conf_load(o.config, o.config != NULL, cli_report_stderr, &from, &conf) != CONF_OK) {
         fprintf(stderr, "jwt-helper keys: cannot use the configuration %s\n",
                 o.config != NULL ? o.config : HELPERD_CONF_DEFAULT_PATH);
         return CLI_EXIT_CONFIG;

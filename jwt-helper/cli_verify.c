@@ -27,13 +27,6 @@ struct verify_args {
     const char *token;
 };
 
-static void
-report_to_stderr(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "jwt-helper: %s\n", message);
-}
-
 static int
 add_conf_arg(struct verify_args *a, const char *name, const char *value)
 {
@@ -132,7 +125,7 @@ cli_verify(int argc, char **argv)
         goto out;
     }
     rc = CLI_EXIT_CONFIG;
-    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, report_to_stderr, NULL) !=
+    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, cli_report_stderr, NULL) !=
         CONF_OK)
         goto out;
     rc = CLI_EXIT_REJECTED;

@@ -34,15 +34,6 @@ report_conf(void *ctx, const char *message)
                    located ? 0 : pr->e->line, "%s; see pam_jwt.conf(5)", text);
 }
 
-/* The daemon's uid may own the revocation list it writes (DESIGN §3). */
-static long
-daemon_uid(void)
-{
-    const struct passwd *pw = getpwnam(PROTO_DAEMON_USER);
-
-    return pw != NULL ? (long)pw->pw_uid : -1;
-}
-
 /* One file the policy names, judged with the reader pam_jwt uses (r is
  * what that reader returned, err its errno). */
 static void
@@ -64,7 +55,7 @@ judge_file(struct doctor *d, const char *what, const char *path, jwt_result r, i
                        "the %s has an unsafe owner or mode, so pam_jwt refuses it; make it a "
                        "regular file owned by root (the revocation list: or %s), not writable "
                        "by group or others",
-                       what, PROTO_DAEMON_USER);
+                       what, JWT_DAEMON_USER);
     else
         doctor_finding(d, DOCTOR_ERROR, path, 0, "the %s is not usable (%s); replace it", what,
                        jwt_result_str(r));
@@ -92,7 +83,7 @@ check_files(struct doctor *d, const struct conf *c)
     }
     if (c->revocation != NULL) {
         errno = 0;
-        r = jwt_revocation_load(c->revocation, daemon_uid(), &list);
+        r = jwt_revocation_load(c->revocation, jwt_daemon_uid(), &list);
         judge_file(d, "revocation list", c->revocation, r, errno);
         jwt_revocation_free(list);
     }

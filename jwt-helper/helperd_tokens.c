@@ -200,66 +200,22 @@ pick_iat(const struct jwt_revocation *rev, const char *name, int64_t now, int64_
     return HELPERD_TOKENS_OK;
 }
 
-/* ---- scope lists: words [a-z0-9_.-]+ separated by single spaces ---- */
+/* ---- scope lists: RFC 6749 §3.3 of the daemon's words (jwt_scope.c) ---- */
 
-static bool
-scope_char_is_valid(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
-/* Returns the length of the word at *pos (0 at the end) and moves *pos past it. */
-static size_t
-next_word(const char **pos, const char **word)
-{
-    const char *p = *pos;
-    size_t n;
-
-    while (*p == ' ')
-        p++;
-    n = strcspn(p, " ");
-    *word = p;
-    *pos = p + n;
-    return n;
-}
-
-static size_t
-count_word(const char *list, const char *w, size_t n)
-{
-    const char *pos = list, *word = NULL;
-    size_t len, count = 0;
-
-    while ((len = next_word(&pos, &word)) != 0) {
-        if (len == n && memcmp(word, w, n) == 0)
-            count++;
-    }
-    return count;
-}
-
-/* RFC 6749 §3.3 shaped, with the record's word grammar: no empty word, no
- * leading, trailing or double space, no duplicate. "" only when allowed. */
+/* A requested or carried scope: single spaces between words of the record
+ * grammar (jwt_scope_token_is_plain), each once. "" only when allowed. */
 static bool
 scope_is_valid(const char *s, bool allow_empty)
 {
     const char *pos = s, *word = NULL;
     size_t len = strlen(s), n;
-    bool at_start = true;
 
     if (len == 0)
         return allow_empty;
-    if (len > HELPERD_TOKENS_MAX_SCOPE_LEN)
+    if (len > HELPERD_TOKENS_MAX_SCOPE_LEN || !jwt_scope_is_valid(s, len))
         return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == ' ' && at_start)
-            return false;
-        if (s[i] != ' ' && !scope_char_is_valid(s[i]))
-            return false;
-        at_start = s[i] == ' ';
-    }
-    if (at_start)
-        return false;
-    while ((n = next_word(&pos, &word)) != 0) {
-        if (count_word(s, word, n) != 1)
+    while ((n = jwt_scope_next(&pos, &word)) != 0) {
+        if (!jwt_scope_token_is_plain(word, n) || jwt_scope_count(s, word, n) != 1)
             return false;
     }
     return true;
@@ -275,7 +231,7 @@ join_words(const char *const *words, size_t n, char **out)
     *out = NULL;
     for (size_t i = 0; i < n; i++) {
         size_t len = words[i] != NULL ? strlen(words[i]) : 0;
-        if (len == 0 || strspn(words[i], "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len)
+        if (!jwt_scope_token_is_plain(words[i] != NULL ? words[i] : "", len))
             return HELPERD_TOKENS_ERR_PARAMS;
         total += len + 1;
     }
@@ -301,16 +257,16 @@ scope_intersect(const char *held, const char *want, bool strict, char **out)
     char *s = NULL;
 
     *out = NULL;
-    while (strict && (n = next_word(&pos, &word)) != 0) {
-        if (count_word(held, word, n) == 0)
+    while (strict && (n = jwt_scope_next(&pos, &word)) != 0) {
+        if (jwt_scope_count(held, word, n) == 0)
             return HELPERD_TOKENS_ERR_SCOPE;
     }
     if ((s = malloc(strlen(held) + 1)) == NULL)
         return HELPERD_TOKENS_ERR_NOMEM;
     s[0] = '\0';
     pos = held;
-    while ((n = next_word(&pos, &word)) != 0) {
-        if (count_word(want, word, n) == 0 || count_word(s, word, n) != 0)
+    while ((n = jwt_scope_next(&pos, &word)) != 0) {
+        if (jwt_scope_count(want, word, n) == 0 || jwt_scope_count(s, word, n) != 0)
             continue;
         if (used > 0)
             s[used++] = ' ';
@@ -500,7 +456,8 @@ fail:
 size_t
 helperd_tokens_budget(const char *scope)
 {
-    return count_word(scope, "sudo", 4) != 0 ? HELPERD_TOKENS_SUDO_BUDGET : HELPERD_TOKENS_BUDGET;
+    return jwt_scope_count(scope, "sudo", 4) != 0 ? HELPERD_TOKENS_SUDO_BUDGET
+                                                  : HELPERD_TOKENS_BUDGET;
 }
 
 /* Mints an access token as helperd_tokens_issue_access describes, without
