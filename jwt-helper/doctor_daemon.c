@@ -37,12 +37,13 @@ daemon_is_configured(void)
 static struct userdb *
 users_load(struct doctor *d, const struct helperd_conf *conf)
 {
-    const struct passwd *pw = getpwnam(conf->user);
+    uid_t uid;
     struct userdb *db = NULL;
     userdb_result r;
+    bool known = jwt_user_find(conf->user, &uid, NULL) == 0;
 
     errno = 0;
-    r = userdb_load(conf->users, pw != NULL ? (long)pw->pw_uid : -1, &db);
+    r = userdb_load(conf->users, known ? (long)uid : -1, &db);
     if (r == USERDB_OK)
         return db;
     if (r == USERDB_ERR_IO && errno == EACCES)

@@ -45,10 +45,14 @@ name_of(bool group, unsigned id, char *buf, size_t len)
 static bool
 id_is(bool group, unsigned id, const char *name)
 {
-    const struct passwd *pw = group ? NULL : getpwnam(name);
     const struct group *gr = group ? getgrnam(name) : NULL;
+    uid_t uid;
 
-    return id == 0 || (pw != NULL && pw->pw_uid == id) || (gr != NULL && gr->gr_gid == id);
+    if (id == 0)
+        return true;
+    if (group)
+        return gr != NULL && gr->gr_gid == id;
+    return jwt_user_find(name, &uid, NULL) == 0 && uid == id;
 }
 
 static bool
