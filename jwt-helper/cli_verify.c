@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "helperd_tokens.h"
 #include "jwt.h"
 #include "secret.h"
 
@@ -108,6 +109,17 @@ print_verdict(const struct conf *c, jwt_result r, const struct jwt_verified *v)
         printf("once: this jti would be recorded\n");
 }
 
+/* The token's length against the prompts it must pass (on stderr, so that
+ * stdout stays the one verdict line scripts read): most prompts cut a
+ * longer answer silently, which looks like a bad token. */
+static void
+print_length(size_t len)
+{
+    fprintf(stderr, "length: %zu bytes: %s ssh's %d-byte prompt, %s sudo's %d\n", len,
+            len <= HELPERD_TOKENS_BUDGET ? "fits" : "over", HELPERD_TOKENS_BUDGET,
+            len <= HELPERD_TOKENS_SUDO_BUDGET ? "fits" : "over", HELPERD_TOKENS_SUDO_BUDGET);
+}
+
 int
 cli_verify(int argc, char **argv)
 {
@@ -139,6 +151,7 @@ cli_verify(int argc, char **argv)
         goto out;
     }
     print_verdict(&c, r, &v);
+    print_length(len);
     rc = r == JWT_OK ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:
     jwt_verified_clear(&v);
