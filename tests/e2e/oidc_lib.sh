@@ -161,10 +161,11 @@ oidc_policy() {
 }
 
 # oidc_verify TOKEN: `jwt-helper verify` for sshd with that policy; the
-# verdict line in $T/verify.out; returns its exit code.
+# verdict line in $T/verify.out, the length and any error in $T/verify.err;
+# returns its exit code.
 oidc_verify() {
     "$E2E_HELPER" verify --config "$T/oidc-pam_jwt.conf" --user "$E2E_USER" --service sshd "$1" \
-        >"$T/verify.out" 2>&1
+        >"$T/verify.out" 2>"$T/verify.err"
 }
 
 oidc_enter() {

@@ -56,8 +56,18 @@ verify_is cc-ed 1 "rejected: wrong user"
 # The client-credentials token names its client as sub; with
 # user_claim=preferred_username no user name can match it.
 "$E2E_HELPER" verify --config "$T/oidc-pam_jwt.conf" --user pamjwt-ed --service sshd \
-    "$(token cc-ed)" >"$T/verify.out" 2>&1
+    "$(token cc-ed)" >"$T/verify.out" 2>"$T/verify.err"
 e2e_check "$?" 1 "verify cc-ed as its own sub (pamjwt-ed): refused, no preferred_username"
+# A careless host that lists the client id as an audience and names no
+# client_id still refuses the ID token (it grants no scope, and the core
+# refuses ID tokens as such after every other check).
+{
+    echo "audience = pamjwt-ed"
+    grep -v '^client_id' "$T/oidc-pam_jwt.conf"
+} >"$T/oidc-idaud.conf"
+"$E2E_HELPER" verify --config "$T/oidc-idaud.conf" --user "$E2E_USER" --service sshd \
+    "$(token id-token)" >"$T/verify.out" 2>"$T/verify.err"
+e2e_check "$?" 1 "verify id-token with its client id listed as an audience: refused ($(head -n 1 "$T/verify.out"))"
 
 # --- sshd's stack as shipped, pam_jwt reading the provider policy ---
 shipped() {
