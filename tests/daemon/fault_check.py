@@ -129,7 +129,8 @@ def judge(kind, old_path, now_path, args):
         why = revoked_new(old, now, args[0], int(args[1]))
     if why is None:
         return "new", True
-    if now_bytes == old_bytes:
+    if now_bytes == old_bytes or (IGNORE and [m.group(0) for n, m in old if n != IGNORE] ==
+                                  [m.group(0) for n, m in now if n != IGNORE]):
         return "old", True
     return "neither old nor new: %s" % why, False
 

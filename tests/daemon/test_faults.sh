@@ -36,6 +36,7 @@ if [ -z "${FAULTS_IN_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 fi
 
 KILL_ROUNDS=${KILL_ROUNDS:-500}
+TOKEN_ROUNDS=${TOKEN_ROUNDS:-50}
 # the split: a 25th for the daemon (a restart and two hashes each), a
 # sixth for useradd (it hashes too), the rest shared by usermod and revoke
 R_PASSWD=$((KILL_ROUNDS / 25))
@@ -52,7 +53,7 @@ lib_setup
 lib_user alice ssh,sudo
 lib_user bob ssh,sudo
 conf="$dir/helperd.conf"
-lib_conf "$conf"
+lib_conf "$conf" "access_ttl = 60"
 check_py="$top_srcdir/tests/daemon/fault_check.py"
 if ! lib_start "$conf"; then
     not_ok "daemon starts"
@@ -227,6 +228,39 @@ client() {
 printf '%s\n' "$pw" | client login -u alice --password-stdin >/dev/null 2>"$dir/login.err"
 check $? 0 "setup: jwt-helper login stores a refresh token"
 tok="$state/jwt-helper/refresh-token"
+cache="$state/jwt-helper/access-token"
+
+# ---- 1c. kill -9 of `jwt-helper token`, which caches every access token
+# it gets (access_ttl = 60: a cached token never has more than the minute
+# left that reuse needs, so every run refreshes and writes) ----
+cp "$tok" "$dir/tok.first"
+span=$(span_of client token)
+echo "# token takes about $span ms; $TOKEN_ROUNDS kills"
+torn=0 tlost=0 tacked=0
+for i in $(seq 1 "$TOKEN_ROUNDS"); do
+    _sleep=$(delay_for "$span")
+    env -u JWT_HELPER_SOCKET XDG_STATE_HOME="$state" "$helper" token --socket "$sock" \
+        >"$dir/token.out" 2>/dev/null &
+    _pid=$!
+    sleep "$_sleep"
+    kill -9 "$_pid" 2>/dev/null
+    wait "$_pid" 2>/dev/null
+    _st=$?
+    if ! grep -E -q -x '[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' "$cache" ||
+        [ "$(wc -l <"$cache")" != 0 ]; then
+        torn=$((torn + 1))
+        echo "# token round $i: the cached access token is not whole"
+    fi
+    if [ $_st = 0 ]; then
+        tacked=$((tacked + 1))
+        [ "$(cat "$cache")" = "$(cat "$dir/token.out")" ] || tlost=$((tlost + 1))
+    fi
+done
+check "$torn" 0 "kill -9 of token: the cached access token is whole after each of $TOKEN_ROUNDS kills"
+check "$tlost" 0 "kill -9 of token: a token printed is the one cached ($tacked printed)"
+check_true "kill -9 of token: the refresh token is untouched" cmp -s "$dir/tok.first" "$tok"
+check "$(ls -A "$state/jwt-helper" | grep -v -x -e refresh-token -e access-token | tr '\n' ' ')" "" \
+    "kill -9 of token: no temporary file left (the next run sweeps)"
 fill() { dd if=/dev/zero of="$dir/$1/filler" bs=4k >/dev/null 2>&1; sync; }
 unfill() { rm -f "$dir/$1/filler"; }
 
