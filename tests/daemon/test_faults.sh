@@ -109,14 +109,14 @@ judge() {
     [ "$_u" = new ] && new=$((new + 1))
     if [ "$_acked" = yes ]; then
         acked=$((acked + 1))
-        # an acknowledged change is in the users file; a revoke's in the
-        # list too
+        # the daemon answered ok: the new password is in the users file
         if [ "$_u" != new ]; then
             lost=$((lost + 1))
             echo "# passwd round $_round: acknowledged, yet users $_u, list $_l"
         fi
     fi
 }
+
 t_part=$(now_ms)
 # ---- 1a. root's CLI: revoke bob, usermod bob --scopes, useradd ----
 # kills N CHANGE NAME ARG -- CMD...: N rounds of fault_check.py's kills,

@@ -217,6 +217,8 @@ check_true "cmdline and environ of the daemon sampled" sample "$daemon_pid" daem
 # of a dumpable one to its user: the twin, a dumpable process of nobody
 check "$(stat -c %u "/proc/$daemon_pid/environ")" 0 "the daemon is not dumpable (/proc/PID/environ owned by root)"
 mkdir -m 777 "$dir/cores"
+# ulimit -c: dash, bash and busybox sh all have it
+# shellcheck disable=SC3045
 (
     cd "$dir/cores" && ulimit -c unlimited &&
         exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- sleep 30
@@ -235,6 +237,7 @@ esac
 rm -f "$dir/cores"/*
 lib_stop
 # the daemon again, under ulimit -c unlimited in $dir/cores, then SIGSEGV
+# shellcheck disable=SC3045
 (cd "$dir/cores" && ulimit -c unlimited && lib_start "$conf" && echo "$daemon_pid" >"$dir/core.pid") >"$dir/core.start"
 dpid=$(cat "$dir/core.pid" 2>/dev/null)
 if [ -n "$dpid" ]; then
