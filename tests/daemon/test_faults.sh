@@ -32,7 +32,7 @@ if [ -z "${FAULTS_IN_NS:-}" ] && [ "$(id -u)" = 0 ]; then
         exit 1
     fi
     rm -f "${TMPDIR:-/tmp}/faults-unshare.$$"
-    FAULTS_IN_NS=1 exec unshare -m --propagation private "${SHELL:-/bin/sh}" "$0" "$@"
+    FAULTS_IN_NS=1 exec unshare -m --propagation private -- sh "$0" "$@"
 fi
 
 KILL_ROUNDS=${KILL_ROUNDS:-500}

@@ -32,7 +32,7 @@ if [ -z "${SECRETS_IN_NS:-}" ] && [ "$(id -u)" = 0 ]; then
         echo "not ok 1 - unshare -m works here (util-linux; root with CAP_SYS_ADMIN)"
         exit 1
     fi
-    SECRETS_IN_NS=1 exec unshare -m --propagation private "${SHELL:-/bin/sh}" "$0" "$@"
+    SECRETS_IN_NS=1 exec unshare -m --propagation private -- sh "$0" "$@"
 fi
 
 lib_init secrets
