@@ -45,6 +45,9 @@ R_USERMOD=$(((KILL_ROUNDS - R_PASSWD - R_USERADD) / 2))
 R_REVOKE=$((KILL_ROUNDS - R_PASSWD - R_USERADD - R_USERMOD))
 
 lib_init faults
+# part 2's file systems go before lib_cleanup removes $dir (lazily: the
+# daemon may still be in one)
+trap 'for d in db lib state; do umount -l "$dir/$d" 2>/dev/null; done; lib_cleanup' EXIT
 if ! is_root; then
     echo "1..0 # SKIP needs root: root's CLI verbs and the mounts of part 2"
     exit 0
@@ -330,5 +333,4 @@ check_true "afterwards: the refresh token changed" differs "$dir/tok.before" "$t
 echo "# full disk and read-only: $(($(now_ms) - t_part)) ms"
 lib_stop
 check "$exit_status" 0 "SIGTERM: exits 0"
-for d in db lib state; do umount "$dir/$d"; done
 tap_end
