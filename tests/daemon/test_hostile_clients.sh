@@ -75,7 +75,18 @@ pids="$pids $!"
 hostile 61009 badlogin alice >"$dir/h.bad2" 2>&1 &
 pids="$pids $!"
 timeout $((HOSTILE_SECONDS + 30)) "$py" "$wire_py" refresh-loop "$sock" "$rt" $((HOSTILE_SECONDS - 2)) \
-    >"$dir/good.out" 2>"$dir/good.err"
+    >"$dir/good.out" 2>"$dir/good.err" &
+good_pid=$!
+# root's status, now and then: the house is full (connections counted
+# with status's own)
+full=0
+for i in 1 2 3 4 5; do
+    sleep 1
+    c=$(wire send "$sock" '{"op":"status"}' | grep -o '"clients":[0-9]*' | cut -d: -f2)
+    echo "# status during the attack: ${c:-?} clients"
+    [ "${c:-0}" -ge "$MAX_CLIENTS" ] && full=$((full + 1))
+done
+wait "$good_pid"
 good_rc=$?
 hwm_during=$(status_kb VmHWM)
 for p in $pids; do wait "$p"; done
@@ -88,6 +99,7 @@ read -r _ good _ nfailed _ p50 _ p99 _ max <"$dir/good.out"
 echo "# good client: $good refreshes, $nfailed failed; p50 $p50 ms, p99 $p99 ms, max $max ms"
 head -n 5 "$dir/good.err" | sed 's/^/#   /'
 check "$good_rc" 0 "good client: ran to the end"
+check_true "the hostile clients filled all $MAX_CLIENTS slots ($full of 5 looks)" [ "$full" -ge 1 ]
 check "$nfailed" 0 "good client: every refresh completed"
 if [ "${good:-0}" -ge 20 ]; then ok "good client: at least 20 refreshes ($good)"; else not_ok "good client: at least 20 refreshes (${good:-none})"; fi
 
