@@ -13,7 +13,8 @@
  * 4. Every buffer that held request or reply bytes (passwords, tokens) is
  *    wiped before it is reused or freed.
  * 5. Bounded memory per client: at most PROTO_MAX_LINE buffered bytes, one
- *    reply; bounded clients: max_clients, max_clients_per_uid.
+ *    reply; bounded clients: max_clients, max_clients_per_uid; a full
+ *    house gives way to a uid holding fewer connections (evict_for).
  *
  * poll(2) rather than epoll: max_clients is at most 4096, the poll set is
  * rebuilt each turn from the connection list, and there is no registration
