@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 
@@ -86,6 +87,11 @@ main(int argc, char **argv)
 {
     char **args = NULL;
     int n, rc = CLI_EXIT_USAGE;
+
+    /* It holds passwords, refresh tokens and access tokens: no core file
+     * may keep them, and no other process of the user may read its memory
+     * (ptrace, /proc/PID/mem) or environment. */
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     /* jwt-askpass is this program under another name (DESIGN §5). */
     if (argc > 0 && argv[0] != NULL) {

@@ -216,6 +216,17 @@ check_true "cmdline and environ of the daemon sampled" sample "$daemon_pid" daem
 # the files in /proc/PID of a process that is not dumpable belong to root,
 # of a dumpable one to its user: the twin, a dumpable process of nobody
 check "$(stat -c %u "/proc/$daemon_pid/environ")" 0 "the daemon is not dumpable (/proc/PID/environ owned by root)"
+# The CLI holds passwords and refresh tokens too: run as nobody, waiting
+# for a password on a pipe nobody writes, it is not dumpable either.
+mkfifo -m 600 "$dir/nopw"
+mkdir -m 700 "$dir/nobody-state" && chown nobody "$dir/nobody-state"
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- env XDG_STATE_HOME="$dir/nobody-state" \
+    "$helper" login -u carol --password-stdin --socket "$sock" <>"$dir/nopw" >/dev/null 2>&1 &
+cli=$!
+sleep 0.3
+check "$(stat -c %u "/proc/$cli/environ")" 0 "jwt-helper is not dumpable (/proc/PID/environ owned by root, though it runs as nobody)"
+kill "$cli" 2>/dev/null
+wait "$cli" 2>/dev/null
 mkdir -m 777 "$dir/cores"
 # ulimit -c: dash, bash and busybox sh all have it
 # shellcheck disable=SC3045
