@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Signature checks of a JWS (RFC 7518 §3): EdDSA, ES256/384, RS*, PS* against one
- * public JWK, and HMAC-SHA-256 for the daemon's refresh tokens.
+ * public JWK. (HMAC-SHA-256, the daemon's, is jwt_hs256.c: not in the module.)
  *
  * MUST:
  * 1. verify only with an alg the key fits (checked here again, whoever called);
@@ -23,9 +23,8 @@
 #include "jwt.h"
 
 #define ED25519_SIG_LEN 64
-#define HS256_MIN_SECRET 32
 
-/* How each OpenSSL-backed alg verifies; EdDSA and HS256 have md == NULL. */
+/* How each OpenSSL-backed alg verifies; EdDSA has md == NULL. */
 struct alg_recipe {
     const char *md;   /* digest name for EVP_MD_fetch */
     bool pss;         /* RSASSA-PSS, MGF1 with md, salt length = hash length */
@@ -263,47 +262,5 @@ jwt_sig_verify(struct jwt_jwk *key, enum jwt_alg alg, const unsigned char *msg, 
     else
         r = rsa_verify(key, alg, msg, msg_len, sig, sig_len);
     ERR_pop_to_mark();
-    return r;
-}
-
-jwt_result
-jwt_hs256_sign(const unsigned char *secret, size_t secret_len, const unsigned char *msg,
-               size_t msg_len, unsigned char out[32])
-{
-    crypto_auth_hmacsha256_state st;
-    jwt_result r = JWT_ERR_INTERNAL;
-
-    /* RFC 7518 §3.2: the key must be at least as long as the hash output. */
-    if (secret == NULL || secret_len < HS256_MIN_SECRET)
-        return JWT_ERR_KEY_INVALID;
-    if (sodium_init() < 0)
-        return JWT_ERR_INTERNAL;
-    if (crypto_auth_hmacsha256_init(&st, secret, secret_len) == 0 &&
-        crypto_auth_hmacsha256_update(&st, msg, msg_len) == 0 &&
-        crypto_auth_hmacsha256_final(&st, out) == 0)
-        r = JWT_OK;
-    sodium_memzero(&st, sizeof(st)); /* it holds the padded key */
-    if (r != JWT_OK)
-        sodium_memzero(out, crypto_auth_hmacsha256_BYTES);
-    return r;
-}
-
-jwt_result
-jwt_hs256_verify(const unsigned char *secret, size_t secret_len, const unsigned char *msg,
-                 size_t msg_len, const unsigned char *sig, size_t sig_len)
-{
-    unsigned char tag[crypto_auth_hmacsha256_BYTES];
-    jwt_result r;
-
-    if (secret == NULL || secret_len < HS256_MIN_SECRET)
-        return JWT_ERR_KEY_INVALID;
-    if (sig == NULL || sig_len != sizeof(tag))
-        return JWT_ERR_SIG_LENGTH;
-    if ((r = jwt_hs256_sign(secret, secret_len, msg, msg_len, tag)) != JWT_OK)
-        goto out;
-    /* Constant time: a tag compared byte by byte leaks how much matched. */
-    r = crypto_verify_32(tag, sig) == 0 ? JWT_OK : JWT_ERR_BAD_SIGNATURE;
-out:
-    sodium_memzero(tag, sizeof(tag));
     return r;
 }
