@@ -413,7 +413,7 @@ void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len)
  * signature, then claims, then the key's "retired" instant (a retired key
  * vouches only for an iat at or before retired + leeway: JWT_ERR_KEY_RETIRED). out is cleared first and filled as far as the
  * checks got; out->reason names the first failure. Free with
- * jwt_verified_clear. Not thread-safe per key set (see jwt_sig_verify). */
+ * jwt_verified_clear. Not thread-safe per key set (its header cache). */
 jwt_result jwt_verify(const char *token, size_t len, struct jwt_jwks *keys,
                       const struct jwt_policy *policy, struct jwt_verified *out) JWT_MUST_CHECK;
 void jwt_verified_clear(struct jwt_verified *v);
