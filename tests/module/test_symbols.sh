@@ -24,12 +24,11 @@ exported() {
     nm -D --defined-only "$1" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | LC_ALL=C sort -u
 }
 
-# Functions of the issuing core; none may be in the module, exported or not.
-issuing='jwt_hs256_sign
-jwt_hs256_verify
-jwt_jws_signing_input
-jwt_jws_compact
-jwt_file_read_secret'
+# Functions of the issuing core (HS256, the JWS builder, private key
+# files: every global function of libjwtissue, so a new one is checked too);
+# none may be in the module, exported or not.
+issuing=$(nm --defined-only "$top_builddir/.libs/libjwtissue.a" 2>/dev/null |
+    awk '$2 == "T" { print $3 }' | LC_ALL=C sort -u)
 
 # Every defined symbol of $1's full symbol table, hidden ones included
 # (the core is built -fvisibility=hidden: nm -D alone never sees it).
@@ -97,7 +96,9 @@ fi
 # The module's own symbol table: the verify core must be visible in it (else
 # the check below would pass on a stripped file that shows nothing), and
 # nothing of the issuing core may be.
-if defined "$module" | grep -qx jwt_verify; then
+if ! printf '%s\n' "$issuing" | grep -qx jwt_hs256_sign; then
+    not_ok "the issuing core's functions are read from libjwtissue.a (jwt_hs256_sign among them)"
+elif defined "$module" | grep -qx jwt_verify; then
     ok "pam_jwt.so's symbol table is readable (jwt_verify found)"
     found=$(issuing_in "$module")
     if [ -z "$found" ]; then
