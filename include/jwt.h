@@ -181,7 +181,7 @@ struct jwt_jwk {
     size_t n_len, e_len;
     unsigned rsa_bits;
     EVP_PKEY *pkey;          /* built on first use by jwt_jwk_pkey; freed with the key */
-    void *verify_cache;      /* jwt_sig.c's per-key prepared state; freed with the key */
+    void *verify_cache;      /* jwt_sig_prepare's contexts; freed with the key */
 };
 
 /* Parses one public JWK object. Returns JWT_OK and a new key in *out;
@@ -205,8 +205,8 @@ void jwt_jwk_free(struct jwt_jwk *key);
 bool jwt_jwk_fits_alg(const struct jwt_jwk *key, enum jwt_alg alg);
 /* Returns the OpenSSL key for an EC or RSA JWK, building and caching it in
  * key->pkey on first use (the caller does not free it); JWT_ERR_INTERNAL or
- * JWT_ERR_KEY_INVALID (a point off the curve) on failure. Not thread-safe:
- * callers sharing a key serialise (the module's key cache does). */
+ * JWT_ERR_KEY_INVALID (a point off the curve) on failure. Not thread-safe
+ * until it has built the key once (jwt_sig_prepare does, at load). */
 jwt_result jwt_jwk_pkey(struct jwt_jwk *key, EVP_PKEY **out) JWT_MUST_CHECK;
 /* RFC 7638 SHA-256 thumbprint of the public members. */
 jwt_result jwt_jwk_thumbprint(const struct jwt_jwk *key, unsigned char out[32]) JWT_MUST_CHECK;
@@ -267,11 +267,19 @@ void jwt_jwks_free(struct jwt_jwks *set);
  * field size with r and s each in 1..n-1, converted to DER for OpenSSL;
  * RS* PKCS#1 v1.5; PS* with salt length = hash length. Returns JWT_OK,
  * JWT_ERR_SIG_LENGTH, JWT_ERR_BAD_SIGNATURE, JWT_ERR_KEY_MISMATCH or
- * JWT_ERR_INTERNAL. Not thread-safe per key (it may fill key->verify_cache). */
+ * JWT_ERR_INTERNAL. Thread-safe for a key jwt_sig_prepare set up (it only
+ * reads the key); a key it did not is set up anew at each call. */
 jwt_result jwt_sig_verify(struct jwt_jwk *key, enum jwt_alg alg, const unsigned char *msg,
                           size_t msg_len, const unsigned char *sig,
                           size_t sig_len) JWT_MUST_CHECK;
-/* Frees what jwt_sig_verify cached on a key (called by jwt_jwk_free). */
+/* Sets key up for jwt_sig_verify once: its OpenSSL key, and a verify
+ * context for every alg it fits, in key->verify_cache (read-only after).
+ * jwt_jwks_parse and jwt_jwks_add_pem call it for each key. Not
+ * thread-safe: call it before the key is shared. Returns JWT_OK (also for
+ * an Ed25519 key, which needs nothing), or what kept it from preparing the
+ * key, which then still verifies, set up at each call. */
+jwt_result jwt_sig_prepare(struct jwt_jwk *key);
+/* Frees what jwt_sig_prepare made for a key (called by jwt_jwk_free). */
 void jwt_sig_cache_free(void *cache);
 
 /* HMAC-SHA-256 for the daemon's refresh tokens only; never reachable from
@@ -410,7 +418,7 @@ void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len)
  * signature, then claims, then the key's "retired" instant (a retired key
  * vouches only for an iat at or before retired + leeway: JWT_ERR_KEY_RETIRED). out is cleared first and filled as far as the
  * checks got; out->reason names the first failure. Free with
- * jwt_verified_clear. Not thread-safe per key set (see jwt_sig_verify). */
+ * jwt_verified_clear. Not thread-safe per key set (its header cache). */
 jwt_result jwt_verify(const char *token, size_t len, struct jwt_jwks *keys,
                       const struct jwt_policy *policy, struct jwt_verified *out) JWT_MUST_CHECK;
 void jwt_verified_clear(struct jwt_verified *v);

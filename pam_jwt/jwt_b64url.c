@@ -129,7 +129,12 @@ decode_tail(const unsigned char *in, size_t rest, unsigned char *out)
  * (refresh.key, private JWK members, HMAC keys) still go through
  * jwt_b64url_decode / _exact above. The strictness is the same (checked
  * against libsodium in tests/unit/test_jwt_b64url.c): URL-safe alphabet
- * only, no padding or whitespace, no length 4k+1, unused bits zero. */
+ * only, no padding or whitespace, no length 4k+1, unused bits zero.
+ * What it buys, measured with tests/bench/callgrind.sh (instructions, so
+ * the figure does not move with the machine's load; libsodium 1.0.18,
+ * OpenSSL 3.0): token segments through sodium_base642bin instead cost
+ * 44k more per RS256 verification (+12.7% of 349k), PS256 +11.7%, EdDSA
+ * +3.6%, ES256 +2.8%, a warm PAM round trip +3.0%. */
 jwt_result
 jwt_b64url_decode_public(const char *in, size_t in_len, unsigned char **out, size_t *out_len)
 {

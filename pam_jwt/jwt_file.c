@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "jwt.h"
+#include "jwt_file_impl.h"
 
 static bool
 owner_is_trusted(uid_t owner, long extra_owner)
@@ -64,9 +65,9 @@ read_all(int fd, char *buf, size_t cap, size_t *len)
     return JWT_OK;
 }
 
-static jwt_result
-file_read(const char *path, size_t max_bytes, long extra_owner, mode_t forbidden, char **out,
-          size_t *out_len)
+jwt_result
+jwt_file_read_forbidding(const char *path, size_t max_bytes, long extra_owner, mode_t forbidden,
+                         char **out, size_t *out_len)
 {
     char *buf = NULL;
     size_t size = 0, len = 0, cap = 0;
@@ -109,17 +110,7 @@ out:
 jwt_result
 jwt_file_read(const char *path, size_t max_bytes, long extra_owner, char **out, size_t *out_len)
 {
-    return file_read(path, max_bytes, extra_owner, S_IWGRP | S_IWOTH, out, out_len);
-}
-
-/* A private key readable by every local user is no longer private: refused
- * even though nobody could have changed it (the group may read: DESIGN §4's
- * root:_jwt-helper 0640). */
-jwt_result
-jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char **out,
-                     size_t *out_len)
-{
-    return file_read(path, max_bytes, extra_owner, S_IWGRP | S_IWOTH | S_IROTH, out, out_len);
+    return jwt_file_read_forbidding(path, max_bytes, extra_owner, S_IWGRP | S_IWOTH, out, out_len);
 }
 
 /* The user records hold every password hash: no group or other bit at all

@@ -55,6 +55,10 @@ jwks_take_member(struct jwt_jwks *set, const struct json_object *member)
     jwt_result r = jwt_jwk_parse(member, &key);
 
     if (r == JWT_OK) {
+        /* Set up for verifying now, once, not at each token. A key that
+         * cannot be (no memory, a point off the curve) is set up again at
+         * each token, which then reports why. */
+        jwt_sig_prepare(key);
         set->keys[set->n_keys++] = key;
         return JWT_OK;
     }
@@ -148,8 +152,7 @@ jwks_kid_is_unusable(const struct jwt_jwks *set, const char *kid)
  * in the set exactly as long as tokens it signed may still be valid. Two
  * keys that both fit are never resolved by order: that is ambiguous. */
 jwt_result
-jwt_jwks_select(const struct jwt_jwks *set, const char *kid, enum jwt_alg alg,
-                struct jwt_jwk **out)
+jwt_jwks_select(const struct jwt_jwks *set, const char *kid, enum jwt_alg alg, struct jwt_jwk **out)
 {
     struct jwt_jwk *found = NULL, *key;
     size_t i, named = 0, fitting = 0;

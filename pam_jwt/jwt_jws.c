@@ -155,7 +155,11 @@ jwt_jws_header_cache_clear(struct jwt_jws_header_cache *cache)
 }
 
 /* Takes the cached header when the segment is byte for byte the cached
- * one. The bytes are public, so memcmp's timing gives nothing away. */
+ * one. The bytes are public, so memcmp's timing gives nothing away.
+ * What the cache buys, measured with tests/bench/callgrind.sh
+ * (instructions; OpenSSL 3.0, json-c 0.16): parsing every header again
+ * costs 14k more per verification, +4.0% of an RS256 one (349k), PS256
+ * +3.7%, EdDSA +1.7%, ES256 +1.6%, a warm PAM round trip +2.4%. */
 static bool
 header_cache_take(const struct jwt_jws_header_cache *cache, const char *segment, size_t len,
                   struct jwt_jws *jws)

@@ -10,8 +10,9 @@
  *    than the identity recorded for it (a change in between only costs one
  *    more reload);
  * 3. never cache a failure: a missing or unsafe file is reported every time;
- * 4. hand the set out only with the lock held: verification fills per-key
- *    caches (jwt_sig.c), which are not thread-safe. */
+ * 4. hand the set out only with the lock held: verification fills the
+ *    set's header cache (jwt_jws.c), which is not thread-safe (the keys'
+ *    prepared contexts, jwt_sig.c, are only read). */
 #include "config.h"
 
 #include <pthread.h>

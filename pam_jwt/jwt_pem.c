@@ -128,7 +128,8 @@ jwt_jwks_add_pem(const char *path, struct jwt_jwks **set)
         goto out;
     if ((r = pem_set_append(set, key)) != JWT_OK)
         goto out;
-    key = NULL; /* the set owns it now */
+    jwt_sig_prepare(key); /* as jwt_jwks_parse does for its keys */
+    key = NULL;           /* the set owns it now */
 out:
     jwt_jwk_free(key);
     EVP_PKEY_free(pkey);

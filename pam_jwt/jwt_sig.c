@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Signature checks of a JWS (RFC 7518 §3): EdDSA, ES256/384, RS*, PS* against one
- * public JWK, and HMAC-SHA-256 for the daemon's refresh tokens.
+ * public JWK. (HMAC-SHA-256, the daemon's, is jwt_hs256.c: not in the module.)
  *
  * MUST:
  * 1. verify only with an alg the key fits (checked here again, whoever called);
@@ -23,9 +23,8 @@
 #include "jwt.h"
 
 #define ED25519_SIG_LEN 64
-#define HS256_MIN_SECRET 32
 
-/* How each OpenSSL-backed alg verifies; EdDSA and HS256 have md == NULL. */
+/* How each OpenSSL-backed alg verifies; EdDSA has md == NULL. */
 struct alg_recipe {
     const char *md;   /* digest name for EVP_MD_fetch */
     bool pss;         /* RSASSA-PSS, MGF1 with md, salt length = hash length */
@@ -50,22 +49,21 @@ static const unsigned char p384_order[48] = {
     0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
 };
 
-/* Per-key prepared state (key->verify_cache). Measured on OpenSSL 3.0 with
- * RSA-2048: EVP_DigestVerifyInit per token costs about 15% of a verification
- * (provider and digest fetches, context set-up); a verify context initialised
- * once per (key, alg) and reused, as EVP_PKEY_verify(3) allows for repeated
- * operations with the same parameters, skips all of that. Not thread-safe:
- * the callers serialise per key (jwt.h). */
-struct sig_cache {
+/* Per-key prepared verification (key->verify_cache), made by jwt_sig_prepare
+ * when a key set is loaded and only read after that: EVP_DigestVerifyInit per
+ * token spends a good part of an RSA verification on provider and digest
+ * fetches and context set-up (tests/bench: raw crypto does that, cjose does
+ * not). Each verification takes its own copy of the ready context
+ * (EVP_PKEY_CTX_dup), so threads may verify with one key at the same time. */
+struct sig_prepared {
     EVP_PKEY_CTX *verify[JWT_ALG_COUNT]; /* verify_init done, padding and md set */
-    EVP_MD *md[JWT_ALG_COUNT];           /* prefetched digest for that alg */
-    EVP_MD_CTX *hash;                    /* reused for each message's digest */
+    EVP_MD *md[JWT_ALG_COUNT];           /* the digest that alg hashes with */
 };
 
 void
 jwt_sig_cache_free(void *cache)
 {
-    struct sig_cache *c = cache;
+    struct sig_prepared *c = cache;
 
     if (c == NULL)
         return;
@@ -73,7 +71,6 @@ jwt_sig_cache_free(void *cache)
         EVP_PKEY_CTX_free(c->verify[i]);
         EVP_MD_free(c->md[i]);
     }
-    EVP_MD_CTX_free(c->hash);
     free(c);
 }
 
@@ -96,72 +93,103 @@ verify_ctx_configure(EVP_PKEY_CTX *pctx, enum jwt_alg alg, const EVP_MD *md)
            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, EVP_MD_get_size(md)) > 0;
 }
 
-/* Returns the key's cache, creating it on first use; NULL when out of memory. */
-static struct sig_cache *
-cache_get(struct jwt_jwk *key)
+/* A new verify context for (pkey, alg), ready for EVP_PKEY_verify, and the
+ * digest in *md (both the caller's); JWT_ERR_INTERNAL on failure. */
+static jwt_result
+verify_ctx_new(EVP_PKEY *pkey, enum jwt_alg alg, EVP_PKEY_CTX **out, EVP_MD **md)
 {
-    struct sig_cache *c = key->verify_cache;
+    EVP_PKEY_CTX *pctx = NULL;
 
-    if (c != NULL)
-        return c;
+    *out = NULL;
+    if ((*md = EVP_MD_fetch(NULL, recipes[alg].md, NULL)) == NULL)
+        return JWT_ERR_INTERNAL;
+    if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+        EVP_PKEY_verify_init(pctx) <= 0 || !verify_ctx_configure(pctx, alg, *md)) {
+        EVP_PKEY_CTX_free(pctx);
+        EVP_MD_free(*md);
+        *md = NULL;
+        return JWT_ERR_INTERNAL;
+    }
+    *out = pctx;
+    return JWT_OK;
+}
+
+jwt_result
+jwt_sig_prepare(struct jwt_jwk *key)
+{
+    struct sig_prepared *c;
+    EVP_PKEY *pkey = NULL;
+    jwt_result r = JWT_OK;
+
+    /* EdDSA goes to libsodium, which has nothing to set up. */
+    if (key->verify_cache != NULL || key->kty == JWT_KTY_OKP)
+        return JWT_OK;
+    if ((r = jwt_jwk_pkey(key, &pkey)) != JWT_OK)
+        return r;
     if ((c = calloc(1, sizeof(*c))) == NULL)
-        return NULL;
-    if ((c->hash = EVP_MD_CTX_new()) == NULL) {
-        free(c);
-        return NULL;
+        return JWT_ERR_NOMEM;
+    ERR_set_mark(); /* rule 5 */
+    for (int a = JWT_ALG_EDDSA + 1; a < JWT_ALG_HS256 && r == JWT_OK; a++)
+        if (jwt_jwk_fits_alg(key, (enum jwt_alg)a))
+            r = verify_ctx_new(pkey, (enum jwt_alg)a, &c->verify[a], &c->md[a]);
+    ERR_pop_to_mark();
+    if (r != JWT_OK) {
+        jwt_sig_cache_free(c);
+        return r;
     }
     key->verify_cache = c;
-    return c;
+    return JWT_OK;
 }
 
-/* Fills the cache slot for (key, alg): the digest and a ready verify context. */
+/* The context and digest to verify alg with: a copy of the prepared ones,
+ * or, for a key that was never prepared, new ones. Both are the caller's. */
 static jwt_result
-slot_prepare(struct jwt_jwk *key, enum jwt_alg alg, struct sig_cache *c)
+verify_ctx_get(struct jwt_jwk *key, enum jwt_alg alg, EVP_PKEY_CTX **pctx, EVP_MD **md)
 {
+    const struct sig_prepared *c = key->verify_cache;
     EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
     jwt_result r;
 
-    if ((r = jwt_jwk_pkey(key, &pkey)) != JWT_OK)
-        goto out;
-    r = JWT_ERR_INTERNAL;
-    if (c->md[alg] == NULL && (c->md[alg] = EVP_MD_fetch(NULL, recipes[alg].md, NULL)) == NULL)
-        goto out;
-    if ((pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
-        goto out;
-    if (EVP_PKEY_verify_init(pctx) <= 0 || !verify_ctx_configure(pctx, alg, c->md[alg]))
-        goto out;
-    c->verify[alg] = pctx;
-    pctx = NULL; /* the cache owns it now */
-    r = JWT_OK;
-out:
-    EVP_PKEY_CTX_free(pctx);
-    return r;
+    if (c == NULL || c->verify[alg] == NULL) {
+        if ((r = jwt_jwk_pkey(key, &pkey)) != JWT_OK)
+            return r;
+        return verify_ctx_new(pkey, alg, pctx, md);
+    }
+    if ((*pctx = EVP_PKEY_CTX_dup(c->verify[alg])) == NULL)
+        return JWT_ERR_NOMEM;
+    if (EVP_MD_up_ref(c->md[alg]) != 1) {
+        EVP_PKEY_CTX_free(*pctx);
+        *pctx = NULL;
+        return JWT_ERR_INTERNAL;
+    }
+    *md = c->md[alg];
+    return JWT_OK;
 }
 
-/* Hashes msg and checks sig (DER for ECDSA) with the key's prepared context. */
+/* Hashes msg and checks sig (DER for ECDSA) with the key's context for alg. */
 static jwt_result
 digest_verify(struct jwt_jwk *key, enum jwt_alg alg, const unsigned char *msg, size_t msg_len,
               const unsigned char *sig, size_t sig_len)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
-    struct sig_cache *c;
+    EVP_PKEY_CTX *pctx = NULL;
+    EVP_MD *md = NULL;
     jwt_result r;
 
-    if ((c = cache_get(key)) == NULL)
-        return JWT_ERR_NOMEM;
-    if (c->verify[alg] == NULL && (r = slot_prepare(key, alg, c)) != JWT_OK)
+    if ((r = verify_ctx_get(key, alg, &pctx, &md)) != JWT_OK)
         return r;
-    if (EVP_DigestInit_ex2(c->hash, c->md[alg], NULL) != 1 ||
-        EVP_DigestUpdate(c->hash, msg, msg_len) != 1 ||
-        EVP_DigestFinal_ex(c->hash, digest, &digest_len) != 1)
-        return JWT_ERR_INTERNAL;
+    r = JWT_ERR_INTERNAL;
+    if (EVP_Digest(msg, msg_len, digest, &digest_len, md, NULL) != 1)
+        goto out;
     /* 1 is the only success: 0 and negative values both mean "not this
      * signature" here, since the context itself was set up above. */
-    if (EVP_PKEY_verify(c->verify[alg], sig, sig_len, digest, digest_len) != 1)
-        return JWT_ERR_BAD_SIGNATURE;
-    return JWT_OK;
+    r = EVP_PKEY_verify(pctx, sig, sig_len, digest, digest_len) == 1 ? JWT_OK
+                                                                     : JWT_ERR_BAD_SIGNATURE;
+out:
+    EVP_PKEY_CTX_free(pctx);
+    EVP_MD_free(md);
+    return r;
 }
 
 /* Returns true when the big-endian v[0..len) lies in 1..order-1. */
@@ -263,47 +291,5 @@ jwt_sig_verify(struct jwt_jwk *key, enum jwt_alg alg, const unsigned char *msg, 
     else
         r = rsa_verify(key, alg, msg, msg_len, sig, sig_len);
     ERR_pop_to_mark();
-    return r;
-}
-
-jwt_result
-jwt_hs256_sign(const unsigned char *secret, size_t secret_len, const unsigned char *msg,
-               size_t msg_len, unsigned char out[32])
-{
-    crypto_auth_hmacsha256_state st;
-    jwt_result r = JWT_ERR_INTERNAL;
-
-    /* RFC 7518 §3.2: the key must be at least as long as the hash output. */
-    if (secret == NULL || secret_len < HS256_MIN_SECRET)
-        return JWT_ERR_KEY_INVALID;
-    if (sodium_init() < 0)
-        return JWT_ERR_INTERNAL;
-    if (crypto_auth_hmacsha256_init(&st, secret, secret_len) == 0 &&
-        crypto_auth_hmacsha256_update(&st, msg, msg_len) == 0 &&
-        crypto_auth_hmacsha256_final(&st, out) == 0)
-        r = JWT_OK;
-    sodium_memzero(&st, sizeof(st)); /* it holds the padded key */
-    if (r != JWT_OK)
-        sodium_memzero(out, crypto_auth_hmacsha256_BYTES);
-    return r;
-}
-
-jwt_result
-jwt_hs256_verify(const unsigned char *secret, size_t secret_len, const unsigned char *msg,
-                 size_t msg_len, const unsigned char *sig, size_t sig_len)
-{
-    unsigned char tag[crypto_auth_hmacsha256_BYTES];
-    jwt_result r;
-
-    if (secret == NULL || secret_len < HS256_MIN_SECRET)
-        return JWT_ERR_KEY_INVALID;
-    if (sig == NULL || sig_len != sizeof(tag))
-        return JWT_ERR_SIG_LENGTH;
-    if ((r = jwt_hs256_sign(secret, secret_len, msg, msg_len, tag)) != JWT_OK)
-        goto out;
-    /* Constant time: a tag compared byte by byte leaks how much matched. */
-    r = crypto_verify_32(tag, sig) == 0 ? JWT_OK : JWT_ERR_BAD_SIGNATURE;
-out:
-    sodium_memzero(tag, sizeof(tag));
     return r;
 }

@@ -335,10 +335,25 @@ bench_cold(char *self, struct bench_env *env)
            median(wall[1], COLD_RUNS) / median(wall[0], COLD_RUNS));
 }
 
+/* n warm round trips of each service, untimed: under valgrind
+ * --tool=callgrind, the inclusive instruction count of round_trip is a
+ * figure the machine's load cannot move (tests/bench/callgrind.sh). */
+/* noinline: callgrind counts by this function's name */
+__attribute__((noinline)) static int
+count_round_trips(const struct bench_env *env, int n)
+{
+    int failures = 0;
+
+    (void)time_round_trips(env, "bench-jwt", n, &failures);
+    printf("counted %d round trips, %d failed\n", n, failures);
+    return failures == 0 ? 0 : 1;
+}
+
 static void
 cleanup(struct bench_env *env)
 {
-    static const char *const names[] = {"jwks.json", "pam_jwt.conf", "bench-jwt", "bench-permit"};
+    static const char *const names[] = {"jwks.json", "pam_jwt.conf", "revoked", "bench-jwt",
+                                        "bench-permit"};
     char path[256];
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -353,7 +368,13 @@ int
 main(int argc, char **argv)
 {
     struct bench_env env = {0};
+    int count = 0, rc = 0;
 
+    if (argc == 3 && strcmp(argv[1], "--count") == 0 &&
+        (sscanf(argv[2], "%d", &count) != 1 || count <= 0)) {
+        fprintf(stderr, "usage: bench_pam [--count N]\n");
+        return 1;
+    }
     if (argc == 5 && strcmp(argv[1], "--cold") == 0)
         return cold_child(argv[2], argv[3], argv[4]);
     if (sodium_init() < 0 || setup(&env) != 0) {
@@ -361,6 +382,13 @@ main(int argc, char **argv)
         return 1;
     }
     printf("pam_jwt PAM benchmark (EdDSA key, real libpam, module %s)\n", MODULE_PATH);
+    if (count > 0) {
+        /* one round trip first: loading the module is not a warm login's cost */
+        rc = round_trip(env.dir, "bench-jwt", env.token) != PAM_SUCCESS ||
+             count_round_trips(&env, count);
+        cleanup(&env);
+        return rc;
+    }
     /* pam_jwt stays resident (-z nodelete) while libpam would dlopen and
      * dlclose pam_permit on every round trip: pin pam_permit too, so the
      * warm figures compare the modules' work, not the loader's. */

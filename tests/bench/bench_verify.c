@@ -548,6 +548,34 @@ rounds_run(struct bench_alg *algs, struct results *res)
     }
 }
 
+/* A fixed number of verifications per contender of one alg, untimed: under
+ * valgrind --tool=callgrind (tests/bench/callgrind.sh, one dump per call of
+ * this function) the inclusive instruction counts of verify_raw,
+ * verify_pamjwt and verify_cjose are a before/after figure that the load
+ * of a shared machine cannot move. Returns the failures. */
+/* noinline: callgrind counts by this function's name */
+__attribute__((noinline)) static size_t
+count_alg(struct bench_alg *b, const bool *timed, size_t n)
+{
+    size_t failures = 0;
+
+    for (size_t c = 0; c < N_CONTENDERS; c++)
+        for (size_t i = 0; timed[c] && i < n; i++)
+            failures += !contender_fns[c](b, i % N_TOKENS);
+    return failures;
+}
+
+static bool
+rounds_count(struct bench_alg *algs, const struct results *res, size_t n)
+{
+    size_t failures = 0;
+
+    for (size_t a = 0; a < N_ALGS; a++)
+        failures += count_alg(&algs[a], res->timed[a], n);
+    printf("counted %zu verifications per alg and contender, %zu failed\n", n, failures);
+    return failures == 0;
+}
+
 /* ---- report ---- */
 
 static void
@@ -639,11 +667,18 @@ main(int argc, char **argv)
     static struct bench_alg algs[N_ALGS];
     static struct results res;
     int64_t now = (int64_t)time(NULL);
+    size_t count = 0;
     int rc = 1;
 
-    if (argc > 1 && !(sscanf(argv[1], "%lf", &slice_seconds) == 1 && slice_seconds > 0.0 &&
+    if (argc > 2 && strcmp(argv[1], "--count") == 0) {
+        if (sscanf(argv[2], "%zu", &count) != 1 || count == 0) {
+            fprintf(stderr, "usage: bench_verify --count N\n");
+            return 1;
+        }
+    } else if (argc > 1 && !(sscanf(argv[1], "%lf", &slice_seconds) == 1 && slice_seconds > 0.0 &&
                       slice_seconds <= 10.0)) {
-        fprintf(stderr, "usage: bench_verify [seconds per contender per round, <= 10]\n");
+        fprintf(stderr, "usage: bench_verify [seconds per contender per round, <= 10 | "
+                        "--count N]\n");
         return 1;
     }
     if (sodium_init() < 0)
@@ -658,6 +693,10 @@ main(int argc, char **argv)
     }
     if (!contenders_check(algs, &res))
         goto out;
+    if (count != 0) {
+        rc = rounds_count(algs, &res, count) ? 0 : 1;
+        goto out;
+    }
     rounds_run(algs, &res);
     report_print(&res);
     rc = 0;

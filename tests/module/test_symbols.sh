@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Checks that the built pam_jwt.so exports exactly the six pam_sm_* entry points.
+# Checks that the built pam_jwt.so exports exactly the six pam_sm_* entry points,
+# and that it holds none of the issuing core (libjwtissue, Makefile.am): code
+# only the daemon and CLI need has no place in every PAM client's memory.
 set -u
 
 : "${top_builddir:=.}"
@@ -20,6 +22,23 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 # Defined dynamic symbols of $1, names only, sorted.
 exported() {
     nm -D --defined-only "$1" | awk 'NF >= 3 { print $3 }' | sed 's/@.*//' | LC_ALL=C sort -u
+}
+
+# Functions of the issuing core (HS256, the JWS builder, private key
+# files: every global function of libjwtissue, so a new one is checked too);
+# none may be in the module, exported or not.
+issuing=$(nm --defined-only "$top_builddir/.libs/libjwtissue.a" 2>/dev/null |
+    awk '$2 == "T" { print $3 }' | LC_ALL=C sort -u)
+
+# Every defined symbol of $1's full symbol table, hidden ones included
+# (the core is built -fvisibility=hidden: nm -D alone never sees it).
+defined() {
+    nm --defined-only "$1" 2>/dev/null | awk 'NF >= 3 { print $3 }' | LC_ALL=C sort -u
+}
+
+# Prints the functions of the issuing core that $1 holds.
+issuing_in() {
+    defined "$1" | grep -Fx "$issuing"
 }
 
 # True when $1 exports a symbol of the core's prefixes.
@@ -58,7 +77,9 @@ twin() { # NAME EXTRA_C_LINE: builds $T/NAME.so with the six and EXTRA_C_LINE
 }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-if ! twin exact "" || ! twin extra "int jwt_leak(void) { return 1; }"; then
+if ! twin exact "" || ! twin extra "int jwt_leak(void) { return 1; }" ||
+    ! twin builder "__attribute__((visibility(\"hidden\"))) int jwt_jws_compact(void) { return 1; }
+int jwt_uses_it(void) { return jwt_jws_compact(); }"; then
     ok "the comparison tells exports apart # SKIP no C compiler to build the twins"
 else
     if [ "$(exported "$T/exact.so")" = "$expected" ]; then ok "the comparison accepts the six alone"
@@ -67,6 +88,27 @@ else
     else not_ok "the comparison rejects a seventh export"; fi
     if leaks "$T/extra.so"; then ok "the leak check sees a jwt_ export"
     else not_ok "the leak check sees a jwt_ export"; fi
+    if [ "$(issuing_in "$T/builder.so")" = jwt_jws_compact ] && [ -z "$(issuing_in "$T/exact.so")" ]
+    then ok "the issuing-core check sees a hidden jwt_jws_compact, and only there"
+    else not_ok "the issuing-core check sees a hidden jwt_jws_compact, and only there"; fi
+fi
+
+# The module's own symbol table: the verify core must be visible in it (else
+# the check below would pass on a stripped file that shows nothing), and
+# nothing of the issuing core may be.
+if ! printf '%s\n' "$issuing" | grep -qx jwt_hs256_sign; then
+    not_ok "the issuing core's functions are read from libjwtissue.a (jwt_hs256_sign among them)"
+elif defined "$module" | grep -qx jwt_verify; then
+    ok "pam_jwt.so's symbol table is readable (jwt_verify found)"
+    found=$(issuing_in "$module")
+    if [ -z "$found" ]; then
+        ok "pam_jwt.so holds nothing of the issuing core (HS256, JWS builder, secret files)"
+    else
+        not_ok "pam_jwt.so holds nothing of the issuing core (HS256, JWS builder, secret files)"
+        echo "$found" | sed 's/^/# linked into the module: /'
+    fi
+else
+    not_ok "pam_jwt.so's symbol table is readable (jwt_verify found): stripped?"
 fi
 
 # No core symbol leaks, whatever its prefix.
