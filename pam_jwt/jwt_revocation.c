@@ -152,12 +152,13 @@ jwt_revocation_load(const char *path, long extra_owner, struct jwt_revocation **
 bool
 jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64_t *instant)
 {
-    struct revocation_entry key;
+    struct revocation_entry key = {0};
     const struct revocation_entry *found;
+    size_t len = strlen(name);
 
-    if (list->n == 0 || strlen(name) > JWT_USER_NAME_MAX)
+    if (list->n == 0 || len > JWT_USER_NAME_MAX)
         return false;
-    strcpy(key.name, name);
+    memcpy(key.name, name, len + 1);
     found = bsearch(&key, list->entries, list->n, sizeof(key), compare_entries);
     if (found == NULL)
         return false;

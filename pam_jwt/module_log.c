@@ -23,7 +23,7 @@ escape_field(const char *s, char *out)
 
     if (s == NULL)
         return "-";
-    for (size_t i = 0; s[i] != '\0' && i < LOG_FIELD_MAX; i++) {
+    for (size_t i = 0; i < LOG_FIELD_MAX && s[i] != '\0'; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x21 && c < 0x7f && c != '\\')
             out[o++] = (char)c;
