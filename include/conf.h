@@ -13,7 +13,6 @@
 #define CONF_DEFAULT_PATH "/etc/security/pam_jwt.conf"
 #define CONF_DEFAULT_JWKS "/etc/jwt-helper/jwks.json"
 #define CONF_DEFAULT_ONCE_DIR "/run/pam_jwt"
-#define CONF_DEFAULT_SOCKET "/run/jwt-helper/socket"
 #define CONF_DEFAULT_PROMPT "Token: "
 #define CONF_MAX_FILE_BYTES (64 * 1024)
 #define CONF_MAX_LIST 32           /* entries in one list option */
@@ -222,5 +221,77 @@ void conf_list_free(char **list, size_t n);
  * left unread). Returns the item as a new string (the caller's: free), or
  * NULL for an empty item or out of memory, both reported under name. */
 char *conf_list_next(struct conf_reporter *r, const char *name, const char **p);
+
+/* ---- The option table walker (pam_jwt/conf_table.c): each program keeps
+ * one table of struct conf_row (its options, their fields, checks,
+ * defaults and bounds) and its own rules of sources, repeats and defaults;
+ * finding a row, storing a value by it and freeing its field are here. */
+
+enum conf_kind {
+    CONF_STRING,  /* char *: one value, checked */
+    CONF_REPEAT,  /* char ** and a size_t count: each occurrence adds one value */
+    CONF_LIST,    /* char ** and a size_t count: one comma-separated value */
+    CONF_INT64,   /* int64_t within [min, max]; -1 when cleared (unset) */
+    CONF_SIZE,    /* size_t within [min, max] */
+    CONF_UINT,    /* unsigned within [min, max] */
+    CONF_FLAG,    /* bool: "yes" or "no" */
+    CONF_SPECIAL, /* the program's own: row->special stores and clears it */
+};
+
+#define CONF_ROW_UNIQUE 1u /* lists: an item given twice is refused */
+
+struct conf_row;
+
+/* Where one value goes: the struct the rows' offsets point into, the
+ * reporter, and ctx (the program's parse state, for its checks). */
+struct conf_target {
+    struct conf_reporter *rep;
+    void *base;
+    void *ctx;
+};
+
+/* Validates one value or list item; may replace *item (an expansion).
+ * Reports through t->rep and returns false when bad. */
+typedef bool (*conf_check_fn)(const struct conf_target *t, const struct conf_row *row,
+                              char **item);
+/* Stores value into row's field of t->base, or clears it when value is
+ * NULL (then only t->base is set). */
+typedef void (*conf_special_fn)(const struct conf_target *t, const struct conf_row *row,
+                                const char *value);
+
+struct conf_row {
+    const char *name;
+    enum conf_kind kind;
+    size_t field;            /* offsetof the value */
+    size_t count;            /* lists: offsetof the entry count */
+    conf_check_fn check;     /* strings and list items */
+    const char *def;         /* the default as a file would spell it; NULL: none */
+    uint64_t min, max;       /* numbers: bounds; lists: most items (0: CONF_MAX_LIST) */
+    unsigned flags;          /* CONF_ROW_UNIQUE */
+    conf_special_fn special; /* CONF_SPECIAL only */
+};
+
+/* Returns the row named name[0..len) among rows[0..n), or NULL. */
+const struct conf_row *conf_row_find(const struct conf_row *rows, size_t n, const char *name,
+                                     size_t len);
+/* Parses value (not empty, at most CONF_MAX_VALUE bytes, else reported)
+ * into row's field of t->base by row's kind: a string is checked and
+ * stored (the field must be empty), a list item checked and appended
+ * (CONF_ROW_UNIQUE: once; at most max), a number parsed within [min, max],
+ * a flag from yes|no. Every problem is reported through t->rep. */
+void conf_row_set(const struct conf_target *t, const struct conf_row *row, const char *value);
+/* Frees what row's field of base owns and resets it to unset. */
+void conf_row_clear(void *base, const struct conf_row *row);
+/* conf_row_clear for every row of rows[0..n). */
+void conf_rows_free(void *base, const struct conf_row *rows, size_t n);
+/* The check of a path option: absolute, no control byte. */
+bool conf_check_path(const struct conf_target *t, const struct conf_row *row, char **item);
+
+/* Reads a configuration file with jwt_file_read's rules (root or the euid
+ * owns it, not group/other-writable, at most CONF_MAX_FILE_BYTES). Returns
+ * 1 with *text (the caller's: free) and *len, 0 when it does not exist and
+ * need not, -1 after reporting why under name (NULL: none) through r. */
+int conf_file_load(struct conf_reporter *r, const char *name, const char *path, bool must_exist,
+                   char **text, size_t *len) JWT_MUST_CHECK;
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct json_object;
 typedef struct evp_pkey_st EVP_PKEY;
@@ -192,6 +193,10 @@ jwt_result jwt_jwk_parse(const struct json_object *obj, struct jwt_jwk **out) JW
 /* Builds a public JWK from an OpenSSL public (or private: only the public
  * half is taken) key; same refusals as jwt_jwk_parse. kid stays NULL. */
 jwt_result jwt_jwk_from_pkey(EVP_PKEY *pkey, struct jwt_jwk **out) JWT_MUST_CHECK;
+/* Returns true when the JWK object obj has a member only a private or
+ * symmetric key has (d, p, q, dp, dq, qi, oth, k), whatever its kty:
+ * `jwt-helper jwks install` refuses such a set before anything is written. */
+bool jwt_jwk_has_private_member(const struct json_object *obj);
 /* Frees key, its pkey and verify cache; NULL is a no-op. */
 void jwt_jwk_free(struct jwt_jwk *key);
 /* Returns true when key's type, curve and size fit alg (DESIGN §3: RSA for
@@ -464,6 +469,48 @@ jwt_result jwt_keycache_acquire(const char *jwks_path, const char *pem_path,
 /* Releases the lock taken by a successful jwt_keycache_acquire. */
 void jwt_keycache_release(void);
 
+/* ---- scope words, RFC 6749 §3.3 (jwt_scope.c) ----
+ * A scope is scope-tokens separated by single spaces; scope-token =
+ * 1*( %x21 / %x23-5B / %x5D-7E ). Every place that reads or checks a scope
+ * (the token's claim, pam_jwt.conf's scope=, the wire, the daemon's grants
+ * and records) goes through these. */
+
+/* Returns true when c may stand in a scope-token. */
+bool jwt_scope_char_is_valid(unsigned char c);
+/* Returns true when s[0..len) is one scope-token (not empty). */
+bool jwt_scope_token_is_valid(const char *s, size_t len);
+/* Returns true when s[0..len) is one of the daemon's words (user records,
+ * default_scope, what jwt-helperd issues; DESIGN §4): [a-z0-9_.-]+, a
+ * narrower scope-token, so a word compares with a record's byte for byte. */
+bool jwt_scope_token_is_plain(const char *s, size_t len);
+/* Returns true when s[0..len) is a scope: at least one scope-token, single
+ * spaces between, none leading or trailing. */
+bool jwt_scope_is_valid(const char *s, size_t len);
+/* Finds the next word of a scope from *pos, skipping spaces: sets *word to
+ * it, moves *pos past it and returns its length (0 at the end). */
+size_t jwt_scope_next(const char **pos, const char **word);
+/* Returns how often word[0..len) stands whole in scope (NULL: none), so
+ * "sudo" is not found in "sudoers". */
+size_t jwt_scope_count(const char *scope, const char *word, size_t len);
+/* Returns true when scope (NULL: none) holds every one of want[0..n_want). */
+bool jwt_scope_grants(const char *scope, const char *const *want, size_t n_want);
+
+/* ---- accounts (jwt_user.c) ---- */
+
+/* The account jwt-helperd runs as and the one, besides root and the
+ * reader's euid, that may own the files it writes (DESIGN §3, §4): the
+ * revocation list every verifier reads and the user records. */
+#define JWT_DAEMON_USER "_jwt-helper"
+
+/* Looks name up with getpwnam_r (the buffer grows as NSS needs, up to
+ * 1 MiB) and sets *uid and *gid (either may be NULL). Returns 0, ENOENT
+ * when there is no such account, or the errno of a failed lookup. */
+int jwt_user_find(const char *name, uid_t *uid, gid_t *gid) JWT_MUST_CHECK;
+/* Returns JWT_DAEMON_USER's uid, or -1 when there is no such account
+ * (a verify-only host, or before sysusers ran): then nobody but root and
+ * the euid is trusted. */
+long jwt_daemon_uid(void);
+
 /* ---- the "not before" revocation list, DESIGN §4 (jwt_revocation.c) ---- */
 
 #define JWT_USER_NAME_MAX 32
@@ -511,5 +558,10 @@ jwt_result jwt_file_read(const char *path, size_t max_bytes, long extra_owner, c
  * the caller's to wipe. */
 jwt_result jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char **out,
                                 size_t *out_len) JWT_MUST_CHECK;
+/* jwt_file_read for a file only its owner may use (the user records):
+ * also refuses any group or other permission bit (JWT_ERR_FILE_UNSAFE).
+ * The buffer is the caller's to wipe. */
+jwt_result jwt_file_read_private(const char *path, size_t max_bytes, long extra_owner, char **out,
+                                 size_t *out_len) JWT_MUST_CHECK;
 
 #endif

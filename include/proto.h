@@ -29,7 +29,6 @@ struct json_object;
 #define PROTO_COUNTER_NAME_MAX 32                   /* [a-z0-9_]{1,32} */
 
 #define PROTO_DEFAULT_SOCKET "/run/jwt-helper/socket"
-#define PROTO_DAEMON_USER "_jwt-helper"
 #define PROTO_DEFAULT_TIMEOUT_MS 10000
 
 /* Every outcome of the codec and the client, each with a short reason
@@ -229,7 +228,7 @@ void proto_response_clear(struct proto_response *resp);
 /* Where and whom to ask. Zero-initialised fields take the defaults. */
 struct proto_client {
     const char *socket_path;  /* NULL: PROTO_DEFAULT_SOCKET */
-    const char *daemon_user;  /* NULL: PROTO_DAEMON_USER, looked up with getpwnam_r */
+    const char *daemon_user;  /* NULL: JWT_DAEMON_USER, looked up with jwt_user_find */
     long extra_uid;           /* >= 0: also trust this uid (tests pass geteuid()); < 0: none */
     int timeout_ms;           /* whole exchange; <= 0: PROTO_DEFAULT_TIMEOUT_MS */
 };

@@ -102,7 +102,8 @@ write_temp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode
         return false;
     /* chown first: it may clear mode bits; fchmod then makes the mode exact
      * whatever the umask took away. */
-    if ((uid == (uid_t)-1 || fchown(fd, uid, gid) == 0) && fchmod(fd, mode) == 0 &&
+    if (((uid == (uid_t)-1 && gid == (gid_t)-1) || fchown(fd, uid, gid) == 0) &&
+        fchmod(fd, mode) == 0 &&
         write_all(fd, data, len) && fsync(fd) == 0)
         ok = true;
     saved = errno;
@@ -114,32 +115,46 @@ write_temp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode
     return ok;
 }
 
+char *
+atomic_file_temp_write_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                          uid_t uid, gid_t gid)
+{
+    char *tmp = NULL;
+    int saved;
+
+    if (*name == '\0' || strchr(name, '/') != NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if ((tmp = temp_name_new(name)) == NULL)
+        return NULL;
+    if (write_temp(dirfd, tmp, data, len, mode, uid, gid))
+        return tmp;
+    saved = errno; /* the first failure is the one worth reporting */
+    (void)unlinkat(dirfd, tmp, 0);
+    free(tmp);
+    errno = saved;
+    return NULL;
+}
+
 bool
 atomic_file_replace_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                        uid_t uid, gid_t gid)
 {
-    char *tmp = NULL;
-    bool ok = false, created = false;
-    int saved = 0;
+    char *tmp = atomic_file_temp_write_at(dirfd, name, data, len, mode, uid, gid);
+    bool ok = false;
+    int saved;
 
-    if (*name == '\0' || strchr(name, '/') != NULL) {
-        errno = EINVAL;
+    if (tmp == NULL)
         return false;
-    }
-    if ((tmp = temp_name_new(name)) == NULL)
-        goto out;
-    created = true; /* from here on, a failure may have left tmp behind */
-    if (!write_temp(dirfd, tmp, data, len, mode, uid, gid) ||
-        renameat(dirfd, tmp, dirfd, name) != 0)
-        goto out;
-    created = false;
-    ok = fsync(dirfd) == 0;
-out:
-    saved = errno; /* the first failure is the one worth reporting */
-    if (created)
+    if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        saved = errno;
         (void)unlinkat(dirfd, tmp, 0);
+        errno = saved;
+    } else {
+        ok = fsync(dirfd) == 0;
+    }
     free(tmp);
-    errno = saved;
     return ok;
 }
 

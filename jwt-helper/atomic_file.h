@@ -27,7 +27,7 @@ void atomic_file_unlock(int fd);
 
 /* Replaces path with data[0..len): a new file with a random name in path's
  * directory (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, fchmod'd to exactly mode
- * whatever the umask, fchown'd to uid:gid when uid is not (uid_t)-1), all of
+ * whatever the umask, fchown'd to uid:gid unless both are -1), all of
  * data written, fsync, rename over path, fsync of the directory. A crash at
  * any instant leaves the old file or the new one at path; on any failure
  * the temporary file is removed and path is untouched (unless only the final
@@ -37,6 +37,15 @@ void atomic_file_unlock(int fd);
  * false with errno set. */
 bool atomic_file_replace(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
                          gid_t gid) JWT_MUST_CHECK;
+/* The first half of atomic_file_replace_at, for a caller that renames
+ * several files itself (keygen: all written before any is renamed): writes
+ * data[0..len) into a new temporary file for name (no '/') in the directory
+ * open at dirfd, with exactly mode and, when uid or gid is not -1, that
+ * owner (fchown), fsynced. Returns its malloc'd name, to renameat over name
+ * (then fsync dirfd) or unlinkat, and free; or NULL with errno set and
+ * nothing left behind. */
+char *atomic_file_temp_write_at(int dirfd, const char *name, const void *data, size_t len,
+                                mode_t mode, uid_t uid, gid_t gid);
 /* As atomic_file_replace for the file name (no '/') in the directory open
  * at dirfd: every step is relative to that descriptor, so a caller that
  * checked the directory on it writes into that very directory, whatever

@@ -82,6 +82,14 @@ void cli_print_escaped(FILE *f, const char *s);
  * keeps a copy of the secret (a token, an askpass answer). Returns
  * CLI_EXIT_OK, or CLI_EXIT_REJECTED after printing why to stderr. */
 int cli_secret_print(const char *s, size_t len);
+/* Whom a configuration message is from: the verb, or NULL for none. */
+struct cli_report {
+    const char *verb;
+};
+/* The CLI's conf_report_fn: prints "jwt-helper VERB: message" to stderr,
+ * ctx being a struct cli_report, or "jwt-helper: message" when ctx or its
+ * verb is NULL. */
+void cli_report_stderr(void *ctx, const char *message);
 /* Writes all of buf[0..len) to fd, retrying short writes and EINTR (no
  * stdio buffer keeps a copy). Returns true, or false with errno set. */
 bool cli_write_all(int fd, const void *buf, size_t len);

@@ -59,7 +59,7 @@ cli_daemon_call(const char *socket_path, struct proto_request *req, struct proto
 {
     struct proto_client c = {
         .socket_path = socket_path,
-        .daemon_user = PROTO_DAEMON_USER,
+        .daemon_user = JWT_DAEMON_USER,
         /* A daemon running as the caller (a test, a per-user setup) only
          * ever receives the caller's own password and tokens. */
         .extra_uid = (long)geteuid(),

@@ -104,6 +104,7 @@ judge_service(struct doctor *d, const char *service)
     if (pamstack_build(&src, service, &chain) != 0)
         return; /* the reader said why */
     if (doctor_stack_check(d, service, chain)) {
+        doctor_reaching_add(d, service);
         pamstack_each_module(chain, check_policy_at, &visit);
         if (strcmp(service, "sshd") == 0)
             doctor_sshd_check(d);
@@ -131,5 +132,8 @@ cli_doctor(int argc, char **argv)
         free(names[i]);
     }
     free(names);
+    doctor_sudo_services_check(&d);
+    doctor_daemon_check(&d);
+    doctor_jwks_sync_check(&d);
     return doctor_finish(&d);
 }

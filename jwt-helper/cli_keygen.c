@@ -28,7 +28,9 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "atomic_file.h"
 #include "cli.h"
+#include "helperd_tokens.h" /* HELPERD_TOKENS_SECRET_BYTES: what the daemon reads */
 #include "jwt.h"
 #include "secret.h"
 #include "signer.h"
@@ -37,7 +39,6 @@
  * beyond 2030); keygen is rare, so its second of generation does not matter. */
 #define KEYGEN_RSA_BITS 3072
 #define KEYGEN_DEFAULT_DIR "/etc/jwt-helper"
-#define REFRESH_KEY_BYTES 32
 
 struct keygen_opts {
     enum jwt_alg alg;
@@ -53,8 +54,7 @@ struct out_file {
     size_t len;
     mode_t mode;
     bool secret; /* wipe data; group _jwt-helper */
-    char tmp[96];
-    bool tmp_made;
+    char *tmp;   /* the written temporary file, until renamed or removed */
 };
 
 enum { F_SIGNING, F_REFRESH, F_JWKS, F_COUNT };
@@ -229,7 +229,7 @@ out:
 static jwt_result
 refresh_text(struct out_file *f)
 {
-    unsigned char key[REFRESH_KEY_BYTES];
+    unsigned char key[HELPERD_TOKENS_SECRET_BYTES];
     char *b64;
 
     randombytes_buf(key, sizeof key);
@@ -284,77 +284,47 @@ make_contents(const struct keygen_opts *o, struct out_file *files, char *kid, si
     return 0;
 }
 
+/* MUST 2 and 3: every temporary file, complete and on disk with its final
+ * mode and group, before any is renamed (atomic_file.c writes them). */
 static int
-write_all(int fd, const char *data, size_t len)
+temps_write(int dfd, struct out_file *files, gid_t gid, int *failed)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
+    for (int i = 0; i < F_COUNT; i++) {
+        files[i].tmp = atomic_file_temp_write_at(dfd, files[i].name, files[i].data, files[i].len,
+                                                 files[i].mode, (uid_t)-1,
+                                                 files[i].secret ? gid : (gid_t)-1);
+        if (files[i].tmp == NULL) {
+            *failed = i;
             return -1;
-        data += n;
-        len -= (size_t)n;
+        }
     }
     return 0;
-}
-
-/* MUST 2 and 3: the temp file, complete and on disk, with mode and group. */
-static int
-temp_write(int dfd, struct out_file *f, gid_t gid)
-{
-    unsigned char rnd[8];
-    char hex[2 * sizeof rnd + 1];
-    int fd, rc = -1, saved;
-
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    snprintf(f->tmp, sizeof f->tmp, ".%s.%s.tmp", f->name, hex);
-    fd = openat(dfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f->mode);
-    if (fd < 0)
-        return -1;
-    f->tmp_made = true;
-    if (f->secret && gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0)
-        goto out;
-    if (fchmod(fd, f->mode) != 0) /* the umask may have cleared bits asked for at open */
-        goto out;
-    if (write_all(fd, f->data, f->len) != 0 || fsync(fd) != 0)
-        goto out;
-    rc = 0;
-out:
-    saved = errno;
-    if (close(fd) != 0 && rc == 0) {
-        saved = errno;
-        rc = -1;
-    }
-    errno = saved;
-    return rc;
 }
 
 static void
 temps_remove(int dfd, struct out_file *files)
 {
     for (int i = 0; i < F_COUNT; i++) {
-        if (files[i].tmp_made)
+        if (files[i].tmp != NULL)
             (void)unlinkat(dfd, files[i].tmp, 0);
-        files[i].tmp_made = false;
+        free(files[i].tmp);
+        files[i].tmp = NULL;
     }
 }
 
 static int
 files_write(int dfd, const struct keygen_opts *o, struct out_file *files, gid_t gid)
 {
-    int i;
+    int i = 0;
 
-    for (i = 0; i < F_COUNT; i++) {
-        if (temp_write(dfd, &files[i], gid) != 0)
-            goto fail;
-    }
+    if (temps_write(dfd, files, gid, &i) != 0)
+        goto fail;
     for (i = 0; i < F_COUNT; i++) {
         /* without --force, a file that appeared since the check is not replaced */
         if (renameat2(dfd, files[i].tmp, dfd, files[i].name, o->force ? 0 : RENAME_NOREPLACE) != 0)
             goto fail;
-        files[i].tmp_made = false;
+        free(files[i].tmp);
+        files[i].tmp = NULL;
     }
     if (fsync(dfd) != 0) {
         fprintf(stderr, "jwt-helper keygen: %s: fsync: %s\n", o->dir, strerror(errno));
@@ -370,7 +340,7 @@ fail:
 static gid_t
 daemon_gid(const struct keygen_opts *o)
 {
-    const struct group *gr = getgrnam(SIGNER_DAEMON_USER);
+    const struct group *gr = getgrnam(JWT_DAEMON_USER);
 
     if (gr != NULL)
         return gr->gr_gid;
@@ -378,7 +348,7 @@ daemon_gid(const struct keygen_opts *o)
         stderr,
         "jwt-helper keygen: warning: group %s does not exist; %s/signing.jwk and "
         "refresh.key keep their group: create it, then chgrp both so the daemon can read them\n",
-        SIGNER_DAEMON_USER, o->dir);
+        JWT_DAEMON_USER, o->dir);
     return (gid_t)-1;
 }
 

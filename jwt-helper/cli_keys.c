@@ -48,6 +48,7 @@
 #include "cli.h"
 #include "helperd_conf.h"
 #include "jwt.h"
+#include "keys_retired.h"
 #include "proto.h"
 #include "secret.h"
 #include "signer.h"
@@ -136,13 +137,6 @@ parse_args(int argc, char **argv, struct keys_args *o)
     }
     o->sub = argv[optind];
     return -1;
-}
-
-static void
-conf_report(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "jwt-helper keys: %s\n", message);
 }
 
 /* MUST 5: an flock on the directory holding jwks.json (no lock file left in
@@ -797,17 +791,6 @@ entry_is_kept(const struct json_object *entry, const struct keep *k)
     return false;
 }
 
-/* MUST 3: a retired key whose last token is past its exp (plus leeway). */
-static bool
-entry_is_spent(const struct json_object *entry, int64_t horizon)
-{
-    int64_t retired = 0;
-
-    /* retired < horizon, not retired + ttl < now: a hostile value cannot overflow. */
-    return jwt_json_get_int64(entry, "retired", &retired) == 1 && retired > 0 &&
-           retired < horizon;
-}
-
 /* Moves the entries to keep into a new array and prints each one dropped.
  * Returns how many were dropped, -1 on memory. */
 static int
@@ -822,7 +805,7 @@ spent_drop(struct keyset *ks, const struct keep *k, int64_t horizon)
     for (size_t i = 0; i < n; i++) {
         struct json_object *e = json_object_array_get_idx(ks->keys, i);
         int64_t retired = 0;
-        if (!entry_is_kept(e, k) && entry_is_spent(e, horizon)) {
+        if (!entry_is_kept(e, k) && keys_retired_is_spent(e, horizon)) {
             (void)jwt_json_get_int64(e, "retired", &retired);
             printf("dropped key ");
             kid_print(stdout, entry_kid(e));
@@ -878,10 +861,9 @@ keys_prune(const struct keys_args *o, const struct helperd_conf *conf)
     struct keep keep;
     char *text = NULL;
     size_t len = 0;
-    /* The daemon stopped signing with a key retired at T (activate waits
-     * for that), so its last token expires by T + access_ttl; verifiers
-     * accept it up to their leeway later, at most CONF_MAX_LEEWAY. */
-    int64_t horizon = (int64_t)time(NULL) - conf->access_ttl - CONF_MAX_LEEWAY;
+    /* MUST 3; activate waits until the daemon stops signing with a key
+     * before it marks it retired. */
+    int64_t horizon = keys_retired_horizon((int64_t)time(NULL), conf->access_ttl);
     int rc, dropped;
 
     if ((rc = keep_collect(o, conf, &keep)) >= 0 || (rc = keyset_read(conf->jwks, &ks)) >= 0)
@@ -914,6 +896,7 @@ cli_keys(int argc, char **argv)
 {
     struct keys_args o;
     struct helperd_conf *conf = NULL;
+    struct cli_report from = {"keys"};
     int rc, lock = -1;
 
     if ((rc = parse_args(argc, argv, &o)) >= 0)
@@ -922,7 +905,7 @@ cli_keys(int argc, char **argv)
         fputs("jwt-helper keys: cannot initialise libsodium\n", stderr);
         return CLI_EXIT_CONFIG;
     }
-    if (helperd_conf_load(o.config, o.config != NULL, conf_report, NULL, &conf) != CONF_OK) {
+    if (helperd_conf_load(o.config, o.config != NULL, cli_report_stderr, &from, &conf) != CONF_OK) {
         fprintf(stderr, "jwt-helper keys: cannot use the configuration %s\n",
                 o.config != NULL ? o.config : HELPERD_CONF_DEFAULT_PATH);
         return CLI_EXIT_CONFIG;

@@ -40,6 +40,8 @@ usage(FILE *f)
           "  keygen [--alg EdDSA|ES256|RS256] [--dir DIR] [--force|--if-absent]\n"
           "                                       create signing.jwk, refresh.key, jwks.json\n"
           "  jwks [--jwks PATH]                   print the public key set\n"
+          "  jwks install FILE|- --to PATH        root: check a key set and install it at PATH\n"
+          "  jwks sync NAME                       root: fetch, check and install a provider's set\n"
           "  login [-u USER] [--password-stdin]   log in: store a refresh token\n"
           "  token [--scope S] [--audience A]     print a valid access token\n"
           "  logout [--all]                       forget the refresh token; --all ends every session\n"

@@ -21,6 +21,16 @@ cli_print_escaped(FILE *f, const char *s)
     }
 }
 
+void
+cli_report_stderr(void *ctx, const char *message)
+{
+    const struct cli_report *from = ctx;
+    const char *verb = from != NULL ? from->verb : NULL;
+
+    fprintf(stderr, "jwt-helper%s%s: %s\n", verb != NULL ? " " : "", verb != NULL ? verb : "",
+            message);
+}
+
 bool
 cli_write_all(int fd, const void *buf, size_t len)
 {

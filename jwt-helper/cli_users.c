@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -165,25 +164,18 @@ scopes_check(const struct admin_args *a)
     return -1;
 }
 
-static void
-conf_report(void *ctx, const char *message)
-{
-    const struct admin_args *a = ctx;
-
-    fprintf(stderr, "jwt-helper %s: %s\n", a->verb, message);
-}
-
 /* DESIGN §4: the daemon's user owns the files it writes. Only root can give
  * a file away; anyone else writes their own (tests, temp files). */
 static void
 owner_find(const char *verb, struct admin *ad)
 {
-    const struct passwd *pw = getpwnam(ad->conf->user);
+    uid_t uid;
+    gid_t gid;
 
     ad->daemon_uid = -1;
     ad->owner_uid = (uid_t)-1;
     ad->owner_gid = (gid_t)-1;
-    if (pw == NULL) {
+    if (jwt_user_find(ad->conf->user, &uid, &gid) != 0) {
         if (geteuid() == 0)
             fprintf(stderr,
                     "jwt-helper %s: warning: user %s does not exist: the files stay owned by "
@@ -191,10 +183,10 @@ owner_find(const char *verb, struct admin *ad)
                     verb, ad->conf->user);
         return;
     }
-    ad->daemon_uid = (long)pw->pw_uid;
+    ad->daemon_uid = (long)uid;
     if (geteuid() == 0) {
-        ad->owner_uid = pw->pw_uid;
-        ad->owner_gid = pw->pw_gid;
+        ad->owner_uid = uid;
+        ad->owner_gid = gid;
     }
 }
 
@@ -202,12 +194,14 @@ owner_find(const char *verb, struct admin *ad)
 static int
 admin_open(struct admin_args *a, struct admin *ad)
 {
+    struct cli_report from = {a->verb};
+
     memset(ad, 0, sizeof(*ad));
     if (sodium_init() < 0) {
         fprintf(stderr, "jwt-helper %s: cannot initialise libsodium\n", a->verb);
         return CLI_EXIT_CONFIG;
     }
-    if (helperd_conf_load(a->config, a->config != NULL, conf_report, a,
+    if (helperd_conf_load(a->config, a->config != NULL, cli_report_stderr, &from,
                           &ad->conf) != CONF_OK) {
         fprintf(stderr, "jwt-helper %s: cannot use the configuration %s\n", a->verb,
                 a->config != NULL ? a->config : HELPERD_CONF_DEFAULT_PATH);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "helperd_tokens.h"
 #include "jwt.h"
 #include "secret.h"
 
@@ -26,13 +27,6 @@ struct verify_args {
     const char *service; /* the PAM service whose block and %s apply, or NULL */
     const char *token;
 };
-
-static void
-report_to_stderr(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "jwt-helper: %s\n", message);
-}
 
 static int
 add_conf_arg(struct verify_args *a, const char *name, const char *value)
@@ -115,6 +109,17 @@ print_verdict(const struct conf *c, jwt_result r, const struct jwt_verified *v)
         printf("once: this jti would be recorded\n");
 }
 
+/* The token's length against the prompts it must pass (on stderr, so that
+ * stdout stays the one verdict line scripts read): most prompts cut a
+ * longer answer silently, which looks like a bad token. */
+static void
+print_length(size_t len)
+{
+    fprintf(stderr, "length: %zu bytes: %s ssh's %d-byte prompt, %s sudo's %d\n", len,
+            len <= HELPERD_TOKENS_BUDGET ? "fits" : "over", HELPERD_TOKENS_BUDGET,
+            len <= HELPERD_TOKENS_SUDO_BUDGET ? "fits" : "over", HELPERD_TOKENS_SUDO_BUDGET);
+}
+
 int
 cli_verify(int argc, char **argv)
 {
@@ -132,7 +137,7 @@ cli_verify(int argc, char **argv)
         goto out;
     }
     rc = CLI_EXIT_CONFIG;
-    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, report_to_stderr, NULL) !=
+    if (conf_load(&c, CONF_DEFAULT_PATH, a.service, a.n, a.conf_args, cli_report_stderr, NULL) !=
         CONF_OK)
         goto out;
     rc = CLI_EXIT_REJECTED;
@@ -146,6 +151,7 @@ cli_verify(int argc, char **argv)
         goto out;
     }
     print_verdict(&c, r, &v);
+    print_length(len);
     rc = r == JWT_OK ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
 out:
     jwt_verified_clear(&v);

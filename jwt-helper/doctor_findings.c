@@ -52,6 +52,18 @@ doctor_finding(struct doctor *d, enum doctor_level level, const char *path, size
     putchar('\n');
 }
 
+bool
+doctor_path_has_error(const struct doctor *d, const char *path)
+{
+    size_t len = strlen(path);
+
+    for (size_t i = 0; i < d->n_seen; i++)
+        if (strncmp(d->seen[i], "error: ", 7) == 0 && strncmp(d->seen[i] + 7, path, len) == 0 &&
+            d->seen[i][7 + len] == ':')
+            return true;
+    return false;
+}
+
 void
 doctor_unreadable(struct doctor *d, const char *path, const char *reason, const char *check)
 {
@@ -61,6 +73,70 @@ doctor_unreadable(struct doctor *d, const char *path, const char *reason, const 
     fputs(": ", stderr);
     cli_print_escaped(stderr, reason);
     fprintf(stderr, "; not checked: %s\n", check);
+}
+
+/* Joins words with single spaces into a malloc'd string. */
+static char *
+join_words(char *const *words, size_t n)
+{
+    size_t len = 1;
+    char *out;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(words[i]) + 1;
+    if ((out = malloc(len)) == NULL)
+        return NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(out, " ");
+        strcat(out, words[i]);
+    }
+    return out;
+}
+
+void
+doctor_need_add(struct doctor *d, const char *service, char *const *scopes, size_t n)
+{
+    struct doctor_need *grown;
+    char *scope = join_words(scopes, n), *name = strdup(service);
+
+    for (size_t i = 0; scope != NULL && i < d->n_needs; i++)
+        if (strcmp(d->needs[i].service, service) == 0 && strcmp(d->needs[i].scope, scope) == 0)
+            goto out;
+    if (scope == NULL || name == NULL ||
+        (grown = realloc(d->needs, (d->n_needs + 1) * sizeof(*grown))) == NULL)
+        goto out;
+    d->needs = grown;
+    d->needs[d->n_needs++] = (struct doctor_need){name, scope};
+    name = scope = NULL; /* d holds them */
+out:
+    free(name);
+    free(scope);
+}
+
+void
+doctor_reaching_add(struct doctor *d, const char *service)
+{
+    char **grown, *name;
+
+    if (doctor_is_reaching(d, service) || (name = strdup(service)) == NULL)
+        return;
+    if ((grown = realloc(d->reaching, (d->n_reaching + 1) * sizeof(*grown))) == NULL) {
+        free(name);
+        return;
+    }
+    d->reaching = grown;
+    d->reaching[d->n_reaching++] = name;
+}
+
+bool
+doctor_is_reaching(const struct doctor *d, const char *service)
+{
+    for (size_t i = 0; i < d->n_reaching; i++)
+        if (strcmp(d->reaching[i], service) == 0)
+            return true;
+    return false;
 }
 
 int
@@ -76,6 +152,14 @@ doctor_finish(struct doctor *d)
     for (size_t i = 0; i < d->n_seen; i++)
         free(d->seen[i]);
     free(d->seen);
+    for (size_t i = 0; i < d->n_needs; i++) {
+        free(d->needs[i].service);
+        free(d->needs[i].scope);
+    }
+    free(d->needs);
+    for (size_t i = 0; i < d->n_reaching; i++)
+        free(d->reaching[i]);
+    free(d->reaching);
     memset(d, 0, sizeof(*d));
     return rc;
 }

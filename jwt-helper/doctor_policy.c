@@ -34,15 +34,6 @@ report_conf(void *ctx, const char *message)
                    located ? 0 : pr->e->line, "%s; see pam_jwt.conf(5)", text);
 }
 
-/* The daemon's uid may own the revocation list it writes (DESIGN §3). */
-static long
-daemon_uid(void)
-{
-    const struct passwd *pw = getpwnam(PROTO_DAEMON_USER);
-
-    return pw != NULL ? (long)pw->pw_uid : -1;
-}
-
 /* One file the policy names, judged with the reader pam_jwt uses (r is
  * what that reader returned, err its errno). */
 static void
@@ -64,7 +55,7 @@ judge_file(struct doctor *d, const char *what, const char *path, jwt_result r, i
                        "the %s has an unsafe owner or mode, so pam_jwt refuses it; make it a "
                        "regular file owned by root (the revocation list: or %s), not writable "
                        "by group or others",
-                       what, PROTO_DAEMON_USER);
+                       what, JWT_DAEMON_USER);
     else
         doctor_finding(d, DOCTOR_ERROR, path, 0, "the %s is not usable (%s); replace it", what,
                        jwt_result_str(r));
@@ -92,7 +83,7 @@ check_files(struct doctor *d, const struct conf *c)
     }
     if (c->revocation != NULL) {
         errno = 0;
-        r = jwt_revocation_load(c->revocation, daemon_uid(), &list);
+        r = jwt_revocation_load(c->revocation, jwt_daemon_uid(), &list);
         judge_file(d, "revocation list", c->revocation, r, errno);
         jwt_revocation_free(list);
     }
@@ -132,6 +123,13 @@ check_audiences(struct doctor *d, const struct pamstack_entry *e, const struct c
     }
 }
 
+bool
+doctor_service_is_sudo(const char *service)
+{
+    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
+    return strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0;
+}
+
 void
 doctor_policy_check(struct doctor *d, const char *service, const struct pamstack_entry *e)
 {
@@ -157,8 +155,9 @@ doctor_policy_check(struct doctor *d, const char *service, const struct pamstack
     check_scope(d, service, e, &c);
     check_audiences(d, e, &c);
     check_files(d, &c);
-    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
-    if (c.max_auth_age >= 0 && (strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0))
+    if (c.n_scopes > 0)
+        doctor_need_add(d, service, c.scopes, c.n_scopes);
+    if (c.max_auth_age >= 0 && doctor_service_is_sudo(service))
         doctor_sudo_check(d, service, (long long)c.max_auth_age);
     conf_free(&c);
 }

@@ -91,8 +91,9 @@ struct helperd_state {
 };
 
 /* Reports a problem loading (e.g. "signing_key /etc/...: unsafe file"):
- * the daemon logs it; tests collect it. Never given a secret. */
-typedef void (*helperd_report_fn)(void *ctx, const char *message);
+ * the daemon logs it; tests collect it. Never given a secret. It is
+ * conf.h's callback, so one reporter serves the config loader too. */
+typedef conf_report_fn helperd_report_fn;
 
 /* Loads config (helperd_conf_load(conf_path, must_exist)), then signing_key
  * (signer_load), refresh_key (helperd_tokens_secret_load), jwks (its "keys"
@@ -149,6 +150,11 @@ enum helperd_delay_side {
 /* An entry with no failure for this long is forgotten. */
 #define HELPERD_DELAY_FORGET_MS (15LL * 60 * 1000)
 
+/* Returns the delay in seconds before answering after `failures`
+ * consecutive failed attempts for one name: base_s (login_delay) doubled
+ * per earlier failure, at most HELPERD_CONF_LOGIN_DELAY_CAP; 0 when
+ * failures or base_s is 0. */
+unsigned helperd_delay_seconds(unsigned base_s, unsigned failures);
 /* base_s is login_delay (seconds; 0 turns delays off). NULL on memory. */
 struct helperd_delay *helperd_delay_new(unsigned base_s);
 void helperd_delay_free(struct helperd_delay *d);

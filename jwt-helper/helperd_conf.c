@@ -27,34 +27,10 @@
 
 #include "helperd_conf.h"
 #include "helperd_tokens.h" /* HELPERD_TOKENS_ANY_HOST */
+#include "proto.h"          /* PROTO_DEFAULT_SOCKET */
 
 #define MESSAGE_MAX 1024 /* bytes of one message from the parser */
 #define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (DESIGN §3) */
-
-struct loader;
-struct key;
-
-/* Validates one value or list item; may replace *item (host expansion).
- * Reports and returns false when it is bad. */
-typedef bool (*check_fn)(struct loader *l, const struct key *k, char **item);
-
-enum key_type {
-    KEY_STRING, /* char * */
-    KEY_LIST,   /* char ** and a size_t count, one comma-separated line */
-    KEY_INT64,  /* int64_t within [min, max] */
-    KEY_UINT,   /* unsigned within [min, max] */
-};
-
-/* One row per key of DESIGN §4, in the shipped file's order. */
-struct key {
-    const char *name;
-    enum key_type type;
-    size_t field;    /* offsetof the value in struct helperd_conf */
-    size_t count;    /* lists: offsetof the entry count */
-    check_fn check;  /* strings and list items */
-    const char *def; /* parsed like a file value; NULL: computed after */
-    uint64_t min, max; /* numbers: bounds; lists: max is the entry limit */
-};
 
 /* State of one parse. */
 struct loader {
@@ -63,50 +39,51 @@ struct loader {
     size_t seen[32];          /* line that set each key, 0 for none */
 };
 
-static bool check_path(struct loader *l, const struct key *k, char **item);
-static bool check_issuer(struct loader *l, const struct key *k, char **item);
-static bool check_audience(struct loader *l, const struct key *k, char **item);
-static bool check_scope(struct loader *l, const struct key *k, char **item);
-static bool check_user(struct loader *l, const struct key *k, char **item);
-static bool check_socket(struct loader *l, const struct key *k, char **item);
+static bool check_issuer(const struct conf_target *t, const struct conf_row *k, char **item);
+static bool check_audience(const struct conf_target *t, const struct conf_row *k, char **item);
+static bool check_scope(const struct conf_target *t, const struct conf_row *k, char **item);
+static bool check_user(const struct conf_target *t, const struct conf_row *k, char **item);
+static bool check_socket(const struct conf_target *t, const struct conf_row *k, char **item);
 
 #define F(member) offsetof(struct helperd_conf, member)
 #define TEN_YEARS 315360000u
 
-static const struct key keys[] = {
-    {"issuer", KEY_STRING, F(issuer), 0, check_issuer, NULL, 0, 0},
+/* One row per key of DESIGN §4, in the shipped file's order. */
+static const struct conf_row keys[] = {
+    {"issuer", CONF_STRING, F(issuer), 0, check_issuer, NULL, 0, 0, 0, NULL},
     /* Host-bound by default (DESIGN §4): a token for this host, and on
      * request for any other one host; audience is always put first. */
-    {"audience", KEY_STRING, F(audience), 0, check_audience, "host:%h", 0, 0},
-    {"audiences", KEY_LIST, F(audiences), F(n_audiences), check_audience, HELPERD_TOKENS_ANY_HOST,
-     0, HELPERD_CONF_MAX_AUDIENCES - 1},
+    {"audience", CONF_STRING, F(audience), 0, check_audience, "host:%h", 0, 0, 0, NULL},
+    {"audiences", CONF_LIST, F(audiences), F(n_audiences), check_audience, HELPERD_TOKENS_ANY_HOST,
+     0, HELPERD_CONF_MAX_AUDIENCES - 1, CONF_ROW_UNIQUE, NULL},
     /* 60 s at least: the CLI refreshes a cached token with under a minute left. */
-    {"access_ttl", KEY_INT64, F(access_ttl), 0, NULL, "600", 60, 86400},
-    {"refresh_ttl", KEY_INT64, F(refresh_ttl), 0, NULL, "2592000", 0, TEN_YEARS},
-    {"jwks", KEY_STRING, F(jwks), 0, check_path, "/etc/jwt-helper/jwks.json", 0, 0},
-    {"signing_key", KEY_STRING, F(signing_key), 0, check_path, "/etc/jwt-helper/signing.jwk",
-     0, 0},
-    {"refresh_key", KEY_STRING, F(refresh_key), 0, check_path, "/etc/jwt-helper/refresh.key",
-     0, 0},
-    {"users", KEY_STRING, F(users), 0, check_path, "/etc/jwt-helper/db/users", 0, 0},
-    {"revocation", KEY_STRING, F(revocation), 0, check_path, "/var/lib/jwt-helper/revoked", 0,
-     0},
+    {"access_ttl", CONF_INT64, F(access_ttl), 0, NULL, "600", 60, 86400, 0, NULL},
+    {"refresh_ttl", CONF_INT64, F(refresh_ttl), 0, NULL, "2592000", 0, TEN_YEARS, 0, NULL},
+    {"jwks", CONF_STRING, F(jwks), 0, conf_check_path, "/etc/jwt-helper/jwks.json", 0, 0, 0, NULL},
+    {"signing_key", CONF_STRING, F(signing_key), 0, conf_check_path, "/etc/jwt-helper/signing.jwk",
+     0, 0, 0, NULL},
+    {"refresh_key", CONF_STRING, F(refresh_key), 0, conf_check_path, "/etc/jwt-helper/refresh.key",
+     0, 0, 0, NULL},
+    {"users", CONF_STRING, F(users), 0, conf_check_path, "/etc/jwt-helper/db/users", 0, 0, 0, NULL},
+    {"revocation", CONF_STRING, F(revocation), 0, conf_check_path, "/var/lib/jwt-helper/revoked", 0,
+     0, 0, NULL},
     /* A listed instant cuts short tokens issued up to it; once every such
      * token has expired at every verifier (max_lifetime + leeway) the line
      * does nothing, so less than pam_jwt's default max_lifetime plus the
      * largest leeway would let a revoked token live again. */
-    {"revocation_keep", KEY_INT64, F(revocation_keep), 0, NULL, "86400",
-     PAM_JWT_MAX_LIFETIME + CONF_MAX_LEEWAY, TEN_YEARS},
-    {"default_scope", KEY_LIST, F(default_scope), F(n_default_scope), check_scope, "ssh,sudo",
-     0, CONF_MAX_LIST},
-    {"max_clients", KEY_UINT, F(max_clients), 0, NULL, "64", 1, 4096},
-    {"max_clients_per_uid", KEY_UINT, F(max_clients_per_uid), 0, NULL, "8", 1, 4096},
-    {"idle_timeout", KEY_UINT, F(idle_timeout), 0, NULL, "10", 1, 3600},
-    {"login_delay", KEY_UINT, F(login_delay), 0, NULL, "1", 0, HELPERD_CONF_LOGIN_DELAY_CAP},
+    {"revocation_keep", CONF_INT64, F(revocation_keep), 0, NULL, "86400",
+     PAM_JWT_MAX_LIFETIME + CONF_MAX_LEEWAY, TEN_YEARS, 0, NULL},
+    {"default_scope", CONF_LIST, F(default_scope), F(n_default_scope), check_scope, "ssh,sudo", 0,
+     CONF_MAX_LIST, CONF_ROW_UNIQUE, NULL},
+    {"max_clients", CONF_UINT, F(max_clients), 0, NULL, "64", 1, 4096, 0, NULL},
+    {"max_clients_per_uid", CONF_UINT, F(max_clients_per_uid), 0, NULL, "8", 1, 4096, 0, NULL},
+    {"idle_timeout", CONF_UINT, F(idle_timeout), 0, NULL, "10", 1, 3600, 0, NULL},
+    {"login_delay", CONF_UINT, F(login_delay), 0, NULL, "1", 0, HELPERD_CONF_LOGIN_DELAY_CAP, 0,
+     NULL},
     /* argon2id takes 64 MiB each: 16 is already a gigabyte. */
-    {"max_hashes", KEY_UINT, F(max_hashes), 0, NULL, "1", 1, 16},
-    {"user", KEY_STRING, F(user), 0, check_user, HELPERD_CONF_DEFAULT_USER, 0, 0},
-    {"socket", KEY_STRING, F(socket), 0, check_socket, HELPERD_CONF_DEFAULT_SOCKET, 0, 0},
+    {"max_hashes", CONF_UINT, F(max_hashes), 0, NULL, "1", 1, 16, 0, NULL},
+    {"user", CONF_STRING, F(user), 0, check_user, JWT_DAEMON_USER, 0, 0, 0, NULL},
+    {"socket", CONF_STRING, F(socket), 0, check_socket, PROTO_DEFAULT_SOCKET, 0, 0, 0, NULL},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 _Static_assert(N_KEYS <= 32, "struct loader's seen array is too small");
@@ -114,28 +91,20 @@ _Static_assert(N_KEYS <= 32, "struct loader's seen array is too small");
 /* ---- value checks ---- */
 
 static bool
-check_path(struct loader *l, const struct key *k, char **item)
+check_socket(const struct conf_target *t, const struct conf_row *k, char **item)
 {
-    if (!conf_is_absolute_path(*item))
-        return conf_refuse(&l->rep, k->name, *item, "an absolute path");
-    return true;
-}
-
-static bool
-check_socket(struct loader *l, const struct key *k, char **item)
-{
-    if (!check_path(l, k, item))
+    if (!conf_check_path(t, k, item))
         return false;
     if (strlen(*item) > HELPERD_CONF_SOCKET_MAX)
-        return conf_refuse(&l->rep, k->name, *item, "a socket path (at most 107 bytes)");
+        return conf_refuse(t->rep, k->name, *item, "a socket path (at most 107 bytes)");
     return true;
 }
 
 static bool
-check_issuer(struct loader *l, const struct key *k, char **item)
+check_issuer(const struct conf_target *t, const struct conf_row *k, char **item)
 {
     if (!conf_is_visible_word(*item))
-        return conf_refuse(&l->rep, k->name, *item, "an issuer (visible ASCII, no ',')");
+        return conf_refuse(t->rep, k->name, *item, "an issuer (visible ASCII, no ',')");
     return true;
 }
 
@@ -144,27 +113,27 @@ check_issuer(struct loader *l, const struct key *k, char **item)
  * entry "host:*": an audience with a '*' in it would read like a pattern
  * that nothing implements. */
 static bool
-check_audience(struct loader *l, const struct key *k, char **item)
+check_audience(const struct conf_target *t, const struct conf_row *k, char **item)
 {
     enum conf_expand e;
     char *expanded;
 
     if (!conf_is_visible_word(*item))
-        return conf_refuse(&l->rep, k->name, *item, "an audience (visible ASCII, no ',')");
+        return conf_refuse(t->rep, k->name, *item, "an audience (visible ASCII, no ',')");
     if ((e = conf_hosts_expand(*item, CONF_MAX_VALUE, &expanded)) == CONF_EXPAND_NOMEM) {
-        conf_complain_nomem(&l->rep);
+        conf_complain_nomem(t->rep);
         return false;
     }
     if (e != CONF_EXPAND_OK)
-        return conf_refuse(&l->rep, k->name, *item, conf_expand_wanted(e));
+        return conf_refuse(t->rep, k->name, *item, conf_expand_wanted(e));
     if (!conf_is_visible_word(expanded)) {
         free(expanded);
-        return conf_refuse(&l->rep, k->name, *item, "an audience after host name expansion");
+        return conf_refuse(t->rep, k->name, *item, "an audience after host name expansion");
     }
     if (strchr(expanded, '*') != NULL &&
         (k->field != F(audiences) || strcmp(expanded, HELPERD_TOKENS_ANY_HOST) != 0)) {
         free(expanded);
-        return conf_refuse(&l->rep, k->name, *item,
+        return conf_refuse(t->rep, k->name, *item,
                            "an audience ('*' only as the audiences entry host:*)");
     }
     free(*item);
@@ -175,10 +144,10 @@ check_audience(struct loader *l, const struct key *k, char **item)
 /* The scope grammar of user records (DESIGN §4): [a-z0-9_.-]+, so a default
  * scope can be compared with a record's scopes word for word. */
 static bool
-check_scope(struct loader *l, const struct key *k, char **item)
+check_scope(const struct conf_target *t, const struct conf_row *k, char **item)
 {
-    if (strspn(*item, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(*item))
-        return conf_refuse(&l->rep, k->name, *item, "a scope word ([a-z0-9_.-]+)");
+    if (!jwt_scope_token_is_plain(*item, strlen(*item)))
+        return conf_refuse(t->rep, k->name, *item, "a scope word ([a-z0-9_.-]+)");
     return true;
 }
 
@@ -187,7 +156,7 @@ check_scope(struct loader *l, const struct key *k, char **item)
  * because the daemon must never keep root; the daemon still checks the
  * uid it resolves, since another name may map to uid 0. */
 static bool
-check_user(struct loader *l, const struct key *k, char **item)
+check_user(const struct conf_target *t, const struct conf_row *k, char **item)
 {
     static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
     const char *s = *item;
@@ -198,120 +167,26 @@ check_user(struct loader *l, const struct key *k, char **item)
     if (len > 32 || body == 0 || strchr(first, s[0]) == NULL ||
         strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
             body - 1)
-        return conf_refuse(&l->rep, k->name, s, "an account name");
+        return conf_refuse(t->rep, k->name, s, "an account name");
     if (strcmp(s, "root") == 0)
-        return conf_refuse(&l->rep, k->name, s, "allowed: the daemon must drop root");
+        return conf_refuse(t->rep, k->name, s, "allowed: the daemon must drop root");
     return true;
 }
 
 /* ---- storing values ---- */
 
-static void *
-field(struct helperd_conf *c, const struct key *k)
-{
-    return (char *)c + k->field;
-}
-
-static size_t *
-field_count(struct helperd_conf *c, const struct key *k)
-{
-    return (size_t *)(void *)((char *)c + k->count);
-}
-
-/* Checks item (owned: freed on failure) and appends it to k's list;
- * a repeated entry is refused (reject on doubt: likely a typo). */
 static void
-list_take(struct loader *l, const struct key *k, char *item)
+set_value(struct loader *l, const struct conf_row *k, const char *value)
 {
-    char ***list = field(l->c, k);
-    size_t *n = field_count(l->c, k);
-
-    if (!k->check(l, k, &item))
-        goto out;
-    for (size_t i = 0; i < *n; i++) {
-        if (strcmp((*list)[i], item) == 0) {
-            (void)conf_refuse(&l->rep, k->name, item, "listed once only");
-            goto out;
-        }
-    }
-    if (*n >= k->max) {
-        conf_complain(&l->rep, k->name, "more than %llu entries", (unsigned long long)k->max);
-        goto out;
-    }
-    (void)conf_list_append(&l->rep, list, n, item);
-    item = NULL; /* the list's now, or freed */
-out:
-    free(item);
-}
-
-/* Splits a comma-separated value into k's list. */
-static void
-split_list(struct loader *l, const struct key *k, const char *value)
-{
-    char *item;
-
-    for (const char *p = value; p != NULL;)
-        if ((item = conf_list_next(&l->rep, k->name, &p)) != NULL)
-            list_take(l, k, item);
-}
-
-static void
-set_number(struct loader *l, const struct key *k, const char *value)
-{
-    uint64_t v;
-
-    if (!conf_number_parse(&l->rep, k->name, value, k->min, k->max, &v))
-        return;
-    /* The table's bounds fit both types. */
-    if (k->type == KEY_INT64)
-        *(int64_t *)field(l->c, k) = (int64_t)v;
-    else
-        *(unsigned *)field(l->c, k) = (unsigned)v;
-}
-
-static void
-set_string(struct loader *l, const struct key *k, const char *value)
-{
-    char *copy = strdup(value);
-
-    if (copy == NULL) {
-        conf_complain_nomem(&l->rep);
-        return;
-    }
-    if (k->check(l, k, &copy))
-        *(char **)field(l->c, k) = copy;
-    else
-        free(copy);
-}
-
-static void
-set_value(struct loader *l, const struct key *k, const char *value)
-{
-    if (!conf_value_fits(&l->rep, k->name, value))
-        return;
-    switch (k->type) {
-    case KEY_STRING:
-        set_string(l, k, value);
-        break;
-    case KEY_LIST:
-        split_list(l, k, value);
-        break;
-    case KEY_INT64:
-    case KEY_UINT:
-        set_number(l, k, value);
-        break;
-    }
+    conf_row_set(&(struct conf_target){.rep = &l->rep, .base = l->c, .ctx = l}, k, value);
 }
 
 /* ---- the file ---- */
 
-static const struct key *
+static const struct conf_row *
 find_key(const char *name)
 {
-    for (size_t i = 0; i < N_KEYS; i++)
-        if (strcmp(keys[i].name, name) == 0)
-            return &keys[i];
-    return NULL;
+    return conf_row_find(keys, N_KEYS, name, strlen(name));
 }
 
 /* Applies "key = value" (both trimmed) from the current line. */
@@ -319,7 +194,7 @@ static void
 apply(void *ctx, const char *name, const char *value)
 {
     struct loader *l = ctx;
-    const struct key *k = find_key(name);
+    const struct conf_row *k = find_key(name);
     char q[CONF_QUOTED_SIZE];
     size_t i;
 
@@ -343,7 +218,7 @@ apply(void *ctx, const char *name, const char *value)
  * name, conf.c's "jwt-helper@%H"), so a fresh install verifies its own
  * tokens with neither file edited. */
 static void
-default_issuer(struct loader *l, const struct key *k)
+default_issuer(struct loader *l, const struct conf_row *k)
 {
     char host[HOST_NAME_MAX + 1], value[HOST_NAME_MAX + 16];
 
@@ -498,25 +373,21 @@ helperd_conf_load(const char *path, bool must_exist, conf_report_fn report, void
     struct conf_reporter rep = {.report = report, .ctx = ctx, .message_max = PATH_MAX + 256};
     char *text = NULL;
     size_t len = 0;
-    jwt_result jr;
     conf_result r;
-    int err;
 
     *out = NULL;
     if (path == NULL)
         path = HELPERD_CONF_DEFAULT_PATH;
-    errno = 0;
-    jr = jwt_file_read(path, CONF_MAX_FILE_BYTES, -1, &text, &len);
-    err = errno;
-    if (jr == JWT_ERR_FILE_OPEN && err == ENOENT && !must_exist) {
-        r = helperd_conf_parse("", 0, path, report, ctx, out); /* the defaults */
-    } else if (jr == JWT_ERR_NOMEM) {
-        r = CONF_ERR_NOMEM;
-    } else if (jr != JWT_OK) {
-        r = CONF_ERR_FILE;
-        conf_file_complain(&rep, NULL, path, jr, err);
-    } else {
+    switch (conf_file_load(&rep, NULL, path, must_exist, &text, &len)) {
+    case 1:
         r = helperd_conf_parse(text, len, path, report, ctx, out);
+        break;
+    case 0:
+        r = helperd_conf_parse("", 0, path, report, ctx, out); /* the defaults */
+        break;
+    default:
+        r = rep.nomem ? CONF_ERR_NOMEM : CONF_ERR_FILE;
+        break;
     }
     free(text);
     return r;
@@ -527,38 +398,6 @@ helperd_conf_free(struct helperd_conf *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].type == KEY_STRING)
-            free(*(char **)field(c, &keys[i]));
-        else if (keys[i].type == KEY_LIST)
-            conf_list_free(*(char ***)field(c, &keys[i]), *field_count(c, &keys[i]));
-    }
+    conf_rows_free(c, keys, N_KEYS);
     free(c);
-}
-
-unsigned
-helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures)
-{
-    unsigned delay;
-
-    if (c == NULL || failures == 0 || c->login_delay == 0)
-        return 0;
-    delay = c->login_delay;
-    /* Doubling stops at the cap, so the shift never overflows. */
-    for (unsigned i = 1; i < failures && delay < HELPERD_CONF_LOGIN_DELAY_CAP; i++)
-        delay *= 2;
-    return delay < HELPERD_CONF_LOGIN_DELAY_CAP ? delay : HELPERD_CONF_LOGIN_DELAY_CAP;
-}
-
-const char *
-helperd_conf_key(size_t i, const char **def)
-{
-    if (i >= N_KEYS) {
-        if (def != NULL)
-            *def = NULL;
-        return NULL;
-    }
-    if (def != NULL)
-        *def = keys[i].def;
-    return keys[i].name;
 }

@@ -11,8 +11,6 @@
 #include "conf.h" /* conf_result, conf_report_fn */
 
 #define HELPERD_CONF_DEFAULT_PATH "/etc/jwt-helper/jwt-helperd.conf"
-#define HELPERD_CONF_DEFAULT_SOCKET "/run/jwt-helper/socket"
-#define HELPERD_CONF_DEFAULT_USER "_jwt-helper"
 #define HELPERD_CONF_LOGIN_DELAY_CAP 60 /* seconds: DESIGN §4's ceiling */
 #define HELPERD_CONF_MAX_AUDIENCES 256  /* one per host that takes host: tokens */
 #define HELPERD_CONF_SOCKET_MAX 107     /* sun_path is 108 bytes with its NUL */
@@ -76,19 +74,5 @@ conf_result helperd_conf_load(const char *path, bool must_exist, conf_report_fn 
 
 /* Frees c and everything it owns; NULL is a no-op. */
 void helperd_conf_free(struct helperd_conf *c);
-
-/* Returns the delay in seconds before answering after `failures`
- * consecutive failed attempts for one name: login_delay doubled per earlier
- * failure, at most HELPERD_CONF_LOGIN_DELAY_CAP; 0 when failures is 0 or
- * login_delay is 0. */
-unsigned helperd_conf_login_delay(const struct helperd_conf *c, unsigned failures);
-
-/* Returns the name of the i-th key of the table (in file order), or NULL
- * past the last; with *def set to its default as the file would spell it
- * (NULL for issuer, whose default depends on the host name; audience is
- * always put first in audiences, so audiences' default "host:*" means
- * audience and host:*). For `doctor`, man pages and
- * the test that the shipped file lists every key. */
-const char *helperd_conf_key(size_t i, const char **def);
 
 #endif

@@ -266,15 +266,23 @@ slot_take(struct table *d, const char *name, int64_t now_ms)
     return i;
 }
 
+unsigned
+helperd_delay_seconds(unsigned base_s, unsigned failures)
+{
+    unsigned delay = base_s;
+
+    if (failures == 0 || base_s == 0)
+        return 0;
+    /* Doubling stops at the cap, so the shift never overflows. */
+    for (unsigned i = 1; i < failures && delay < HELPERD_CONF_LOGIN_DELAY_CAP; i++)
+        delay *= 2;
+    return delay < HELPERD_CONF_LOGIN_DELAY_CAP ? delay : HELPERD_CONF_LOGIN_DELAY_CAP;
+}
+
 static int64_t
 delay_ms(const struct table *d, unsigned failures)
 {
-    struct helperd_conf c;
-
-    /* One formula for the doubling and its cap: the config's. */
-    memset(&c, 0, sizeof c);
-    c.login_delay = d->base_s;
-    return (int64_t)helperd_conf_login_delay(&c, failures) * 1000;
+    return (int64_t)helperd_delay_seconds(d->base_s, failures) * 1000;
 }
 
 static int64_t

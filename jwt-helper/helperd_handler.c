@@ -400,16 +400,6 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
     return HELPERD_STEP_JOB;
 }
 
-/* True when name's line in the users file is malformed (for the log). */
-static bool
-name_is_bad(const struct userdb *db, const char *name)
-{
-    for (size_t i = 0; db != NULL && i < db->n_bad_names; i++)
-        if (strcmp(db->bad_names[i], name) == 0)
-            return true;
-    return false;
-}
-
 /* A refused password (MUST 1): the failure is charged to the name and the
  * fixed answer waits out the delay. why is for the log only. */
 static void
@@ -420,7 +410,7 @@ password_refused(const struct call *c, const struct helperd_job *job, const char
     int64_t until = helperd_delay_fail(c->st->delay, name, job->side, c->now->mono_ms);
 
     if (why == NULL && rec == NULL)
-        why = name_is_bad(c->st->db, name) ? "record malformed" : "unknown user";
+        why = userdb_name_is_malformed(c->st->db, name) ? "record malformed" : "unknown user";
     else if (why == NULL)
         why = rec->locked ? "user locked" : "wrong password";
     refuse(c, job->req.op, name, PROTO_E_INVALID_GRANT, BAD_CREDENTIALS, why);
@@ -484,7 +474,7 @@ static bool
 publish(const struct call *c, enum proto_op op, const char *name, const char *done)
 {
     revocation_publish_result r;
-    char desc[96], why[160];
+    char desc[96], why[320];
 
     r = revocation_publish_keep(c->st->conf->revocation, c->st->daemon_uid, (uid_t)-1, (gid_t)-1,
                                 name, c->now->unix_s, c->st->conf->revocation_keep);

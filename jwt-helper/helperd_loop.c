@@ -13,7 +13,8 @@
  * 4. Every buffer that held request or reply bytes (passwords, tokens) is
  *    wiped before it is reused or freed.
  * 5. Bounded memory per client: at most PROTO_MAX_LINE buffered bytes, one
- *    reply; bounded clients: max_clients, max_clients_per_uid.
+ *    reply; bounded clients: max_clients, max_clients_per_uid; a full
+ *    house gives way to a uid holding fewer connections (evict_for).
  *
  * poll(2) rather than epoll: max_clients is at most 4096, the poll set is
  * rebuilt each turn from the connection list, and there is no registration
@@ -432,6 +433,73 @@ conns_reserve(struct loop *lp)
     return 0;
 }
 
+static int
+uid_cmp(const void *a, const void *b)
+{
+    uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* How many times uid occurs in the sorted uids[0..n). */
+static size_t
+uid_count(const uid_t *uids, size_t n, uid_t uid)
+{
+    size_t lo = 0, hi = n, first;
+
+    while (lo < hi) { /* first index with uids[i] >= uid */
+        size_t mid = lo + (hi - lo) / 2;
+        if (uids[mid] < uid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    first = lo;
+    while (lo < n && uids[lo] == uid)
+        lo++;
+    return lo - first;
+}
+
+/* All max_clients slots are taken (MUST 5): a newcomer whose uid holds
+ * fewer connections than another uid takes the slot of that uid's
+ * connection that has waited longest for a request line (never one with
+ * work in progress). So silent connections, from however many uids, never
+ * shut out a uid that holds fewer than they do: attackers holding every
+ * slot only compete with each other. O(n log n) per full-house accept.
+ * Returns true when a slot was freed. */
+static bool
+evict_for(struct loop *lp, uid_t uid)
+{
+    size_t i, n = lp->n_conns, held, best_count = 0, count;
+    uid_t *uids = malloc(n * sizeof(*uids));
+    struct conn *c, *best = NULL;
+
+    if (uids == NULL)
+        return false;
+    for (i = 0; i < n; i++)
+        uids[i] = lp->conns[i]->peer.uid;
+    qsort(uids, n, sizeof(*uids), uid_cmp);
+    held = uid_count(uids, n, uid);
+    for (i = 0; i < n; i++) {
+        c = lp->conns[i];
+        if (c->dead || c->phase != PH_READ)
+            continue;
+        count = uid_count(uids, n, c->peer.uid);
+        if (count > held && (count > best_count ||
+                             (count == best_count && c->last_io_ms < best->last_io_ms))) {
+            best = c;
+            best_count = count;
+        }
+    }
+    free(uids);
+    if (best == NULL)
+        return false;
+    best->dead = true;
+    sweep_dead(lp);
+    lp->st->counters[HELPERD_C_REFUSED]++;
+    return true;
+}
+
 static void
 add_client(struct loop *lp, int fd)
 {
@@ -447,8 +515,10 @@ add_client(struct loop *lp, int fd)
     peer.uid = cred.uid;
     peer.gid = cred.gid;
     peer.pid = cred.pid;
-    if (lp->n_conns >= lp->st->conf->max_clients ||
-        clients_of(lp, peer.uid) >= lp->st->conf->max_clients_per_uid) {
+    /* accept_clients runs after this turn's reads: only live ones count */
+    sweep_dead(lp);
+    if (clients_of(lp, peer.uid) >= lp->st->conf->max_clients_per_uid ||
+        (lp->n_conns >= lp->st->conf->max_clients && !evict_for(lp, peer.uid))) {
         refuse_client(lp, fd, &peer, lp->n_conns >= lp->st->conf->max_clients);
         return;
     }

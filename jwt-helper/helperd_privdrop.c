@@ -81,20 +81,16 @@ cannot_regain_root(helperd_report_fn report, void *ctx)
 static int
 drop_to(const char *user, helperd_report_fn report, void *ctx, uid_t *uid)
 {
-    struct passwd *pw;
     uid_t pw_uid;
     gid_t pw_gid;
+    int e = jwt_user_find(user, &pw_uid, &pw_gid);
 
-    errno = 0;
-    pw = user == NULL ? NULL : getpwnam(user);
-    if (pw == NULL) {
+    if (e != 0) {
         reportf(report, ctx, "refusing to run as root: user %s does not exist%s%s",
-                user == NULL ? "(none)" : user, errno != 0 ? ": " : "",
-                errno != 0 ? strerror(errno) : "");
+                user == NULL ? "(none)" : user, e != ENOENT ? ": " : "",
+                e != ENOENT ? strerror(e) : "");
         return -1;
     }
-    pw_uid = pw->pw_uid;
-    pw_gid = pw->pw_gid;
     if (pw_uid == 0 || pw_gid == 0) {
         reportf(report, ctx, "refusing to run as root: user %s has uid or gid 0", user);
         return -1;

@@ -90,12 +90,9 @@ say_file(helperd_report_fn report, void *ctx, const char *key, const char *path,
 static long
 daemon_uid_of(const char *user)
 {
-    struct passwd pw, *res = NULL;
-    char buf[16384];
+    uid_t uid;
 
-    if (user == NULL || getpwnam_r(user, &pw, buf, sizeof buf, &res) != 0 || res == NULL)
-        return -1;
-    return (long)res->pw_uid;
+    return jwt_user_find(user, &uid, NULL) == 0 ? (long)uid : -1;
 }
 
 static int

@@ -200,66 +200,22 @@ pick_iat(const struct jwt_revocation *rev, const char *name, int64_t now, int64_
     return HELPERD_TOKENS_OK;
 }
 
-/* ---- scope lists: words [a-z0-9_.-]+ separated by single spaces ---- */
+/* ---- scope lists: RFC 6749 §3.3 of the daemon's words (jwt_scope.c) ---- */
 
-static bool
-scope_char_is_valid(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
-/* Returns the length of the word at *pos (0 at the end) and moves *pos past it. */
-static size_t
-next_word(const char **pos, const char **word)
-{
-    const char *p = *pos;
-    size_t n;
-
-    while (*p == ' ')
-        p++;
-    n = strcspn(p, " ");
-    *word = p;
-    *pos = p + n;
-    return n;
-}
-
-static size_t
-count_word(const char *list, const char *w, size_t n)
-{
-    const char *pos = list, *word = NULL;
-    size_t len, count = 0;
-
-    while ((len = next_word(&pos, &word)) != 0) {
-        if (len == n && memcmp(word, w, n) == 0)
-            count++;
-    }
-    return count;
-}
-
-/* RFC 6749 §3.3 shaped, with the record's word grammar: no empty word, no
- * leading, trailing or double space, no duplicate. "" only when allowed. */
+/* A requested or carried scope: single spaces between words of the record
+ * grammar (jwt_scope_token_is_plain), each once. "" only when allowed. */
 static bool
 scope_is_valid(const char *s, bool allow_empty)
 {
     const char *pos = s, *word = NULL;
     size_t len = strlen(s), n;
-    bool at_start = true;
 
     if (len == 0)
         return allow_empty;
-    if (len > HELPERD_TOKENS_MAX_SCOPE_LEN)
+    if (len > HELPERD_TOKENS_MAX_SCOPE_LEN || !jwt_scope_is_valid(s, len))
         return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == ' ' && at_start)
-            return false;
-        if (s[i] != ' ' && !scope_char_is_valid(s[i]))
-            return false;
-        at_start = s[i] == ' ';
-    }
-    if (at_start)
-        return false;
-    while ((n = next_word(&pos, &word)) != 0) {
-        if (count_word(s, word, n) != 1)
+    while ((n = jwt_scope_next(&pos, &word)) != 0) {
+        if (!jwt_scope_token_is_plain(word, n) || jwt_scope_count(s, word, n) != 1)
             return false;
     }
     return true;
@@ -275,7 +231,7 @@ join_words(const char *const *words, size_t n, char **out)
     *out = NULL;
     for (size_t i = 0; i < n; i++) {
         size_t len = words[i] != NULL ? strlen(words[i]) : 0;
-        if (len == 0 || strspn(words[i], "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len)
+        if (!jwt_scope_token_is_plain(words[i] != NULL ? words[i] : "", len))
             return HELPERD_TOKENS_ERR_PARAMS;
         total += len + 1;
     }
@@ -301,16 +257,16 @@ scope_intersect(const char *held, const char *want, bool strict, char **out)
     char *s = NULL;
 
     *out = NULL;
-    while (strict && (n = next_word(&pos, &word)) != 0) {
-        if (count_word(held, word, n) == 0)
+    while (strict && (n = jwt_scope_next(&pos, &word)) != 0) {
+        if (jwt_scope_count(held, word, n) == 0)
             return HELPERD_TOKENS_ERR_SCOPE;
     }
     if ((s = malloc(strlen(held) + 1)) == NULL)
         return HELPERD_TOKENS_ERR_NOMEM;
     s[0] = '\0';
     pos = held;
-    while ((n = next_word(&pos, &word)) != 0) {
-        if (count_word(want, word, n) == 0 || count_word(s, word, n) != 0)
+    while ((n = jwt_scope_next(&pos, &word)) != 0) {
+        if (jwt_scope_count(want, word, n) == 0 || jwt_scope_count(s, word, n) != 0)
             continue;
         if (used > 0)
             s[used++] = ' ';
@@ -497,10 +453,42 @@ fail:
     return NULL;
 }
 
-static size_t
-budget_for(const char *scope)
+size_t
+helperd_tokens_budget(const char *scope)
 {
-    return count_word(scope, "sudo", 4) != 0 ? HELPERD_TOKENS_SUDO_BUDGET : HELPERD_TOKENS_BUDGET;
+    return jwt_scope_count(scope, "sudo", 4) != 0 ? HELPERD_TOKENS_SUDO_BUDGET
+                                                  : HELPERD_TOKENS_BUDGET;
+}
+
+/* Mints an access token as helperd_tokens_issue_access describes, without
+ * its budget check: *t is the caller's (helperd_tokens_issued_clear). */
+static helperd_tokens_result
+mint_access(const struct signer *s, const struct helperd_tokens_params *p,
+            const struct helperd_tokens_grant *g, const char *audience,
+            const struct jwt_revocation *rev, int64_t now, struct helperd_tokens_issued *t)
+{
+    struct json_object *claims = NULL;
+    char host_aud[HELPERD_TOKENS_HOST_AUD_SIZE];
+    const char *aud = NULL;
+    helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;
+
+    memset(t, 0, sizeof(*t));
+    if (!params_are_valid(p, now) || !grant_is_valid(g))
+        goto out;
+    if ((r = pick_audience(p, audience, host_aud, &aud)) != HELPERD_TOKENS_OK ||
+        (r = pick_iat(rev, g->sub, now, &t->iat)) != HELPERD_TOKENS_OK)
+        goto out;
+    /* exp - iat = access_ttl exactly, so max_lifetime sees what was configured. */
+    t->exp = t->iat + p->access_ttl;
+    t->has_exp = true;
+    make_jti(t->jti);
+    r = HELPERD_TOKENS_ERR_NOMEM;
+    if ((claims = claims_new(p, g, aud, t)) == NULL)
+        goto out;
+    r = from_jwt(signer_sign_claims(s, claims, "at+jwt", &t->token));
+out:
+    json_object_put(claims);
+    return r;
 }
 
 helperd_tokens_result
@@ -509,36 +497,35 @@ helperd_tokens_issue_access(const struct signer *s, const struct helperd_tokens_
                             const struct jwt_revocation *rev, int64_t now,
                             struct helperd_tokens_issued *out)
 {
-    struct helperd_tokens_issued t = {0};
-    struct json_object *claims = NULL;
-    char host_aud[HELPERD_TOKENS_HOST_AUD_SIZE];
-    const char *aud = NULL;
-    helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;
+    struct helperd_tokens_issued t;
+    helperd_tokens_result r;
 
     memset(out, 0, sizeof(*out));
-    if (!params_are_valid(p, now) || !grant_is_valid(g))
-        goto out;
-    if ((r = pick_audience(p, audience, host_aud, &aud)) != HELPERD_TOKENS_OK ||
-        (r = pick_iat(rev, g->sub, now, &t.iat)) != HELPERD_TOKENS_OK)
-        goto out;
-    /* exp - iat = access_ttl exactly, so max_lifetime sees what was configured. */
-    t.exp = t.iat + p->access_ttl;
-    t.has_exp = true;
-    make_jti(t.jti);
-    r = HELPERD_TOKENS_ERR_NOMEM;
-    if ((claims = claims_new(p, g, aud, &t)) == NULL)
-        goto out;
-    if ((r = from_jwt(signer_sign_claims(s, claims, "at+jwt", &t.token))) != HELPERD_TOKENS_OK)
+    if ((r = mint_access(s, p, g, audience, rev, now, &t)) != HELPERD_TOKENS_OK)
         goto out;
     r = HELPERD_TOKENS_ERR_OVER_BUDGET;
-    if (strlen(t.token) > budget_for(g->scope))
+    if (strlen(t.token) > helperd_tokens_budget(g->scope))
         goto out;
     *out = t;
     t.token = NULL; /* the caller owns it now */
     r = HELPERD_TOKENS_OK;
 out:
     helperd_tokens_issued_clear(&t);
-    json_object_put(claims);
+    return r;
+}
+
+helperd_tokens_result
+helperd_tokens_access_length(const struct signer *s, const struct helperd_tokens_params *p,
+                             const struct helperd_tokens_grant *g, const char *audience,
+                             int64_t now, size_t *len)
+{
+    struct helperd_tokens_issued t;
+    helperd_tokens_result r;
+
+    *len = 0;
+    if ((r = mint_access(s, p, g, audience, NULL, now, &t)) == HELPERD_TOKENS_OK)
+        *len = strlen(t.token);
+    helperd_tokens_issued_clear(&t);
     return r;
 }
 

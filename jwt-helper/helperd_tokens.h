@@ -184,8 +184,7 @@ bool helperd_tokens_audience_is_host(const char *want);
  * next second after now when rev lists the user at now (DESIGN §4: never
  * at or before the listed instant); a listed instant after now refuses
  * (ERR_REVOKED): an honest iat would be dead on arrival. A token longer than
- * its budget (HELPERD_TOKENS_SUDO_BUDGET when scope holds "sudo", else
- * HELPERD_TOKENS_BUDGET) is wiped and refused: ERR_OVER_BUDGET. rev may be
+ * its budget (helperd_tokens_budget) is wiped and refused: ERR_OVER_BUDGET. rev may be
  * NULL. Returns OK with *out the caller's, ERR_AUDIENCE, ERR_REVOKED,
  * ERR_OVER_BUDGET, ERR_PARAMS, ERR_NOMEM, ERR_INTERNAL. */
 helperd_tokens_result helperd_tokens_issue_access(const struct signer *s,
@@ -195,6 +194,21 @@ helperd_tokens_result helperd_tokens_issue_access(const struct signer *s,
                                                   const struct jwt_revocation *rev, int64_t now,
                                                   struct helperd_tokens_issued *out)
     HELPERD_TOKENS_MUST_CHECK;
+
+/* Returns the prompt budget of an access token whose scope (a
+ * space-separated list) is scope: HELPERD_TOKENS_SUDO_BUDGET when it holds
+ * the word "sudo", else HELPERD_TOKENS_BUDGET. */
+size_t helperd_tokens_budget(const char *scope);
+
+/* Mints the access token helperd_tokens_issue_access would (no revocation
+ * list, no budget check), sets *len to its length and wipes it: how long
+ * the daemon's tokens are, for `jwt-helper doctor`. Returns OK, or what
+ * helperd_tokens_issue_access returns for the same inputs (*len 0). */
+helperd_tokens_result helperd_tokens_access_length(const struct signer *s,
+                                                   const struct helperd_tokens_params *p,
+                                                   const struct helperd_tokens_grant *g,
+                                                   const char *audience, int64_t now,
+                                                   size_t *len) HELPERD_TOKENS_MUST_CHECK;
 
 /* Mints a refresh token for g (rec is the same user's current record):
  * header {"alg":"HS256","typ":"rt+jwt"}; claims iss, sub, aud = iss, iat

@@ -170,29 +170,6 @@ str_at(void *base, const struct member *m)
 
 enum verdict { V_OK, V_LONG, V_BAD };
 
-/* RFC 6749 §3.3 NQCHAR: %x21 / %x23-5B / %x5D-7E. */
-static bool
-is_nqchar(unsigned char c)
-{
-    return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
-}
-
-/* scope = scope-token *( SP scope-token ): no leading, trailing or double space. */
-static bool
-is_scope(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ') {
-            if (i == 0 || i + 1 == len || s[i - 1] == ' ')
-                return false;
-        } else if (!is_nqchar(c)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool
 is_token_char(unsigned char c)
 {
@@ -222,11 +199,12 @@ is_printable(unsigned char c)
     return c >= 0x20 && c <= 0x7e;
 }
 
-/* RFC 6749 §5.2 error_description: %x20-21 / %x23-5B / %x5D-7E. */
+/* RFC 6749 §5.2 error_description: %x20-21 / %x23-5B / %x5D-7E, which is
+ * a scope-token's characters and the space. */
 static bool
 is_description_char(unsigned char c)
 {
-    return c == 0x20 || is_nqchar(c);
+    return c == 0x20 || jwt_scope_char_is_valid(c);
 }
 
 static bool
@@ -266,7 +244,7 @@ string_check(enum kind kind, const char *s, size_t len)
         return V_OK; /* UTF-8 is the scanner's (decode) or the self-check's (encode) */
     case K_SCOPE:
     case K_SCOPE_ANY:
-        return is_scope(s, len) ? V_OK : V_BAD;
+        return len == 0 || jwt_scope_is_valid(s, len) ? V_OK : V_BAD;
     case K_AUDIENCE:
     case K_KID:
         return all_chars(s, len, is_visible) ? V_OK : V_BAD;

@@ -28,33 +28,6 @@
  * 4. Every buffer that held the request or the response is wiped.
  */
 
-#define PW_BUF_MAX (1024 * 1024)
-
-/* Looks up user's uid; any failure counts as "no such user", which trusts
- * less (only root and the explicit uid remain). */
-static bool
-user_uid_find(const char *user, uid_t *uid)
-{
-    struct passwd pw, *found = NULL;
-    size_t size = 4096;
-    char *buf = NULL;
-    int e;
-
-    for (;;) {
-        if ((buf = malloc(size)) == NULL)
-            return false;
-        e = getpwnam_r(user, &pw, buf, size, &found);
-        if (e != ERANGE || size >= PW_BUF_MAX)
-            break;
-        free(buf);
-        size *= 2;
-    }
-    if (e == 0 && found != NULL)
-        *uid = pw.pw_uid;
-    free(buf);
-    return e == 0 && found != NULL;
-}
-
 static proto_result
 peer_check(int fd, const struct proto_client *c)
 {
@@ -70,7 +43,8 @@ peer_check(int fd, const struct proto_client *c)
         return PROTO_OK;
     if (c->extra_uid >= 0 && (long)cred.uid == c->extra_uid)
         return PROTO_OK;
-    if (user_uid_find(c->daemon_user != NULL ? c->daemon_user : PROTO_DAEMON_USER, &daemon_uid) &&
+    if (jwt_user_find(c->daemon_user != NULL ? c->daemon_user : JWT_DAEMON_USER, &daemon_uid,
+                      NULL) == 0 &&
         daemon_uid == cred.uid)
         return PROTO_OK;
     return PROTO_ERR_UNTRUSTED_PEER;

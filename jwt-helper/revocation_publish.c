@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "conf.h"
@@ -39,6 +40,9 @@ revocation_publish_result_str(revocation_publish_result r)
         return "malformed revocation list";
     case REVOCATION_PUBLISH_ERR_TOO_BIG:
         return "revocation list too big";
+    case REVOCATION_PUBLISH_ERR_UNTRUSTED:
+        return "revocation list owned by root or " JWT_DAEMON_USER ", whom pam_jwt trusts: "
+               "rewritten by this user, pam_jwt would refuse it (run as " JWT_DAEMON_USER ")";
     case REVOCATION_PUBLISH_ERR_INVALID:
         return "invalid user name or instant";
     }
@@ -131,6 +135,24 @@ build_list(const char *text, size_t len, const char *name, int64_t instant, int6
     return REVOCATION_PUBLISH_OK;
 }
 
+/* Every pam_jwt trusts a list owned by root or JWT_DAEMON_USER (DESIGN §3;
+ * also one owned by its own euid, which only tests share with a daemon).
+ * A writer that keeps its own euid as the owner and is neither (a daemon
+ * whose user = names another account) would turn that list into one every
+ * host refuses, failing each token login closed there: it must not. */
+static bool
+owner_loses_trust(const char *path, uid_t owner_uid)
+{
+    struct jwt_file_identity id;
+    uid_t writer = geteuid();
+    long daemon = jwt_daemon_uid();
+
+    if (owner_uid != (uid_t)-1 || writer == 0 || (long)writer == daemon)
+        return false;
+    jwt_file_identity_of(path, &id);
+    return id.state == JWT_FILE_PRESENT && (id.uid == 0 || (long)id.uid == daemon);
+}
+
 /* The locked part: read, parse, compare, rewrite. */
 static revocation_publish_result
 publish_locked(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_gid,
@@ -153,7 +175,9 @@ publish_locked(const char *path, long daemon_uid, uid_t owner_uid, gid_t owner_g
     if ((r = build_list(text, len, name, instant, drop_before, &next, &next_len)) !=
         REVOCATION_PUBLISH_OK)
         goto out;
-    if (!atomic_file_replace(path, next, next_len, 0644, owner_uid, owner_gid))
+    if (owner_loses_trust(path, owner_uid))
+        r = REVOCATION_PUBLISH_ERR_UNTRUSTED;
+    else if (!atomic_file_replace(path, next, next_len, 0644, owner_uid, owner_gid))
         r = REVOCATION_PUBLISH_ERR_IO;
 out:
     jwt_revocation_free(list);

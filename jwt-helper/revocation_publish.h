@@ -16,6 +16,7 @@ typedef enum {
     REVOCATION_PUBLISH_ERR_MALFORMED, /* the existing list does not parse: nothing is written */
     REVOCATION_PUBLISH_ERR_TOO_BIG,   /* the list is or would grow over JWT_MAX_REVOCATION_BYTES */
     REVOCATION_PUBLISH_ERR_INVALID,   /* a bad user name or a negative instant */
+    REVOCATION_PUBLISH_ERR_UNTRUSTED, /* the rewrite would make pam_jwt refuse the list */
 } revocation_publish_result;
 
 /* Returns a static reason string for r. */
@@ -30,7 +31,10 @@ const char *revocation_publish_result_str(revocation_publish_result r);
  * Otherwise every line of name is dropped, "name:instant" appended, every
  * other line kept byte for byte, and the list replaced with
  * atomic_file_replace, mode 0644, owner owner_uid/owner_gid when not
- * (uid_t)-1. A line of another user whose instant is more than keep
+ * (uid_t)-1. With owner_uid (uid_t)-1 the writer's euid becomes the owner:
+ * when that is neither root nor JWT_DAEMON_USER and the list is owned by
+ * one of them, nothing is written (ERR_UNTRUSTED): pam_jwt would refuse
+ * the new list on every host. A line of another user whose instant is more than keep
  * seconds before now (jwt-helperd.conf's revocation_keep, which the caller
  * has checked to exceed every token's life plus leeway) is dropped too, so
  * the list stays small; REVOCATION_PUBLISH_KEEP_ALL drops none. The result

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <limits.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,14 +451,6 @@ out:
     return r;
 }
 
-static long
-daemon_uid(void)
-{
-    const struct passwd *pw = getpwnam(SIGNER_DAEMON_USER);
-
-    return pw == NULL ? -1 : (long)pw->pw_uid;
-}
-
 jwt_result
 signer_load(const char *path, struct signer **out)
 {
@@ -468,7 +459,7 @@ signer_load(const char *path, struct signer **out)
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_file_read_secret(path, SIGNER_MAX_JWK_BYTES, daemon_uid(), &text, &len)) != JWT_OK)
+    if ((r = jwt_file_read_secret(path, SIGNER_MAX_JWK_BYTES, jwt_daemon_uid(), &text, &len)) != JWT_OK)
         goto out;
     r = signer_from_jwk_json(text, len, out);
 out:

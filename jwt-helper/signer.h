@@ -13,7 +13,6 @@ struct json_object;
 /* Largest signing.jwk we read: an RSA-16384 private JWK is about 12 KiB. */
 #define SIGNER_MAX_JWK_BYTES (64 * 1024)
 /* The daemon's user: signing.jwk may be owned by it (DESIGN §4). */
-#define SIGNER_DAEMON_USER "_jwt-helper"
 /* kid = this many leading characters of the RFC 7638 thumbprint (DESIGN §4). */
 #define SIGNER_KID_LEN 16
 
@@ -22,7 +21,7 @@ struct json_object;
  * live in OpenSSL (private numbers in its secure, clear-on-free memory). */
 struct signer;
 
-/* Reads path with jwt_file_read (owner root, the euid or SIGNER_DAEMON_USER
+/* Reads path with jwt_file_read (owner root, the euid or JWT_DAEMON_USER
  * where that user exists; not group/other-writable; at most
  * SIGNER_MAX_JWK_BYTES) and parses it as signer_from_jwk_json does. The file
  * text is wiped before it is freed. *out is the caller's (signer_free). */

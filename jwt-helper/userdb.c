@@ -80,12 +80,6 @@ userdb_result_str(userdb_result r)
 
 /* ---- field grammar ---- */
 
-static bool
-is_word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
 bool
 userdb_hash_is_valid(const char *hash)
 {
@@ -127,25 +121,20 @@ userdb_scopes_free(char **scopes, size_t n)
     free(scopes);
 }
 
-/* Checks s[0..len) is a comma list of words and counts them; "" is none. */
+/* Checks s[0..len) is a comma list of the daemon's scope words and counts
+ * them; "" is none. */
 static bool
 scopes_check(const char *s, size_t len, size_t *n)
 {
-    size_t word = 0;
+    size_t start = 0;
 
     *n = 0;
-    if (len == 0)
-        return true;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || s[i] == ',') {
-            if (word == 0 || ++*n > USERDB_MAX_SCOPES)
-                return false;
-            word = 0;
-        } else if (is_word_char(s[i])) {
-            word++;
-        } else {
+    for (size_t i = 0; i <= len && len > 0; i++) {
+        if (i < len && s[i] != ',')
+            continue;
+        if (!jwt_scope_token_is_plain(s + start, i - start) || ++*n > USERDB_MAX_SCOPES)
             return false;
-        }
+        start = i + 1;
     }
     return true;
 }
@@ -506,10 +495,10 @@ unique_bad_names(struct userdb *db)
     db->n_bad_names = kept + 1;
 }
 
-static bool
-name_is_bad(const struct userdb *db, const char *name)
+bool
+userdb_name_is_malformed(const struct userdb *db, const char *name)
 {
-    return db->n_bad_names > 0 && bsearch(&name, db->bad_names, db->n_bad_names,
+    return db != NULL && db->n_bad_names > 0 && bsearch(&name, db->bad_names, db->n_bad_names,
                                           sizeof(*db->bad_names), compare_strings) != NULL;
 }
 
@@ -561,7 +550,7 @@ drop_bad_records(struct parse_state *st)
         goto out;
     unique_bad_names(db);
     for (size_t i = 0; i < db->n_records; i++) {
-        if (repeated[i] || name_is_bad(db, db->records[i].name)) {
+        if (repeated[i] || userdb_name_is_malformed(db, db->records[i].name)) {
             (void)add_bad_line(st, st->rec_lines[i], "duplicate name"); /* room made above */
             record_clear(&db->records[i]);
             continue;
@@ -657,7 +646,8 @@ userdb_free(struct userdb *db)
 static size_t
 find_index(const struct userdb *db, const char *name)
 {
-    if (strnlen(name, JWT_USER_NAME_MAX + 1) > JWT_USER_NAME_MAX || name_is_bad(db, name))
+    if (strnlen(name, JWT_USER_NAME_MAX + 1) > JWT_USER_NAME_MAX ||
+        userdb_name_is_malformed(db, name))
         return db->n_records;
     for (size_t i = 0; i < db->n_records; i++) {
         if (strcmp(db->records[i].name, name) == 0)
@@ -712,7 +702,7 @@ userdb_add(struct userdb *db, const struct userdb_record *rec)
 
     if (!record_is_valid(rec))
         return USERDB_ERR_INVALID;
-    if (name_is_bad(db, rec->name) || userdb_find(db, rec->name) != NULL)
+    if (userdb_name_is_malformed(db, rec->name) || userdb_find(db, rec->name) != NULL)
         return USERDB_ERR_EXISTS;
     if ((grown = realloc(db->records, (db->n_records + 1) * sizeof(*grown))) == NULL)
         return USERDB_ERR_NOMEM;
@@ -740,86 +730,45 @@ userdb_remove(struct userdb *db, const char *name)
 
 /* ---- reading and writing the file ---- */
 
-/* Checks the open users file: regular, trusted owner, no group/other bits
- * (it holds password hashes), not over the cap. */
+/* The users file as jwt_file_read_private reads it (trusted owner, no
+ * group/other bits, at most USERDB_MAX_BYTES); a missing file is empty. */
 static userdb_result
-check_users_fd(int fd, long daemon_uid, size_t *size)
+read_users(const char *path, long daemon_uid, char **text, size_t *len)
 {
-    struct stat st;
+    jwt_result r = jwt_file_read_private(path, USERDB_MAX_BYTES, daemon_uid, text, len);
 
-    if (fstat(fd, &st) != 0)
-        return USERDB_ERR_IO;
-    if (!S_ISREG(st.st_mode) ||
-        !(st.st_uid == 0 || st.st_uid == geteuid() ||
-          (daemon_uid >= 0 && st.st_uid == (uid_t)daemon_uid)) ||
-        (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-        return USERDB_ERR_UNSAFE;
-    if (st.st_size < 0 || (unsigned long long)st.st_size > USERDB_MAX_BYTES)
-        return USERDB_ERR_TOO_BIG;
-    *size = (size_t)st.st_size;
-    return USERDB_OK;
-}
-
-/* Reads exactly the size fstat gave; a file that grew meanwhile is refused. */
-static userdb_result
-read_users_fd(int fd, char *buf, size_t size, size_t *len)
-{
-    size_t got = 0;
-
-    for (;;) {
-        ssize_t n = read(fd, buf + got, size + 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return USERDB_ERR_IO;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-        if (got > size)
-            return USERDB_ERR_IO;
-    }
-    *len = got;
-    return USERDB_OK;
-}
-
-/* Opens path safely; a missing file is an empty text (*fd stays -1). */
-static userdb_result
-open_users(const char *path, int *fd)
-{
-    /* O_NONBLOCK: a FIFO planted at the path must not hang the daemon. */
-    *fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (*fd >= 0 || errno == ENOENT)
+    switch (r) {
+    case JWT_OK:
         return USERDB_OK;
-    return errno == ELOOP ? USERDB_ERR_UNSAFE : USERDB_ERR_IO;
+    case JWT_ERR_FILE_OPEN:
+        if (errno == ENOENT)
+            return USERDB_OK; /* *text stays NULL: no records yet */
+        return errno == ELOOP ? USERDB_ERR_UNSAFE : USERDB_ERR_IO;
+    case JWT_ERR_FILE_UNSAFE:
+        return USERDB_ERR_UNSAFE;
+    case JWT_ERR_FILE_TOO_BIG:
+        return USERDB_ERR_TOO_BIG;
+    case JWT_ERR_NOMEM:
+        return USERDB_ERR_NOMEM;
+    default:
+        return USERDB_ERR_IO;
+    }
 }
 
 userdb_result
 userdb_load(const char *path, long daemon_uid, struct userdb **out)
 {
-    char *buf = NULL;
-    size_t size = 0, len = 0;
-    int fd = -1, saved = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int saved;
     userdb_result r;
 
     *out = NULL;
-    if ((r = open_users(path, &fd)) != USERDB_OK || fd < 0)
-        goto parse;
-    if ((r = check_users_fd(fd, daemon_uid, &size)) != USERDB_OK)
-        goto out;
-    if ((buf = malloc(size + 1)) == NULL) {
-        r = USERDB_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = read_users_fd(fd, buf, size, &len)) != USERDB_OK)
-        goto out;
-parse:
-    if (r == USERDB_OK)
-        r = userdb_parse(buf != NULL ? buf : "", len, out);
-out:
+    if ((r = read_users(path, daemon_uid, &text, &len)) == USERDB_OK)
+        r = userdb_parse(text != NULL ? text : "", len, out);
     saved = errno;
-    secret_free(buf, size + 1); /* it held every hash */
-    if (fd >= 0)
-        close(fd);
+    if (text != NULL)
+        secret_free(text, len + 1); /* it held every hash */
     errno = saved;
     return r;
 }

@@ -76,6 +76,9 @@ void userdb_free(struct userdb *db);
 /* Returns the record for name, or NULL (also for a user whose line is
  * malformed: such a user cannot log in). */
 const struct userdb_record *userdb_find(const struct userdb *db, const char *name);
+/* Returns true when name was read from a malformed line of the file (db
+ * NULL: false): its user cannot log in and the file is not written. */
+bool userdb_name_is_malformed(const struct userdb *db, const char *name);
 /* Writes one record as its line (no newline) into a malloc'd string (the
  * caller wipes it: it holds the hash, secret_free_str). Returns
  * USERDB_ERR_INVALID when any field is outside §4's grammar, so no line is

@@ -30,38 +30,9 @@
 #include <time.h>
 
 #include "conf.h"
+#include "proto.h" /* PROTO_DEFAULT_SOCKET */
 
 #define MAX_SECONDS_OPTION 31536000 /* one year: longer is a typo, not a policy */
-
-struct loader;
-struct option;
-
-/* Validates one value or list item; may replace *item (audience expansion).
- * Reports and returns false when it is bad. */
-typedef bool (*check_fn)(struct loader *l, const struct option *o, char **item);
-
-enum opt_type {
-    OPT_STRING, /* char *: one value */
-    OPT_REPEAT, /* char ** list: each occurrence within one source adds a value */
-    OPT_CSV,    /* char ** list: one comma-separated value per source */
-    OPT_ALGS,   /* unsigned mask of JWT_ALG_BIT from a comma-separated list */
-    OPT_INT64,  /* int64_t within [min, max]; -1 when unset */
-    OPT_SIZE,   /* size_t within [min, max] */
-    OPT_FLAG,   /* bool */
-    OPT_CONFIG, /* config=PATH: a module argument only, read before the file */
-};
-
-/* One row per option of DESIGN §3: the table drives parsing and defaults. */
-struct option {
-    const char *name;
-    enum opt_type type;
-    size_t field;    /* offsetof the value in struct conf */
-    size_t count;    /* lists: offsetof the entry count */
-    check_fn check;  /* strings and list items */
-    const char *def; /* the default, parsed like a file value after %h / %H
-                      * expansion; NULL: unset */
-    uint64_t min, max;
-};
 
 /* State of one conf_load call. */
 struct loader {
@@ -87,42 +58,48 @@ struct loader {
     bool file_failed;
 };
 
-static bool check_path(struct loader *l, const struct option *o, char **item);
-static bool check_text(struct loader *l, const struct option *o, char **item);
-static bool check_name(struct loader *l, const struct option *o, char **item);
-static bool check_audience(struct loader *l, const struct option *o, char **item);
-static bool check_typ(struct loader *l, const struct option *o, char **item);
-static bool check_scope(struct loader *l, const struct option *o, char **item);
+static bool check_text(const struct conf_target *t, const struct conf_row *o, char **item);
+static bool check_name(const struct conf_target *t, const struct conf_row *o, char **item);
+static bool check_audience(const struct conf_target *t, const struct conf_row *o, char **item);
+static bool check_typ(const struct conf_target *t, const struct conf_row *o, char **item);
+static bool check_scope(const struct conf_target *t, const struct conf_row *o, char **item);
+static void set_algs(const struct conf_target *t, const struct conf_row *o, const char *value);
+static void set_config(const struct conf_target *t, const struct conf_row *o, const char *value);
 
 #define F(member) offsetof(struct conf, member)
 #define DEFAULT_ALGS "EdDSA,ES256,ES384,RS256,RS384,RS512,PS256,PS384,PS512"
 
-static const struct option options[] = {
-    {"jwks", OPT_STRING, F(jwks), 0, check_path, CONF_DEFAULT_JWKS, 0, 0},
-    {"key", OPT_STRING, F(key), 0, check_path, NULL, 0, 0},
-    {"issuer", OPT_REPEAT, F(issuers), F(n_issuers), check_text, "jwt-helper@%H", 0, 0},
+/* One row per option of DESIGN §3: the table drives parsing and defaults
+ * (a default is parsed like a file value after %h / %H expansion). */
+static const struct conf_row options[] = {
+    {"jwks", CONF_STRING, F(jwks), 0, conf_check_path, CONF_DEFAULT_JWKS, 0, 0, 0, NULL},
+    {"key", CONF_STRING, F(key), 0, conf_check_path, NULL, 0, 0, 0, NULL},
+    {"issuer", CONF_REPEAT, F(issuers), F(n_issuers), check_text, "jwt-helper@%H", 0, 0, 0, NULL},
     /* Default host:%h and host:%H, built by default_audiences. */
-    {"audience", OPT_REPEAT, F(audiences), F(n_audiences), check_audience, NULL, 0, 0},
-    {"client_id", OPT_CSV, F(client_ids), F(n_client_ids), check_text, NULL, 0, 0},
-    {"algs", OPT_ALGS, F(algs), 0, NULL, DEFAULT_ALGS, 0, 0},
-    {"user_claim", OPT_STRING, F(user_claim), 0, check_name, "sub", 0, 0},
-    {"scope", OPT_CSV, F(scopes), F(n_scopes), check_scope, NULL, 0, 0},
-    {"max_auth_age", OPT_INT64, F(max_auth_age), 0, NULL, NULL, 0, MAX_SECONDS_OPTION},
-    {"once", OPT_FLAG, F(once), 0, NULL, NULL, 0, 0},
-    {"once_dir", OPT_STRING, F(once_dir), 0, check_path, CONF_DEFAULT_ONCE_DIR, 0, 0},
-    {"leeway", OPT_INT64, F(leeway), 0, NULL, "60", 0, CONF_MAX_LEEWAY},
-    {"max_lifetime", OPT_INT64, F(max_lifetime), 0, NULL, "3600", 1, MAX_SECONDS_OPTION},
-    {"max_token_len", OPT_SIZE, F(max_token_len), 0, NULL, "8192", 16, JWT_HARD_MAX_TOKEN_LEN},
-    {"typ", OPT_CSV, F(typs), F(n_typs), check_typ, "at+jwt,JWT", 0, 0},
-    {"revocation", OPT_STRING, F(revocation), 0, check_path, NULL, 0, 0},
-    {"prompt", OPT_STRING, F(prompt), 0, check_text, CONF_DEFAULT_PROMPT, 0, 0},
-    {"socket", OPT_STRING, F(socket), 0, check_path, CONF_DEFAULT_SOCKET, 0, 0},
-    {"use_first_pass", OPT_FLAG, F(use_first_pass), 0, NULL, NULL, 0, 0},
-    {"try_first_pass", OPT_FLAG, F(try_first_pass), 0, NULL, NULL, 0, 0},
-    {"try_token", OPT_FLAG, F(try_token), 0, NULL, NULL, 0, 0},
-    {"debug", OPT_FLAG, F(debug), 0, NULL, NULL, 0, 0},
-    {"quiet", OPT_FLAG, F(quiet), 0, NULL, NULL, 0, 0},
-    {"config", OPT_CONFIG, 0, 0, check_path, NULL, 0, 0},
+    {"audience", CONF_REPEAT, F(audiences), F(n_audiences), check_audience, NULL, 0, 0, 0, NULL},
+    {"client_id", CONF_LIST, F(client_ids), F(n_client_ids), check_text, NULL, 0, 0, 0, NULL},
+    {"algs", CONF_SPECIAL, F(algs), 0, NULL, DEFAULT_ALGS, 0, 0, 0, set_algs},
+    {"user_claim", CONF_STRING, F(user_claim), 0, check_name, "sub", 0, 0, 0, NULL},
+    {"scope", CONF_LIST, F(scopes), F(n_scopes), check_scope, NULL, 0, 0, 0, NULL},
+    {"max_auth_age", CONF_INT64, F(max_auth_age), 0, NULL, NULL, 0, MAX_SECONDS_OPTION, 0, NULL},
+    {"once", CONF_FLAG, F(once), 0, NULL, NULL, 0, 0, 0, NULL},
+    {"once_dir", CONF_STRING, F(once_dir), 0, conf_check_path, CONF_DEFAULT_ONCE_DIR, 0, 0, 0,
+     NULL},
+    {"leeway", CONF_INT64, F(leeway), 0, NULL, "60", 0, CONF_MAX_LEEWAY, 0, NULL},
+    {"max_lifetime", CONF_INT64, F(max_lifetime), 0, NULL, "3600", 1, MAX_SECONDS_OPTION, 0, NULL},
+    {"max_token_len", CONF_SIZE, F(max_token_len), 0, NULL, "8192", 16, JWT_HARD_MAX_TOKEN_LEN, 0,
+     NULL},
+    {"typ", CONF_LIST, F(typs), F(n_typs), check_typ, "at+jwt,JWT", 0, 0, 0, NULL},
+    {"revocation", CONF_STRING, F(revocation), 0, conf_check_path, NULL, 0, 0, 0, NULL},
+    {"prompt", CONF_STRING, F(prompt), 0, check_text, CONF_DEFAULT_PROMPT, 0, 0, 0, NULL},
+    {"socket", CONF_STRING, F(socket), 0, conf_check_path, PROTO_DEFAULT_SOCKET, 0, 0, 0, NULL},
+    {"use_first_pass", CONF_FLAG, F(use_first_pass), 0, NULL, NULL, 0, 0, 0, NULL},
+    {"try_first_pass", CONF_FLAG, F(try_first_pass), 0, NULL, NULL, 0, 0, 0, NULL},
+    {"try_token", CONF_FLAG, F(try_token), 0, NULL, NULL, 0, 0, 0, NULL},
+    {"debug", CONF_FLAG, F(debug), 0, NULL, NULL, 0, 0, 0, NULL},
+    {"quiet", CONF_FLAG, F(quiet), 0, NULL, NULL, 0, 0, 0, NULL},
+    /* config=PATH: a module argument only, read before the file */
+    {"config", CONF_SPECIAL, 0, 0, conf_check_path, NULL, 0, 0, 0, set_config},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 _Static_assert(N_OPTIONS <= 32, "struct loader's seen/set arrays are too small");
@@ -130,43 +107,35 @@ _Static_assert(N_OPTIONS <= 32, "struct loader's seen/set arrays are too small")
 /* ---- value checks ---- */
 
 static bool
-check_path(struct loader *l, const struct option *o, char **item)
-{
-    if (!conf_is_absolute_path(*item))
-        return conf_refuse(&l->rep, o->name, *item, "an absolute path");
-    return true;
-}
-
-static bool
-check_text(struct loader *l, const struct option *o, char **item)
+check_text(const struct conf_target *t, const struct conf_row *o, char **item)
 {
     if (conf_has_control(*item))
-        return conf_refuse(&l->rep, o->name, *item, "text without control characters");
+        return conf_refuse(t->rep, o->name, *item, "text without control characters");
     return true;
 }
 
 static bool
-check_name(struct loader *l, const struct option *o, char **item)
+check_name(const struct conf_target *t, const struct conf_row *o, char **item)
 {
     if (!conf_is_visible_word(*item))
-        return conf_refuse(&l->rep, o->name, *item, "a claim name (visible ASCII, no ',')");
+        return conf_refuse(t->rep, o->name, *item, "a claim name (visible ASCII, no ',')");
     return true;
 }
 
 static bool
-check_typ(struct loader *l, const struct option *o, char **item)
+check_typ(const struct conf_target *t, const struct conf_row *o, char **item)
 {
-    const char *t = *item;
+    const char *typ = *item;
     char q[CONF_QUOTED_SIZE];
 
-    if (!conf_is_visible_word(t))
-        return conf_refuse(&l->rep, o->name, t, "a media type (visible ASCII, no ',')");
-    if (strncasecmp(t, "application/", 12) == 0)
-        t += 12;
+    if (!conf_is_visible_word(typ))
+        return conf_refuse(t->rep, o->name, typ, "a media type (visible ASCII, no ',')");
+    if (strncasecmp(typ, "application/", 12) == 0)
+        typ += 12;
     /* A refresh token must never pass as an access token (DESIGN §1). */
-    if (strcasecmp(t, "rt+jwt") == 0) {
+    if (strcasecmp(typ, "rt+jwt") == 0) {
         conf_quote(*item, strlen(*item), q, sizeof q);
-        conf_complain(&l->rep, o->name, "%s can never be accepted (refresh tokens)", q);
+        conf_complain(t->rep, o->name, "%s can never be accepted (refresh tokens)", q);
         return false;
     }
     return true;
@@ -175,7 +144,7 @@ check_typ(struct loader *l, const struct option *o, char **item)
 /* Expands %s (the PAM service, as is) and %% in in; any other '%' is
  * refused. Returns a new string, or NULL when reported. */
 static char *
-expand_service(struct loader *l, const struct option *o, const char *in)
+expand_service(struct loader *l, const struct conf_row *o, const char *in)
 {
     const char *service = l->c == l->real ? l->service : l->block_service;
     size_t n = 0, size = strlen(in) + 1;
@@ -220,38 +189,39 @@ expand_service(struct loader *l, const struct option *o, const char *in)
 /* RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, less our ','; %s
  * first becomes the service name, which must make a scope word too. */
 static bool
-check_scope(struct loader *l, const struct option *o, char **item)
+check_scope(const struct conf_target *t, const struct conf_row *o, char **item)
 {
+    struct loader *l = t->ctx;
     char *expanded = expand_service(l, o, *item);
 
     if (expanded == NULL)
         return false;
     free(*item);
     *item = expanded;
-    if (!conf_is_visible_word(*item) || strpbrk(*item, "\"\\") != NULL)
-        return conf_refuse(&l->rep, o->name, *item,
+    if (!jwt_scope_token_is_valid(*item, strlen(*item)) || strchr(*item, ',') != NULL)
+        return conf_refuse(t->rep, o->name, *item,
                            "a scope word (RFC 6749 scope-token without ',')");
     return true;
 }
 
 static bool
-check_audience(struct loader *l, const struct option *o, char **item)
+check_audience(const struct conf_target *t, const struct conf_row *o, char **item)
 {
     char *expanded = NULL;
     enum conf_expand e;
 
     if (conf_has_control(*item))
-        return conf_refuse(&l->rep, o->name, *item, "text without control characters");
+        return conf_refuse(t->rep, o->name, *item, "text without control characters");
     /* Unbounded here: the whole result's length is what a user can act on. */
     if ((e = conf_hosts_expand(*item, SIZE_MAX, &expanded)) == CONF_EXPAND_NOMEM) {
-        conf_complain_nomem(&l->rep);
+        conf_complain_nomem(t->rep);
         return false;
     }
     if (e != CONF_EXPAND_OK)
-        return conf_refuse(&l->rep, o->name, *item, conf_expand_wanted(e));
+        return conf_refuse(t->rep, o->name, *item, conf_expand_wanted(e));
     if (strlen(expanded) > CONF_MAX_VALUE) {
         free(expanded);
-        conf_complain(&l->rep, o->name, "value longer than %d bytes after expansion",
+        conf_complain(t->rep, o->name, "value longer than %d bytes after expansion",
                       CONF_MAX_VALUE);
         return false;
     }
@@ -262,197 +232,59 @@ check_audience(struct loader *l, const struct option *o, char **item)
 
 /* ---- storing values ---- */
 
-static char **
-field_str(struct conf *c, const struct option *o)
-{
-    return (char **)(void *)((char *)c + o->field);
-}
-
-static char ***
-field_list(struct conf *c, const struct option *o)
-{
-    return (char ***)(void *)((char *)c + o->field);
-}
-
-static size_t *
-field_count(struct conf *c, const struct option *o)
-{
-    return (size_t *)(void *)((char *)c + o->count);
-}
-
-/* Resets the option's field to "unset": a later source replaces, never
- * merges with, an earlier one. */
-static void
-clear_field(struct conf *c, const struct option *o)
-{
-    char *base = (char *)c + o->field;
-
-    switch (o->type) {
-    case OPT_STRING:
-        free(*field_str(c, o));
-        *field_str(c, o) = NULL;
-        break;
-    case OPT_REPEAT:
-    case OPT_CSV:
-        conf_list_free(*field_list(c, o), *field_count(c, o));
-        *field_list(c, o) = NULL;
-        *field_count(c, o) = 0;
-        break;
-    case OPT_ALGS:
-        *(unsigned *)(void *)base = 0;
-        break;
-    case OPT_INT64:
-        *(int64_t *)(void *)base = -1;
-        break;
-    case OPT_SIZE:
-        *(size_t *)(void *)base = 0;
-        break;
-    case OPT_FLAG:
-        *(bool *)(void *)base = false;
-        break;
-    case OPT_CONFIG:
-        break;
-    }
-}
-
-/* Checks item (owned: freed on failure) and appends it to o's list. */
-static void
-list_take(struct loader *l, const struct option *o, char *item)
-{
-    size_t *n = field_count(l->c, o);
-
-    if (!o->check(l, o, &item))
-        goto out;
-    if (*n >= CONF_MAX_LIST) {
-        conf_complain(&l->rep, o->name, "more than %d values", CONF_MAX_LIST);
-        goto out;
-    }
-    (void)conf_list_append(&l->rep, field_list(l->c, o), n, item);
-    item = NULL; /* the list's now, or freed */
-out:
-    free(item);
-}
-
 /* Adds one algorithm name (owned) to the mask. "none" and HMAC can never be
  * allowed: a symmetric key on a verifier could mint tokens (DESIGN §3). */
 static void
-algs_take(struct loader *l, const struct option *o, char *item)
+algs_take(const struct conf_target *t, const struct conf_row *o, char *item)
 {
     char q[CONF_QUOTED_SIZE];
     enum jwt_alg alg;
 
     conf_quote(item, strlen(item), q, sizeof q);
     if (strcasecmp(item, "none") == 0 || strncasecmp(item, "HS", 2) == 0)
-        conf_complain(&l->rep, o->name, "%s can never be allowed", q);
+        conf_complain(t->rep, o->name, "%s can never be allowed", q);
     else if (!jwt_alg_from_name(item, &alg) || (JWT_ALG_BIT(alg) & JWT_ALGS_ACCESS) == 0)
-        conf_complain(&l->rep, o->name, "%s is not a known algorithm (%s)", q, DEFAULT_ALGS);
+        conf_complain(t->rep, o->name, "%s is not a known algorithm (%s)", q, DEFAULT_ALGS);
     else
-        *(unsigned *)(void *)((char *)l->c + o->field) |= JWT_ALG_BIT(alg);
+        ((struct conf *)t->base)->algs |= JWT_ALG_BIT(alg);
     free(item);
 }
 
-/* Hands each item of a comma-separated value to the option's taker. */
+/* algs: a comma-separated list into a mask of JWT_ALG_BIT (NULL: none). */
 static void
-split_list(struct loader *l, const struct option *o, const char *value)
+set_algs(const struct conf_target *t, const struct conf_row *o, const char *value)
 {
     char *item;
 
-    for (const char *p = value; p != NULL;) {
-        if ((item = conf_list_next(&l->rep, o->name, &p)) == NULL)
-            continue; /* reported */
-        if (o->type == OPT_ALGS)
-            algs_take(l, o, item);
-        else
-            list_take(l, o, item);
-    }
+    if (value == NULL)
+        ((struct conf *)t->base)->algs = 0;
+    for (const char *p = value; p != NULL;)
+        if ((item = conf_list_next(t->rep, o->name, &p)) != NULL)
+            algs_take(t, o, item);
 }
 
+/* config=: handled by find_config; the file to read cannot be named from
+ * inside a file. Nothing to clear. */
 static void
-set_number(struct loader *l, const struct option *o, const char *value)
+set_config(const struct conf_target *t, const struct conf_row *o, const char *value)
 {
-    char *base = (char *)l->c + o->field;
-    uint64_t v;
-
-    if (!conf_number_parse(&l->rep, o->name, value, o->min, o->max, &v))
-        return;
-    if (o->type == OPT_INT64)
-        *(int64_t *)(void *)base = (int64_t)v; /* max is at most a year */
-    else
-        *(size_t *)(void *)base = (size_t)v;
-}
-
-static void
-set_flag(struct loader *l, const struct option *o, const char *value)
-{
-    char q[CONF_QUOTED_SIZE];
-    bool *flag = (bool *)(void *)((char *)l->c + o->field);
-
-    if (strcmp(value, "yes") == 0) {
-        *flag = true;
-    } else if (strcmp(value, "no") == 0) {
-        *flag = false;
-    } else {
-        conf_quote(value, strlen(value), q, sizeof q);
-        conf_complain(&l->rep, o->name, "%s is not yes or no", q);
-    }
-}
-
-static void
-set_string(struct loader *l, const struct option *o, const char *value)
-{
-    char *copy = strdup(value);
-
-    if (copy == NULL) {
-        conf_complain_nomem(&l->rep);
-        return;
-    }
-    if (o->type == OPT_REPEAT) {
-        list_take(l, o, copy);
-    } else if (o->check(l, o, &copy)) {
-        *field_str(l->c, o) = copy;
-    } else {
-        free(copy);
-    }
+    if (value != NULL)
+        conf_complain(t->rep, o->name, "only meaningful as a module argument");
 }
 
 /* Parses value into o's field (which the caller cleared or is adding to). */
 static void
-set_value(struct loader *l, const struct option *o, const char *value)
+set_value(struct loader *l, const struct conf_row *o, const char *value)
 {
-    if (!conf_value_fits(&l->rep, o->name, value))
-        return;
-    switch (o->type) {
-    case OPT_STRING:
-    case OPT_REPEAT:
-        set_string(l, o, value);
-        break;
-    case OPT_CSV:
-    case OPT_ALGS:
-        split_list(l, o, value);
-        break;
-    case OPT_INT64:
-    case OPT_SIZE:
-        set_number(l, o, value);
-        break;
-    case OPT_FLAG:
-        set_flag(l, o, value);
-        break;
-    case OPT_CONFIG:
-        /* The file to read cannot be named from inside a file. */
-        conf_complain(&l->rep, o->name, "only meaningful as a module argument");
-        break;
-    }
+    conf_row_set(&(struct conf_target){.rep = &l->rep, .base = l->c, .ctx = l}, o, value);
 }
 
 /* ---- sources ---- */
 
-static const struct option *
+static const struct conf_row *
 find_option(const char *name, size_t len)
 {
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strlen(options[i].name) == len && memcmp(options[i].name, name, len) == 0)
-            return &options[i];
-    return NULL;
+    return conf_row_find(options, N_OPTIONS, name, len);
 }
 
 /* Applies name (name_len bytes) with value, NULL for a bare word, from the
@@ -460,7 +292,7 @@ find_option(const char *name, size_t len)
 static void
 apply(struct loader *l, const char *name, size_t name_len, const char *value)
 {
-    const struct option *o = find_option(name, name_len);
+    const struct conf_row *o = find_option(name, name_len);
     char q[CONF_QUOTED_SIZE];
     size_t i;
 
@@ -470,16 +302,16 @@ apply(struct loader *l, const char *name, size_t name_len, const char *value)
         return;
     }
     i = (size_t)(o - options);
-    if (value == NULL && o->type != OPT_FLAG) {
+    if (value == NULL && o->kind != CONF_FLAG) {
         conf_complain(&l->rep, o->name, "needs a value (%s=...)", o->name);
         return;
     }
-    if (l->seen[i] && o->type != OPT_REPEAT) {
+    if (l->seen[i] && o->kind != CONF_REPEAT) {
         conf_complain(&l->rep, o->name, "given twice");
         return;
     }
     if (!l->seen[i])
-        clear_field(l->c, o);
+        conf_row_clear(l->c, o);
     l->seen[i] = true;
     l->set[i] = l->set[i] || l->c == l->real;
     set_value(l, o, value != NULL ? value : "yes");
@@ -591,7 +423,7 @@ take_service_line(void *ctx, char *line)
         return true;
     }
     for (size_t i = 0; i < N_OPTIONS; i++)
-        clear_field(&l->scratch, &options[i]);
+        conf_row_clear(&l->scratch, &options[i]);
     l->c = &l->scratch;
     /* %s in a block for others is checked as the first service it names. */
     l->block_service = first != NULL ? first : "-";
@@ -606,20 +438,11 @@ load_file(struct loader *l, const char *path, bool named)
 {
     char *text = NULL;
     size_t len = 0;
-    jwt_result r;
-    int err;
+    int got = conf_file_load(&l->rep, named ? "config" : NULL, path, named, &text, &len);
 
-    errno = 0;
-    r = jwt_file_read(path, CONF_MAX_FILE_BYTES, -1, &text, &len);
-    err = errno;
-    if (r == JWT_ERR_FILE_OPEN && err == ENOENT && !named)
-        goto out; /* no file is the same as an empty one */
-    if (r == JWT_ERR_NOMEM) {
-        conf_complain_nomem(&l->rep);
-    } else if (r != JWT_OK) {
-        conf_file_complain(&l->rep, named ? "config" : NULL, path, r, err);
+    if (got < 0 && !l->rep.nomem) {
         l->file_failed = true;
-    } else {
+    } else if (got > 0) {
         l->rep.source = path;
         l->n_block_names = 0;
         memset(l->seen, 0, sizeof l->seen);
@@ -627,7 +450,6 @@ load_file(struct loader *l, const char *path, bool named)
         block_end(l);
         l->rep.source = NULL;
     }
-out:
     free(text);
 }
 
@@ -682,7 +504,7 @@ apply_args(struct loader *l, int argc, const char **argv)
 static bool
 option_is_set(const struct loader *l, const char *name)
 {
-    const struct option *o = find_option(name, strlen(name));
+    const struct conf_row *o = find_option(name, strlen(name));
 
     return o != NULL && l->set[o - options];
 }
@@ -773,7 +595,7 @@ apply_defaults(struct loader *l)
         default_audiences(l);
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        const struct option *o = &options[i];
+        const struct conf_row *o = &options[i];
         if (l->set[i] || o->def == NULL)
             continue;
         /* key= without jwks=: the PEM key is the whole key set (DESIGN §3). */
@@ -828,7 +650,7 @@ conf_load(struct conf *c, const char *default_path, const char *service, int arg
     l.rep.report = report;
     l.rep.ctx = ctx;
     for (size_t i = 0; i < N_OPTIONS; i++)
-        clear_field(c, &options[i]);
+        conf_row_clear(c, &options[i]); /* "unset" is not always zero */
     if ((path = find_config(&l, argc, argv, default_path, &named)) != NULL)
         load_file(&l, path, named);
     apply_args(&l, argc, argv);
@@ -850,8 +672,7 @@ conf_free(struct conf *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        clear_field(c, &options[i]);
+    conf_rows_free(c, options, N_OPTIONS);
     memset(c, 0, sizeof *c);
 }
 

@@ -208,9 +208,11 @@ conf_hostname(bool full, char *buf, size_t len)
     if (buf == NULL || len == 0)
         return false;
     buf[0] = '\0';
-    memset(name, 0, sizeof name);
-    if (gethostname(name, sizeof name - 1) != 0)
+    /* A name of HOST_NAME_MAX bytes is legal and fills all but the last
+     * byte; POSIX leaves a truncated name unterminated, so end it here. */
+    if (gethostname(name, sizeof name) != 0)
         return false;
+    name[sizeof name - 1] = '\0';
     n = full ? strlen(name) : strcspn(name, ".");
     if (n == 0 || n >= len)
         return false;

@@ -41,10 +41,10 @@ view_date(const struct json_object *payload, const char *name, int64_t *value, b
 /* Every value's type is checked before any value is used: json-c aborts on
  * a type mismatch in Debian's build, and a claim of the wrong type is a
  * rejection of its own rather than "absent" (DESIGN §3 "Types"). */
-/* Each element of an scp array must be one scope word: the granted scope
- * is later joined with spaces (jwt_verified.scope, the account stage), so
- * an element "ssh sudo" would otherwise grant "sudo" there while it was
- * refused here as a whole word. */
+/* Each element of an scp array must be one scope-token (RFC 6749 §3.3):
+ * the granted scope is later joined with spaces (jwt_verified.scope, the
+ * account stage), so an element "ssh sudo" would otherwise grant "sudo"
+ * there while it was refused here as a whole word. */
 static bool
 scp_items_are_words(const struct json_object *scp)
 {
@@ -52,12 +52,8 @@ scp_items_are_words(const struct json_object *scp)
 
     for (size_t i = 0; i < n; i++) {
         const char *w = json_object_get_string(json_object_array_get_idx(scp, i));
-        if (w == NULL || *w == '\0')
+        if (w == NULL || !jwt_scope_token_is_valid(w, strlen(w)))
             return false;
-        for (const unsigned char *q = (const unsigned char *)w; *q != '\0'; q++) {
-            if (*q <= 0x20 || *q == 0x7f)
-                return false;
-        }
     }
     return true;
 }
@@ -231,31 +227,15 @@ check_identity(const struct claim_view *c, const struct jwt_policy *p)
     return JWT_OK;
 }
 
-/* Returns true when the space-separated word list contains word whole. */
-static bool
-words_contain(const char *list, const char *word)
-{
-    size_t wlen = strlen(word);
-
-    for (const char *p = list; *p != '\0';) {
-        size_t n = strcspn(p, " ");
-        if (n == wlen && strncmp(p, word, n) == 0)
-            return true;
-        p += n;
-        p += strspn(p, " ");
-    }
-    return false;
-}
-
 /* The granted scopes: "scope" (RFC 9068 §2.2.3, a space-separated string)
  * or, only where it is absent, "scp" (a string or an array of strings). */
 static bool
 scope_granted(const struct claim_view *c, const char *want)
 {
-    if (c->scope != NULL)
-        return words_contain(c->scope, want);
-    if (c->scp_words != NULL)
-        return words_contain(c->scp_words, want);
+    const char *words = c->scope != NULL ? c->scope : c->scp_words;
+
+    if (words != NULL)
+        return jwt_scope_count(words, want, strlen(want)) != 0;
     return c->scp != NULL && jwt_json_strings_contain(c->scp, want);
 }
 

@@ -121,3 +121,12 @@ jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char 
 {
     return file_read(path, max_bytes, extra_owner, S_IWGRP | S_IWOTH | S_IROTH, out, out_len);
 }
+
+/* The user records hold every password hash: no group or other bit at all
+ * (DESIGN §4, _jwt-helper 0600). */
+jwt_result
+jwt_file_read_private(const char *path, size_t max_bytes, long extra_owner, char **out,
+                      size_t *out_len)
+{
+    return file_read(path, max_bytes, extra_owner, S_IRWXG | S_IRWXO, out, out_len);
+}

@@ -174,8 +174,8 @@ parse_key_ops(const struct json_object *obj, bool *verify)
     return JWT_OK;
 }
 
-static bool
-has_private_member(const struct json_object *obj)
+bool
+jwt_jwk_has_private_member(const struct json_object *obj)
 {
     size_t i;
 
@@ -205,7 +205,7 @@ parse_common(const struct json_object *obj, struct jwt_jwk *key, const char **kt
     /* A symmetric key can mint tokens: it never belongs on a verifier. */
     if (strcmp(*kty, "oct") == 0)
         return JWT_ERR_KEY_UNSUPPORTED;
-    if (has_private_member(obj))
+    if (jwt_jwk_has_private_member(obj))
         return JWT_ERR_KEY_INVALID;
     if ((use != NULL && strcmp(use, "sig") != 0) || !verify) /* RFC 7517 §4.2 */
         return JWT_ERR_KEY_UNSUPPORTED;

@@ -22,13 +22,11 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jwt.h"
-#include "proto.h"
 
 struct cache_entry {
     char *path;
@@ -40,18 +38,6 @@ struct cache_entry {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry cache;
 
-/* The list is written by the daemon, so its user may own it (DESIGN §3). */
-static long
-daemon_uid(void)
-{
-    struct passwd pw, *found = NULL;
-    char buf[1024];
-
-    if (getpwnam_r(PROTO_DAEMON_USER, &pw, buf, sizeof(buf), &found) != 0 || found == NULL)
-        return -1;
-    return (long)found->pw_uid;
-}
-
 /* The extra owner jwt_file_read may trust for a file of identity id: the
  * daemon's uid, looked up only when the owner is neither root nor the
  * euid (for those no lookup is needed); -1 for none. */
@@ -60,7 +46,7 @@ extra_owner_for(const struct jwt_file_identity *id)
 {
     if (id->state == JWT_FILE_PRESENT && (id->uid == 0 || id->uid == geteuid()))
         return -1;
-    return daemon_uid();
+    return jwt_daemon_uid(); /* the daemon writes the list (DESIGN §3) */
 }
 
 static bool

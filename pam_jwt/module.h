@@ -11,7 +11,6 @@
 /* pam_set_data name of the verified facts (struct module_state). */
 #define MODULE_STATE_NAME "pam_jwt_verified"
 /* The daemon's user, who may serve the password socket (DESIGN §3). */
-#define MODULE_DAEMON_USER "_jwt-helper"
 
 /* What a successful auth leaves on the handle for account and session. */
 struct module_state {
@@ -65,7 +64,7 @@ const struct module_state *module_state_get(pam_handle_t *pamh);
 
 /* The password stack (module_passwd.c): changes user's jwt-helper password
  * through the daemon at c->socket (never from the environment), after
- * SO_PEERCRED shows root or MODULE_DAEMON_USER listening. PAM_PRELIM_CHECK:
+ * SO_PEERCRED shows root or JWT_DAEMON_USER listening. PAM_PRELIM_CHECK:
  * PAM_SUCCESS when a trusted daemon answers, PAM_IGNORE when none listens.
  * PAM_UPDATE_AUTHTOK: old and new password from PAM_OLDAUTHTOK/PAM_AUTHTOK
  * (use_first_pass, try_first_pass) or by asking (new twice; both then set

@@ -45,7 +45,7 @@ client_for(const struct conf *c)
 {
     return (struct proto_client){
         .socket_path = c->socket,
-        .daemon_user = MODULE_DAEMON_USER,
+        .daemon_user = JWT_DAEMON_USER,
         .extra_uid = -1, /* no test-only trust: root and the daemon's user */
         .timeout_ms = PASSWD_TIMEOUT_MS,
     };
@@ -91,7 +91,7 @@ connect_failure(pam_handle_t *pamh, const struct conf *c, proto_result r, int er
     case PROTO_ERR_UNTRUSTED_PEER:
         /* Someone else bound the path: never hand them a password. */
         pam_syslog(pamh, LOG_ERR,
-                   "password: %s is not served by root or " MODULE_DAEMON_USER ", nothing sent",
+                   "password: %s is not served by root or " JWT_DAEMON_USER ", nothing sent",
                    c->socket);
         return PAM_AUTHTOK_ERR;
     case PROTO_ERR_INVALID:

@@ -93,26 +93,6 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
     return module_state_get(pamh) != NULL ? PAM_SUCCESS : PAM_IGNORE;
 }
 
-/* Returns true when every scope of the stack line is in the space-separated
- * list granted. */
-static bool
-scopes_granted(const struct conf *c, const char *granted)
-{
-    for (size_t i = 0; i < c->n_scopes; i++) {
-        size_t len = strlen(c->scopes[i]);
-        const char *p = granted != NULL ? granted : "";
-        bool found = false;
-        while (!found && *p != '\0') {
-            size_t n = strcspn(p, " ");
-            found = n == len && strncmp(p, c->scopes[i], n) == 0;
-            p += n + strspn(p + n, " ");
-        }
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 PAM_JWT_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -135,7 +115,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
     } else if (st->exp <= (int64_t)time(NULL) - c->leeway) {
         pam_syslog(pamh, LOG_NOTICE, "account: token expired since authentication");
         rc = PAM_AUTH_ERR;
-    } else if (!scopes_granted(c, st->scope)) {
+    } else if (!jwt_scope_grants(st->scope, (const char *const *)c->scopes,
+                                 c->n_scopes)) {
         pam_syslog(pamh, LOG_NOTICE, "account: scope not granted");
         rc = PAM_PERM_DENIED;
     }

@@ -11,8 +11,8 @@ top=$(pwd)
 PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
   libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
-  libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo
-  debhelper lintian"
+  libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo iproute2
+  debhelper lintian curl"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -95,7 +95,7 @@ valgrind_suite() {
     done
 }
 
-# Fuzz harnesses must keep building and survive a short run each: 14
+# Fuzz harnesses must keep building and survive a short run each: 15
 # harnesses at 8 s is about two minutes (long runs: tests/fuzz/run).
 fuzz_smoke() {
     dir="$top/build/fuzz"

@@ -32,6 +32,19 @@ Every wait is bounded by --timeout (default 10 s).
   wire.py claims FIELD                         read a JWT on stdin, print FIELD of its payload
   wire.py activate SOCK CMD...                 bind and listen on SOCK, pass it as fd 3 with
                                                LISTEN_FDS=1 and LISTEN_PID=<own pid>, exec CMD
+  wire.py hostile KIND SOCK SECONDS [N]        one kind of hostile client for SECONDS, then one
+                                               line "KIND key=value ..." of what it saw:
+          silent N                             keep N silent connections open (reopened when the
+                                               daemon closes one)
+          drip N                               N connections each dripping half a login line,
+                                               one byte a second
+          oversize                             65537-byte lines, one per connection, in a loop
+          junk                                 lines of random binary bytes, in a loop
+          badlogin USER                        logins with wrong passwords for USER and for
+                                               random unknown names, in a loop
+  wire.py refresh-loop SOCK TOKEN SECONDS      refreshes TOKEN over and over (a new connection
+                                               each) for SECONDS; prints "good N failed F p50_ms
+                                               A p99_ms B max_ms C" and every failure on stderr
 
 Exit: 0 done, 1 a failure (reason on stderr), 2 usage, 3 could not connect,
 4 timed out waiting for a response line.
@@ -40,6 +53,7 @@ Exit: 0 done, 1 a failure (reason on stderr), 2 usage, 3 could not connect,
 import base64
 import json
 import os
+import random
 import select
 import socket
 import sys
@@ -363,6 +377,167 @@ def cmd_activate(args):
     os.execve(cmd[0], cmd, env)
 
 
+def try_connect(path):
+    """A connection, or None when the daemon refuses it (accept backlog full)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    try:
+        s.connect(path)
+    except OSError:
+        s.close()
+        return None
+    return s
+
+
+def closed_by_peer(s):
+    """True when the peer closed s (bytes it sent, e.g. a refusal line, are dropped)."""
+    r, _, _ = select.select([s], [], [], 0)
+    if not r:
+        return False
+    try:
+        return s.recv(65536, socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def hostile_hold(path, n, end, each_second):
+    """Keeps n connections open until end, reopening closed ones; each_second
+    is called with the list once a second. Returns how many were reopened."""
+    conns = [try_connect(path) for _ in range(n)]
+    reopened = 0
+    next_tick = time.monotonic()
+    while time.monotonic() < end:
+        for i, s in enumerate(conns):
+            if s is None or closed_by_peer(s):
+                if s is not None:
+                    s.close()
+                    reopened += 1
+                conns[i] = try_connect(path)
+        if time.monotonic() >= next_tick:
+            each_second(conns)
+            next_tick += 1.0
+        time.sleep(0.05)
+    for s in conns:
+        if s is not None:
+            s.close()
+    return reopened
+
+
+def one_exchange(path, data, quiet, wait_close=True):
+    """Sends data on a new connection; returns (first response line or b"",
+    closed by the daemon within quiet seconds; False unless wait_close)."""
+    s = try_connect(path)
+    if s is None:
+        return b"", True
+    rd = Reader(s)
+    for i in range(0, len(data), 8192):
+        if not send_all(s, data[i:i + 8192]):
+            break
+    try:
+        resp = rd.line(time.monotonic() + quiet) or b""
+    except Timeout:
+        resp = b""
+    closed = wait_close and rd.closed_within(quiet)
+    s.close()
+    return resp, closed
+
+
+def error_of(resp):
+    try:
+        obj = json.loads(resp)
+    except ValueError:
+        return "none" if not resp else "garbled"
+    if obj.get("ok") is True:
+        return "ok"
+    if obj.get("error_description") == "too many clients":
+        return "refused"  # the connection limit, not an answer to the line
+    return str(obj.get("error"))
+
+
+def tally(counts, key):
+    counts[key] = counts.get(key, 0) + 1
+
+
+def cmd_hostile(args):
+    if len(args) < 3:
+        die("hostile: KIND SOCK SECONDS [N|USER]", 2)
+    kind, path, seconds = args[0], args[1], float(args[2])
+    end = time.monotonic() + seconds
+    counts = {}
+    if kind == "silent":
+        counts["reopened"] = hostile_hold(path, int(args[3]), end, lambda conns: None)
+    elif kind == "drip":
+        half = b'{"op":"login","username":"alice","password":"'
+        sent = {}
+
+        def drip(conns):
+            for s in conns:
+                if s is None:
+                    continue
+                k = sent.get(id(s), 0)
+                if k < len(half) and send_all(s, half[k:k + 1]):
+                    sent[id(s)] = k + 1
+        counts["reopened"] = hostile_hold(path, int(args[3]), end, drip)
+    elif kind in ("oversize", "junk", "badlogin"):
+        rnd = random.Random(os.getpid())
+        user = args[3] if len(args) > 3 else "alice"
+        while time.monotonic() < end:
+            if kind == "oversize":
+                data = b'{"op":"jwks"}' + b" " * (65537 - 14) + b"\n"
+            elif kind == "junk":
+                data = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 600)))
+                data = data.replace(b"\n", b"\x00") + b"\n"
+            else:
+                # mostly the known name (the delay answers at once), now and
+                # then an unknown one (a dummy hash on a worker)
+                name = user if rnd.random() < 0.9 else "nobody%06d" % rnd.randrange(10 ** 6)
+                data = json.dumps({"op": "login", "username": name,
+                                   "password": "wrong-%d" % rnd.randrange(10 ** 9)}).encode() + b"\n"
+            resp, closed = one_exchange(path, data, 0.1 if kind == "badlogin" else 2.0,
+                                        kind == "oversize")
+            tally(counts, error_of(resp))
+            if closed:
+                tally(counts, "closed")
+    else:
+        die("hostile: unknown kind %s" % kind, 2)
+    out((kind + " " + " ".join("%s=%d" % kv for kv in sorted(counts.items())) + "\n").encode())
+
+
+def cmd_refresh_loop(args):
+    if len(args) != 3:
+        die("refresh-loop: SOCK TOKEN SECONDS", 2)
+    path, token, seconds = args[0], args[1], float(args[2])
+    end = time.monotonic() + seconds
+    line = json.dumps({"op": "refresh", "refresh_token": token}, separators=(",", ":"))
+    times = []
+    failed = 0
+    while time.monotonic() < end:
+        start = time.monotonic()
+        resp = None
+        s = try_connect(path)
+        if s is not None:
+            send_all(s, line.encode() + b"\n")
+            try:
+                resp = Reader(s).line(start + TIMEOUT)
+            except Timeout:
+                pass
+            s.close()
+        if resp is not None and error_of(resp) == "ok":
+            times.append((time.monotonic() - start) * 1000)
+        else:
+            failed += 1
+            sys.stderr.write("refresh-loop: failed: %r\n" % (resp,))
+        time.sleep(0.01)
+    times.sort()
+
+    def pct(p):
+        return times[min(len(times) - 1, int(len(times) * p))] if times else -1
+    out(b"good %d failed %d p50_ms %.1f p99_ms %.1f max_ms %.1f\n"
+        % (len(times), failed, pct(0.5), pct(0.99), times[-1] if times else -1))
+
+
 def main(argv):
     global TIMEOUT
     args = argv[1:]
@@ -375,6 +550,7 @@ def main(argv):
         "send": cmd_send, "bytes": cmd_bytes, "oversize": cmd_oversize, "half": cmd_half,
         "stall": cmd_stall, "hold": cmd_hold, "passwd-loop": cmd_passwd_loop, "json": cmd_json,
         "get": cmd_get, "claims": cmd_claims, "activate": cmd_activate,
+        "hostile": cmd_hostile, "refresh-loop": cmd_refresh_loop,
     }
     if args[0] not in verbs:
         die("unknown verb %s" % args[0], 2)

@@ -7,7 +7,8 @@
 # bound to this host, ssh logs in to a private sshd with jwt-askpass, a
 # token for another host is refused, sudo -A runs a command with a token
 # granting "sudo", a token without that scope is refused, and a password
-# change kills the old refresh token.
+# change kills the old refresh token; last, jwt-helper doctor finds no
+# problem in that setup, then finds one deliberate mistake.
 #
 # What it changes on the machine: Debian packages, files under /usr/local,
 # the system user _jwt-helper and the login user jwtdemo. Everything else
@@ -288,6 +289,32 @@ password_change() {
     step "the old refresh token is refused: $out"
 }
 
+# Runs jwt-helper doctor, shows what it says and its exit code.
+doctor_shown() {
+    timeout "$STEP_LIMIT" jwt-helper doctor >"$T/doctor.out" 2>&1
+    rc=$?
+    sed 's/^/    /' "$T/doctor.out"
+    step "jwt-helper doctor exited $rc"
+    return $rc
+}
+
+# doctor on the demo's own setup (it reads the real files: the private
+# /etc/pam.d, sudoers, policy and daemon files of this namespace), then on
+# one deliberate mistake: sudo's credential cache back at its 15 minutes,
+# longer than the sudo block's max_auth_age of 300 s.
+doctor_check() {
+    step "jwt-helper doctor on this setup:"
+    doctor_shown || fail "doctor found a problem in the demo's own setup"
+    cp -p /etc/sudoers.d/demo "$T/sudoers-demo"
+    sed -i 's/timestamp_timeout=0/timestamp_timeout=15/' /etc/sudoers.d/demo
+    step "a deliberate mistake: /etc/sudoers.d/demo now says Defaults timestamp_timeout=15"
+    if doctor_shown; then
+        fail "doctor did not notice sudo's 15-minute credential cache"
+    fi
+    cp -p "$T/sudoers-demo" /etc/sudoers.d/demo
+    step "put back: Defaults timestamp_timeout=0"
+}
+
 stage2() {
     PIDS=""
     trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait' EXIT
@@ -303,6 +330,7 @@ stage2() {
     sudo_runs
     sudo_refuses_without_scope
     password_change
+    doctor_check
     step "done: every process the demo started is stopped, its files go with the namespace"
 }
 

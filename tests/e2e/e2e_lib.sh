@@ -421,3 +421,52 @@ e2e_skip_n() {
         i=$((i + 1))
     done
 }
+
+# e2e_sshd_start ADDRESS PORT: a real sshd (its own host key,
+# $T/ssh_host_ed25519_key, and config) listening on ADDRESS:PORT, for
+# the test user only, keyboard-interactive and password through PAM;
+# its log in $T/sshd.log.
+e2e_sshd_start() {
+    sshd=$(e2e_find_prog sshd) || e2e_bail "sshd not installed"
+    timeout 30 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh_host_ed25519_key" || e2e_bail "ssh-keygen"
+    cat >"$T/sshd_config" <<EOF
+Port $2
+ListenAddress $1
+HostKey $T/ssh_host_ed25519_key
+PidFile $T/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+HostbasedAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+AllowUsers $E2E_USER
+StrictModes no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+MaxAuthTries 10
+MaxStartups 100
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+    # OpenSSH 9.8 and later penalise addresses whose logins fail: that would
+    # lock the client's address out half way through. Older versions do not
+    # know the key.
+    cp "$T/sshd_config" "$T/sshd_config.try"
+    echo "PerSourcePenalties no" >>"$T/sshd_config.try"
+    if timeout 10 "$sshd" -t -f "$T/sshd_config.try" 2>/dev/null; then
+        mv "$T/sshd_config.try" "$T/sshd_config"
+    fi
+    timeout 10 "$sshd" -t -f "$T/sshd_config" 2>"$T/sshd-t.err" ||
+        e2e_bail "sshd -t refuses the config: $(cat "$T/sshd-t.err")"
+    "$sshd" -D -e -f "$T/sshd_config" >"$T/sshd.log" 2>&1 &
+    E2E_PIDS="${E2E_PIDS:-} $!"
+    i=0
+    until grep -q "Server listening on $1 port $2" "$T/sshd.log"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && e2e_bail "sshd did not start: $(tr '\n' ' ' <"$T/sshd.log")"
+        sleep 0.1
+    done
+}

@@ -67,6 +67,20 @@ expect "keygen with an unknown alg is a usage error" 2 "" "$HELPER" keygen --alg
 # --- verify ---
 expect "verify accepts a good token" 0 "accepted: sub=alice exp=$((now + 300)) scope=ssh sudo" \
     "$HELPER" verify --config "$T/pam_jwt.conf" "$good"
+n=$((n + 1))
+want="length: ${#good} bytes: fits ssh's 1023-byte prompt, fits sudo's 511"
+if grep -qxF "$want" "$T/err"; then echo "ok $n - verify states the token's length against the prompts"; else
+    failed=$((failed + 1)); echo "not ok $n - verify states the token's length against the prompts"
+    sed 's/^/#   stderr: /' "$T/err"
+fi
+long=$(printf '%0600d' 0)
+"$HELPER" verify --config "$T/pam_jwt.conf" "$long" >/dev/null 2>"$T/err"
+n=$((n + 1))
+if grep -qxF "length: 600 bytes: fits ssh's 1023-byte prompt, over sudo's 511" "$T/err"; then
+    echo "ok $n - verify says a 600-byte token is over sudo's prompt"; else
+    failed=$((failed + 1)); echo "not ok $n - verify says a 600-byte token is over sudo's prompt"
+    sed 's/^/#   stderr: /' "$T/err"
+fi
 expect "verify refuses an expired token" 1 "rejected: expired" \
     "$HELPER" verify --config "$T/pam_jwt.conf" "$expired"
 expect "verify --user checks the user" 1 "rejected: wrong user" \

@@ -17,7 +17,7 @@ if [ -z "${DOCTOR_NS_DIR:-}" ]; then
     dir=$(mktemp -d) || exit 1
     mkdir "$dir/etc" "$dir/etc.work" "$dir/lib" "$dir/lib.work"
     DOCTOR_NS_DIR=$dir HELPER=$(cd "$(dirname "$HELPER")" && pwd)/jwt-helper \
-        timeout -k 5 120 unshare -m --propagation private /bin/sh "$0"
+        timeout -k 5 300 unshare -m --propagation private /bin/sh "$0"
     rc=$?
     rm -rf "$dir"
     exit $rc
@@ -40,28 +40,37 @@ fingerprint() {
         -exec stat -c '%n %U %a %Y' {} \; -type f -exec sha256sum {} \; 2>/dev/null | sort
 }
 
-# doctor_is DESC WANT_EXIT [LINE...]: doctor exits WANT_EXIT, prints each
-# LINE exactly (and no other finding), and changes no file.
-doctor_is() {
-    desc=$1 want_rc=$2
-    shift 2
+# doctor_check F|E DESC WANT_EXIT [LINE...]: doctor exits WANT_EXIT, prints
+# one finding per LINE, in order, each equal to it (F) or matching it as a
+# whole-line extended regular expression (E), and no other finding, and
+# changes no file.
+doctor_check() {
+    mode=$1 desc=$2 want_rc=$3
+    shift 3
     before=$(fingerprint)
     "$HELPER" doctor >"$T/out" 2>"$T/err"
     rc=$?
     grep -E '^(error|warning): ' "$T/out" >"$T/findings"
-    : >"$T/want"
-    for line in "$@"; do echo "$line" >>"$T/want"; done
-    if [ "$rc" = "$want_rc" ] && cmp -s "$T/findings" "$T/want" && [ "$(fingerprint)" = "$before" ]; then
+    good=yes
+    [ "$(wc -l <"$T/findings")" -eq $# ] || good=no
+    i=0
+    for line in "$@"; do
+        i=$((i + 1))
+        sed -n "${i}p" "$T/findings" | grep -q"$mode"x -- "$line" || good=no
+    done
+    if [ "$rc" = "$want_rc" ] && [ $good = yes ] && [ "$(fingerprint)" = "$before" ]; then
         ok "$desc"
     else
         not_ok "$desc"
         echo "#   exit $rc (want $want_rc)"
         sed 's/^/#   out: /' "$T/out"
         sed 's/^/#   err: /' "$T/err"
-        sed 's/^/#   want: /' "$T/want"
+        for line in "$@"; do echo "#   want: $line"; done
         [ "$(fingerprint)" = "$before" ] || echo "#   a file changed"
     fi
 }
+doctor_is() { doctor_check F "$@"; }
+doctor_like() { doctor_check E "$@"; }
 
 # The shipped setup: the policy, the Debian profile's common-auth as
 # pam-auth-update writes it (end turned into a jump over pam_unix and
@@ -256,6 +265,164 @@ if [ -x /usr/sbin/sshd ]; then
         not_ok "and stderr names the file, sshd's complaint and the check"
 else
     echo "# sshd not installed: its checks not run"
+fi
+
+# ---- sudo -V: the PAM services of sudo and sudo -i ----
+
+if [ ! -x /usr/bin/sudo ]; then
+    not_ok "sudo -V: sudo is not installed (tests/run.sh installs it)"
+elif sudo -V | grep -qx 'PAM service name to use for login shells: sudo-i'; then
+    ONEWAY="whose auth stack does not reach pam_jwt while sudo's does: there sudo ignores tokens; give it the lines of /etc/pam.d/sudo, or fine when meant"
+    clean_setup
+    printf 'auth required pam_unix.so\n' >/etc/pam.d/sudo-i
+    doctor_is "sudo -V: sudo -i's service sudo-i does not reach pam_jwt: a warning, exit 0" 0 \
+        "warning: /etc/pam.d/sudo-i: sudo runs sudo -i as PAM service sudo-i (sudo -V), $ONEWAY"
+
+    clean_setup
+    rm /etc/pam.d/sudo-i
+    doctor_is "sudo -V: no /etc/pam.d/sudo-i (libpam takes other): the same warning" 0 \
+        "warning: /etc/pam.d/sudo-i: sudo runs sudo -i as PAM service sudo-i (sudo -V), $ONEWAY"
+else
+    echo "# this sudo has no separate service for sudo -i (built without --with-pam-login): nothing to check"
+fi
+
+# ---- jwt-helperd's own setup: token sizes, keys, files ----
+
+clean_setup
+doctor_is "the clean setup again" 0
+grep -Eqx 'tokens: key [A-Za-z0-9_-]{16} \(EdDSA\), a 32-character user name: sshd \(scope ssh\) [0-9]{3} of 1023 bytes, su \(scope su\) [0-9]{3} of 1023 bytes, sudo \(scope sudo\) [0-9]{3} of 511 bytes, sudo-i \(scope sudo\) [0-9]{3} of 511 bytes' "$T/out" &&
+    ok "it states each service's token size from the daemon's EdDSA key against its budget" ||
+    { not_ok "it states each service's token size from the daemon's EdDSA key against its budget"; sed 's/^/#   /' "$T/out"; }
+
+OVER="sign with an EdDSA key \(jwt-helper keys rotate --alg EdDSA, then keys activate\)"
+clean_setup
+"$HELPER" keygen --alg RS256 --force --dir /etc/jwt-helper >/dev/null 2>&1 || echo "Bail out! keygen RS256"
+doctor_like "an RS256 signing key: its sudo tokens exceed sudo's 511 bytes, error, exit 1" 1 \
+    "error: /etc/jwt-helper/signing.jwk: a token for service sudo \(scope sudo\) from this RS256 key is [0-9]{3} bytes, over the 511 its prompt takes: jwt-helperd refuses to issue it, so no token logs in there; $OVER" \
+    "error: /etc/jwt-helper/signing.jwk: a token for service sudo-i \(scope sudo\) from this RS256 key is [0-9]{3} bytes, over the 511 its prompt takes: jwt-helperd refuses to issue it, so no token logs in there; $OVER"
+len=$(sed -n 's/.*sudo (scope sudo) \([0-9]*\) of 511 bytes.*/\1/p' "$T/out")
+said=$(sed -n '1s/.* key is \([0-9]*\) bytes.*/\1/p' "$T/findings")
+[ -n "$len" ] && [ "$len" -gt 511 ] && [ "$len" = "$said" ] &&
+    ok "and the stated size ($len bytes) is the one the finding names, over 511" ||
+    not_ok "and the stated size ($len bytes) is the one the finding names, over 511"
+
+clean_setup
+sed -i 's/^    scope = sudo$/    scope = admin/' /etc/security/pam_jwt.conf
+"$HELPER" keygen --alg RS256 --force --dir /etc/jwt-helper >/dev/null 2>&1 || echo "Bail out! keygen RS256"
+doctor_like "an RS256 key, sudo's scope not named sudo: the daemon would issue it, sudo refuses it" 1 \
+    "error: /etc/jwt-helper/signing.jwk: a token for service sudo \(scope admin\) from this RS256 key is [0-9]{3} bytes, over the 511 its prompt takes: sudo refuses the answer, so no token logs in there; $OVER" \
+    "error: /etc/jwt-helper/signing.jwk: a token for service sudo-i \(scope admin\) from this RS256 key is [0-9]{3} bytes, over the 511 its prompt takes: sudo refuses the answer, so no token logs in there; $OVER"
+
+# A second key's public half, marked retired at AT, put into the key set.
+add_retired() {
+    rm -rf "$T/k2" && mkdir "$T/k2" && "$HELPER" keygen --dir "$T/k2" >/dev/null 2>&1 ||
+        echo "Bail out! keygen k2"
+    kid2=$(sed -n 's/.*"kid":"\([^"]*\)".*/\1/p' "$T/k2/jwks.json")
+    old=$(sed -n '/^    {/,/^    }/p' /etc/jwt-helper/jwks.json)
+    new=$(sed -n '/^    {/,/^    }/p' "$T/k2/jwks.json" | sed "s/\"kid\":\"$kid2\"/&,\"retired\":$1/")
+    printf '{"keys":[\n%s,\n%s\n]}\n' "$old" "$new" >/etc/jwt-helper/jwks.json
+}
+
+clean_setup
+add_retired 1000000000
+doctor_is "a key retired in 2001: past its prune instant, a warning, exit 0" 0 \
+    "warning: /etc/jwt-helper/jwks.json: key $kid2, retired at 1000000000, has no valid token left but every host still trusts it; run jwt-helper keys prune, then copy the key set to every host"
+
+clean_setup
+add_retired "$(date +%s)"
+doctor_is "a key retired just now: its tokens may live, no finding" 0
+
+SIGNING="file root:root 0644 is unsafe (whoever reads it mints tokens; whoever writes it signs with a key of theirs); make it a regular file root:_jwt-helper 0640 (jwt-helperd(8) FILES)"
+clean_setup
+chmod 644 /etc/jwt-helper/signing.jwk
+chgrp root /etc/jwt-helper/signing.jwk
+doctor_is "a signing key others may read: error, exit 1" 1 \
+    "error: /etc/jwt-helper/signing.jwk: $SIGNING"
+
+clean_setup
+chgrp root /etc/jwt-helper/signing.jwk
+doctor_is "a signing key only root's group may read (0640 root:root): no finding" 0
+
+clean_setup
+chgrp users /etc/jwt-helper/refresh.key
+doctor_is "a refresh secret group users may read: error, exit 1" 1 \
+    "error: /etc/jwt-helper/refresh.key: file root:users 0640 is unsafe (whoever reads it mints refresh tokens); make it a regular file root:_jwt-helper 0640 (jwt-helperd(8) FILES)"
+
+clean_setup
+install -m 664 /dev/null /etc/jwt-helper/jwt-helperd.conf
+doctor_is "the daemon's config group-writable: the daemon's own refusal, exit 1" 1 \
+    "error: /etc/jwt-helper/jwt-helperd.conf: unsafe file; see jwt-helperd(8)"
+
+clean_setup
+mkdir -m 755 /etc/jwt-helper/db && chown _jwt-helper:_jwt-helper /etc/jwt-helper/db
+install -m 644 -o _jwt-helper /dev/null /etc/jwt-helper/db/users
+doctor_is "db/ and the user records readable by all: an error each" 1 \
+    "error: /etc/jwt-helper/db: directory _jwt-helper:_jwt-helper 0755 is unsafe (whoever writes in it replaces the user records); make it a directory _jwt-helper:_jwt-helper 0700 (jwt-helperd(8) FILES)" \
+    "error: /etc/jwt-helper/db/users: file _jwt-helper:root 0644 is unsafe (it holds password hashes and who may log in); make it a regular file _jwt-helper 0600 (jwt-helperd(8) FILES)"
+
+# ---- sshd: PermitRootLogin, and sshd_config read without sshd ----
+
+ROOT="sshd gives PAM a made-up password for root, so the token logins of jwt-helperd's user root fail at sshd; fine when meant"
+root_record() {
+    mkdir -p -m 700 /etc/jwt-helper/db && chown _jwt-helper:_jwt-helper /etc/jwt-helper/db
+    echo 'root-password-1' | "$HELPER" useradd root --scopes ssh --password-stdin >/dev/null 2>&1 ||
+        echo "Bail out! useradd root"
+}
+
+clean_setup
+root_record
+printf 'PermitRootLogin yes\n' >>/etc/ssh/sshd_config.d/pam_jwt.conf
+doctor_is "a root record and PermitRootLogin yes: no finding" 0
+
+if [ -x /usr/sbin/sshd ]; then
+    clean_setup
+    root_record
+    printf 'PermitRootLogin no\n' >>/etc/ssh/sshd_config.d/pam_jwt.conf
+    doctor_is "a root record, sshd -T says PermitRootLogin no: a warning, exit 0" 0 \
+        "warning: /etc/ssh/sshd_config: PermitRootLogin no: $ROOT"
+fi
+
+# sshd not installed: its binary hidden, its files read directly.
+if [ -e /usr/sbin/sshd ]; then
+    mount --bind /dev/null /usr/sbin/sshd || echo "Bail out! cannot hide /usr/sbin/sshd"
+fi
+
+clean_setup
+doctor_is "without sshd: sshd_config and its Include read, clean, no finding" 0
+
+clean_setup
+root_record
+printf 'PermitRootLogin prohibit-password\n' >>/etc/ssh/sshd_config.d/pam_jwt.conf
+doctor_is "without sshd: PermitRootLogin at its line in an Include, a warning" 0 \
+    "warning: /etc/ssh/sshd_config.d/pam_jwt.conf:3: PermitRootLogin prohibit-password: $ROOT"
+
+clean_setup
+printf 'Match User alice\n    UsePAM yes\n' >/etc/ssh/sshd_config.d/00-match.conf
+printf 'usepam=No\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+doctor_is "without sshd: UsePAM no set in an Include (a Match block's value ignored): error at its line" 1 \
+    "error: /etc/ssh/sshd_config.d/pam_jwt.conf:1: UsePAM no: sshd never runs its PAM stack, so no token logs in; set UsePAM yes"
+rm -f /etc/ssh/sshd_config.d/00-match.conf
+
+clean_setup
+printf 'PasswordAuthentication no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
+doctor_is "without sshd: both prompts off (KbdInteractive no in sshd_config): error, exit 1" 1 \
+    "error: /etc/ssh/sshd_config:$(grep -n '^KbdInteractiveAuthentication' /etc/ssh/sshd_config | cut -d: -f1): KbdInteractiveAuthentication and PasswordAuthentication are both off: no prompt reaches pam_jwt; set KbdInteractiveAuthentication yes"
+
+[ -e /usr/sbin/sshd ] && umount /usr/sbin/sshd
+
+# ---- not root ----
+
+clean_setup
+before=$(fingerprint)
+setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" doctor >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc = 4 ] && grep -qx "jwt-helper doctor: cannot read /etc/jwt-helper/signing.jwk: Permission denied; not checked: token sizes against prompt budgets" "$T/err" &&
+    grep -qx "jwt-helper doctor: cannot read /etc/sudoers: Permission denied; not checked: sudo's timestamp_timeout" "$T/err" &&
+    ! grep -q '^tokens:' "$T/out" && [ "$(fingerprint)" = "$before" ]; then
+    ok "not root, the clean setup: names the signing key and sudoers as not read, exit 4"
+else
+    not_ok "not root, the clean setup: names the signing key and sudoers as not read, exit 4"
+    echo "#   exit $rc"; sed 's/^/#   /' "$T/out" "$T/err"
 fi
 
 clean_setup

@@ -11,7 +11,6 @@ E2E_NAME=test_sshd
 . "$top_srcdir/tests/e2e/e2e_lib.sh"
 
 e2e_preflight sshd ssh ssh-keygen findmnt
-SSHD=$(e2e_find_prog sshd)
 e2e_enter_ns "$0"
 e2e_setup
 
@@ -37,47 +36,8 @@ grep -E '^(auth|account|session)[[:space:]]' "$top_srcdir/conf/pam.d/sshd-pam_jw
 } >/etc/pam.d/sshd
 
 # --- sshd: own host key, own config, own port ---
-timeout 30 ssh-keygen -q -t ed25519 -N '' -f "$T/ssh_host_ed25519_key" || e2e_bail "ssh-keygen"
 PORT=$("$E2E_PY" "$E2E_TOOL" port) || e2e_bail "no free port"
-cat >"$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/ssh_host_ed25519_key
-PidFile $T/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-HostbasedAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-AllowUsers $E2E_USER
-StrictModes no
-PrintMotd no
-PrintLastLog no
-UseDNS no
-MaxAuthTries 10
-MaxStartups 100
-LoginGraceTime 30
-LogLevel VERBOSE
-EOF
-# OpenSSH 9.8 and later penalise addresses whose logins fail: that would
-# lock 127.0.0.1 out half way through. Older versions do not know the key.
-cp "$T/sshd_config" "$T/sshd_config.try"
-echo "PerSourcePenalties no" >>"$T/sshd_config.try"
-if timeout 10 "$SSHD" -t -f "$T/sshd_config.try" 2>/dev/null; then
-    mv "$T/sshd_config.try" "$T/sshd_config"
-fi
-timeout 10 "$SSHD" -t -f "$T/sshd_config" 2>"$T/sshd-t.err" ||
-    e2e_bail "sshd -t refuses the config: $(cat "$T/sshd-t.err")"
-"$SSHD" -D -e -f "$T/sshd_config" >"$T/sshd.log" 2>&1 &
-E2E_PIDS="$E2E_PIDS $!"
-i=0
-until grep -q "Server listening on 127.0.0.1 port $PORT" "$T/sshd.log"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && e2e_bail "sshd did not start: $(tr '\n' ' ' <"$T/sshd.log")"
-    sleep 0.1
-done
+e2e_sshd_start 127.0.0.1 "$PORT"
 e2e_ok "sshd listens on 127.0.0.1:$PORT with pam_jwt in its stack"
 
 # e2e_ssh METHODS COMMAND: ssh as the test user; the askpass answers every

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helperd.h" /* helperd_delay_seconds */
 #include "helperd_conf.h"
 #include "helperd_tokens.h"
 
@@ -124,7 +125,7 @@ check_accepted(const struct helperd_conf *c, const uint8_t *data, size_t size)
     if (c->revocation_keep <= c->access_ttl + CONF_MAX_LEEWAY)
         abort();
     host_check(data, size);
-    if (helperd_conf_login_delay(c, size < 100 ? (unsigned)size : 100u) >
+    if (helperd_delay_seconds(c->login_delay, size < 100 ? (unsigned)size : 100u) >
         HELPERD_CONF_LOGIN_DELAY_CAP)
         abort();
 }

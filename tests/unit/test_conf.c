@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "proto.h"
 
 static char tmpdir[PATH_MAX];
 static char messages[16384]; /* every report of the last load, one per line */
@@ -181,7 +182,7 @@ test_defaults(void)
           "default typ at+jwt,JWT");
     CHECK_STR(c.revocation, NULL, "default revocation unset");
     CHECK_STR(c.prompt, "Token: ", "default prompt");
-    CHECK_STR(c.socket, CONF_DEFAULT_SOCKET, "default socket");
+    CHECK_STR(c.socket, PROTO_DEFAULT_SOCKET, "default socket");
     CHECK(!c.use_first_pass && !c.try_first_pass && !c.debug && !c.quiet, "default flags off");
     conf_free(&c);
     CHECK(conf_is_empty(&c), "conf_free zeroes");
@@ -659,6 +660,34 @@ check_default_audiences(const char *name, const char *want1, const char *want2)
     conf_free(&c);
 }
 
+/* A host name of HOST_NAME_MAX (64) bytes is legal (sethostname takes it):
+ * %h and %H must expand for it, and the default audience follow it. */
+static void
+check_longest_host_name(void)
+{
+    static const char full[] = "a23456789b123456789c123456789.d123456789e123456789f123456789g123";
+    char got[HOST_NAME_MAX + 1] = "";
+    char *out = NULL;
+
+    CHECK_INT(strlen(full), HOST_NAME_MAX, "longest host name: 64 bytes");
+    if (sethostname(full, strlen(full)) != 0) {
+        perror("sethostname");
+        exit(1);
+    }
+    CHECK(conf_hostname(true, got, sizeof got), "longest host name: %H read");
+    CHECK_STR(got, full, "longest host name: %H whole");
+    CHECK(conf_hostname(false, got, sizeof got), "longest host name: %h read");
+    CHECK_STR(got, "a23456789b123456789c123456789", "longest host name: %h to the first dot");
+    CHECK(conf_hosts_expand("host:%h,host:%H", SIZE_MAX, &out) == CONF_EXPAND_OK,
+          "longest host name: %h and %H expand");
+    CHECK_STR(out, "host:a23456789b123456789c123456789,host:a23456789b123456789c123456789."
+                   "d123456789e123456789f123456789g123",
+              "longest host name: expanded");
+    free(out);
+    check_default_audiences(full, "host:a23456789b123456789c123456789",
+                            "host:a23456789b123456789c123456789.d123456789e123456789f123456789g123");
+}
+
 /* DESIGN §3: audience defaults to host:%h and host:%H, one when they are
  * the same, no loopback name; the host name is changed in a UTS namespace
  * of our own, which needs root. */
@@ -680,6 +709,7 @@ test_default_audience_hosts(void)
     check_default_audiences("LocalHost.LocalDomain", NULL, NULL);
     check_default_audiences("127.0.0.1", NULL, NULL);
     check_default_audiences("::1", NULL, NULL);
+    check_longest_host_name();
     CHECK_INT(LOAD(&c, missing_path(), "audience=host:localhost"), CONF_OK,
               "loopback host: an explicit audience is fine");
     conf_free(&c);

@@ -311,6 +311,8 @@ test_scope_and_step_up(void)
                  JWT_ERR_CLAIM_TYPE, "scp element holding two words refused");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"\"]"),
                  JWT_ERR_CLAIM_TYPE, "empty scp element refused");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"a\\\"b\",\"sudo\"]"),
+                 JWT_ERR_CLAIM_TYPE, "scp element outside RFC 6749 scope-token refused");
     p.scopes = need_two;
     p.n_scopes = 2;
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scope\":\"sudo\""),

@@ -337,7 +337,7 @@ static void
 test_check_owner(void)
 {
     char path[128];
-    struct passwd *daemon = getpwnam(PROTO_DAEMON_USER);
+    struct passwd *daemon = getpwnam(JWT_DAEMON_USER);
     uid_t other = 65534; /* nobody on Debian */
 
     if (geteuid() != 0 || (daemon != NULL && daemon->pw_uid == other)) {

@@ -711,6 +711,58 @@ test_revocation_publish(void)
     unlink(list);
 }
 
+/* Publishes for alice in a child running as uid 65534 (nobody, not the
+ * daemon's user), into a list owned by owner; returns the result, or -1. */
+static int
+publish_as_nobody(const char *list, uid_t owner)
+{
+    pid_t pid;
+    int status = 0;
+
+    write_text(list, "bob:7\n", 0644);
+    if (chown(list, owner, owner) != 0)
+        return -1;
+    if ((pid = fork()) == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(100);
+        _exit((int)publish(list, "alice", 9));
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+/* A daemon whose user = is not the daemon's user must not rewrite a list
+ * every pam_jwt trusts (root's or _jwt-helper's) into one they refuse. */
+static void
+test_revocation_publish_owner(void)
+{
+    char sub[] = "/tmp/test_userdb-owner-XXXXXX", list[64];
+    struct stat st;
+
+    if (geteuid() != 0) {
+        CHECK(1, "publish owner # SKIP needs root to run as another user");
+        return;
+    }
+    CHECK(jwt_daemon_uid() != 65534, "publish owner: nobody is not the daemon's user");
+    if (mkdtemp(sub) == NULL || chown(sub, 65534, 65534) != 0) {
+        CHECK(0, "publish owner: a directory for nobody");
+        return;
+    }
+    snprintf(list, sizeof list, "%s/revoked", sub);
+    CHECK_INT(publish_as_nobody(list, 0), REVOCATION_PUBLISH_ERR_UNTRUSTED,
+              "publish owner: root's list not rewritten as nobody's");
+    CHECK(stat(list, &st) == 0 && st.st_uid == 0, "publish owner: still root's");
+    CHECK_STR(read_text(list), "bob:7\n", "publish owner: untouched");
+    CHECK_INT(publish_as_nobody(list, 65534), REVOCATION_PUBLISH_OK,
+              "publish owner twin: nobody's own list (tests) is rewritten");
+    CHECK_STR(read_text(list), "bob:7\nalice:9\n", "publish owner twin: alice listed");
+    unlink(list);
+    snprintf(list, sizeof list, "%s/revoked.lock", sub);
+    unlink(list);
+    rmdir(sub);
+}
+
 int
 main(void)
 {
@@ -738,6 +790,7 @@ main(void)
     test_update_owner();
     test_atomic_file();
     test_revocation_publish();
+    test_revocation_publish_owner();
     {
         char cmd[128];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
