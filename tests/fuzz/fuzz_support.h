@@ -2,8 +2,9 @@
 /* What several harnesses need. Files, for the parsers that read a path:
  * one private temp dir per fuzzing process, on tmpfs when there is one
  * (fsync and rename stay cheap at a million executions), removed when the
- * process exits. Messages, for the CLI code that prints: stderr caught in
- * memory and checked to be escaped text. */
+ * process exits (a crash leaves it, to be looked into). Messages, for the
+ * CLI code that prints: stderr caught in memory and checked to be escaped
+ * text. */
 #ifndef PAM_JWT_FUZZ_SUPPORT_H
 #define PAM_JWT_FUZZ_SUPPORT_H
 
