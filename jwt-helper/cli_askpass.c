@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "askpass_prompt.h"
 #include "cli.h"
 #include "cli_session.h"
 #include "conf.h"
-#include "helperd_tokens.h"
 #include "secret.h"
 
 /*
@@ -44,109 +44,6 @@
  * sudo. Do not use jwt-askpass as SSH_ASKPASS with an older client.
  */
 
-/* OpenSSH prints at most 128 bytes of the host; anything longer is not
- * a host name of ours. */
-#define HOST_MAX 200
-#define AUDIENCE_PREFIX "host:"
-#define AUDIENCE_MAX (sizeof(AUDIENCE_PREFIX) + HOST_MAX)
-
-/* Writes "host:" and the lowercase host s[0..len) into aud (AUDIENCE_MAX
- * bytes). Returns false for anything that is not a plain host name or
- * address by the daemon's own rule for "host:*" (one grammar: a name the
- * daemon would refuse is not ours to ask for). */
-static bool
-host_audience(const char *s, size_t len, char *aud)
-{
-    size_t pre = strlen(AUDIENCE_PREFIX);
-
-    if (len == 0 || len > HOST_MAX)
-        return false;
-    memcpy(aud, AUDIENCE_PREFIX, pre);
-    for (size_t n = 0; n < len; n++) {
-        char c = s[n];
-        /* DNS names are case-insensitive: the audience is the lowercase form. */
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        aud[pre + n] = c;
-    }
-    aud[pre + len] = '\0';
-    return helperd_tokens_audience_is_host(aud);
-}
-
-/* The audience for "host", "host:port" or "[host]:port" (s[0..len)). */
-static bool
-ssh_host_audience(const char *s, size_t len, char *aud)
-{
-    const char *colon;
-
-    if (len > 0 && s[0] == '[') {
-        const char *close = memchr(s, ']', len);
-        if (close == NULL)
-            return false;
-        s++;
-        len = (size_t)(close - s);
-    } else if ((colon = memchr(s, ':', len)) != NULL &&
-               memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) == NULL) {
-        len = (size_t)(colon - s); /* one colon: a port; more: an IPv6 literal */
-    }
-    return host_audience(s, len, aud);
-}
-
-/* The user part of "user@host" as OpenSSH prints it: visible ASCII, and
- * none of the characters that would let another prompt's text pass for
- * it (spaces, quotes, parentheses). */
-static bool
-ssh_user_ok(const char *s, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] <= ' ' || s[i] > '~' || strchr("'\"()", s[i]) != NULL)
-            return false;
-    return true;
-}
-
-/* The audience for "user@host" (s[0..len)): the host is after the last
- * '@', since the user name may itself hold one (ssh 'a@b@host'). */
-static bool
-user_at_host_audience(const char *s, size_t len, char *aud)
-{
-    const char *at = NULL;
-
-    for (const char *q = s; q < s + len; q++)
-        if (*q == '@')
-            at = q;
-    if (at == NULL || !ssh_user_ok(s, (size_t)(at - s)))
-        return false;
-    return ssh_host_audience(at + 1, len - (size_t)(at + 1 - s), aud);
-}
-
-/* The audience for an OpenSSH prompt (MUST 1): the whole prompt
- * "user@host's password: " (the final space optional), or the prefix
- * "(user@host) " of a keyboard-interactive prompt. Returns false for any
- * other prompt. */
-static bool
-ssh_prompt_audience(const char *p, char *aud)
-{
-    static const char suffix[] = "'s password:";
-    size_t len = strlen(p), slen = sizeof(suffix) - 1;
-    const char *close;
-
-    if (p[0] == '(') {
-        /* The first ')' closes the prefix: the host cannot hold one, and
-         * whatever follows is the server's. */
-        close = strchr(p, ')');
-        if (close == NULL || close[1] != ' ')
-            return false;
-        return user_at_host_audience(p + 1, (size_t)(close - p - 1), aud);
-    }
-    if (len > 0 && p[len - 1] == ' ')
-        len--;
-    if (len <= slen || memcmp(p + len - slen, suffix, slen) != 0)
-        return false;
-    return user_at_host_audience(p, len - slen, aud);
-}
-
 /* Whether sudo ran us. sudo hands SUDO_ASKPASS the prompt of the PAM module
  * that asks (pam_jwt's "Token: "), not text of its own, so the prompt
  * cannot tell; sudo forks and execs the askpass itself, so its name is our
@@ -174,13 +71,13 @@ parent_is_sudo(void)
 static bool
 sudo_audience(char *aud)
 {
-    char host[HOST_MAX + 1];
+    char host[ASKPASS_HOST_MAX + 1];
 
     if (!conf_hostname(false, host, sizeof(host))) {
         fprintf(stderr, "jwt-askpass: cannot read this host's name; no token\n");
         return false;
     }
-    if (!host_audience(host, strlen(host), aud)) {
+    if (!askpass_host_audience(host, strlen(host), aud)) {
         fprintf(stderr, "jwt-askpass: this host's name is not a plain host name; no token\n");
         return false;
     }
@@ -242,14 +139,14 @@ cli_askpass(int argc, char **argv)
 {
     const char *prompt = argc > 1 && argv[1] != NULL ? argv[1] : "";
     struct cli_token_request r = {0};
-    char audience[AUDIENCE_MAX];
+    char audience[ASKPASS_AUDIENCE_MAX];
     int rc;
 
     if ((rc = ssh_non_password_prompt()) >= 0)
         return rc;
     r.socket_path = cli_socket_path(NULL);
     r.audience = audience;
-    if (ssh_prompt_audience(prompt, audience)) {
+    if (askpass_ssh_prompt_audience(prompt, audience)) {
         /* A token typed into an ssh server grants nothing for sudo. */
         r.scope = "ssh";
     } else if (parent_is_sudo()) {
