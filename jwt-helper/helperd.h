@@ -82,6 +82,9 @@ struct helperd_state {
     bool db_synced, rev_synced;            /* looked at once: from then on a file that still
                                             * cannot be looked at (unknown identity) is no
                                             * news, neither reloaded nor reported again */
+    bool db_retry, rev_retry;              /* the last load failed for a passing reason
+                                            * (EMFILE, ENOMEM, ...): its identity was not
+                                            * recorded, so the next request loads again */
     long daemon_uid;                       /* owner we accept for db and list besides root
                                             * and euid: the configured user's uid, or -1 */
     /* bookkeeping */

@@ -420,6 +420,7 @@ helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old)
         fresh->db = old->db;
         fresh->db_id = old->db_id;
         fresh->db_synced = old->db_synced;
+        fresh->db_retry = old->db_retry;
         old->db = NULL;
     }
     if (fresh->daemon_uid == old->daemon_uid &&
@@ -428,22 +429,34 @@ helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old)
         fresh->rev_id = old->rev_id;
         fresh->rev_broken = old->rev_broken;
         fresh->rev_synced = old->rev_synced;
+        fresh->rev_retry = old->rev_retry;
         old->rev = NULL;
     }
     helperd_state_free(old);
 }
 
-/* True when path must be read again: its identity changed, or it was never
- * looked at. A file that still cannot be looked at is no news. */
+/* True when path must be read again: its identity changed, it was never
+ * looked at, or its last load failed for a passing reason (retry). A file
+ * that still cannot be looked at is no news. */
 static bool
 file_changed(const struct jwt_file_identity *now, const struct jwt_file_identity *before,
-             bool synced)
+             bool synced, bool retry)
 {
-    if (!synced)
+    if (!synced || retry)
         return true;
     if (now->state == JWT_FILE_UNKNOWN && before->state == JWT_FILE_UNKNOWN)
         return false;
     return !jwt_file_identity_same(now, before);
+}
+
+/* A load that failed for want of descriptors or memory says nothing about
+ * the file: the identity is then not recorded, so the next request tries
+ * again instead of refusing everyone until the file changes. */
+static bool
+passing_failure(bool nomem, bool io, int err)
+{
+    return nomem || (io && (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS ||
+                            err == EAGAIN || err == EINTR));
 }
 
 static void
@@ -455,17 +468,29 @@ sync_users(struct helperd_state *st, helperd_report_fn report, void *ctx)
     userdb_result r;
 
     jwt_file_identity_of(path, &id); /* before reading: a later change is seen next time */
-    if (!file_changed(&id, &st->db_id, st->db_synced))
+    int err;
+    bool was_retry = st->db_retry;
+
+    if (!file_changed(&id, &st->db_id, st->db_synced, st->db_retry))
         return;
     userdb_free(st->db);
     st->db = NULL;
-    st->db_id = id;
     st->db_synced = true;
     errno = 0;
-    if ((r = userdb_load(path, st->daemon_uid, &db)) != USERDB_OK) {
-        if (r == USERDB_ERR_IO && errno != 0)
+    r = userdb_load(path, st->daemon_uid, &db);
+    err = errno;
+    st->db_retry = r != USERDB_OK && passing_failure(r == USERDB_ERR_NOMEM, r == USERDB_ERR_IO, err);
+    if (!st->db_retry)
+        st->db_id = id;
+    if (r != USERDB_OK) {
+        if (st->db_retry && was_retry)
+            return; /* reported when the streak began */
+        if (st->db_retry)
+            say(report, ctx, "error: users %s: %s%s%s (logins refused; tried again at each request)",
+                path, userdb_result_str(r), err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+        else if (r == USERDB_ERR_IO && err != 0)
             say(report, ctx, "error: users %s: %s: %s (every login refused)", path, userdb_result_str(r),
-                strerror(errno));
+                strerror(err));
         else
             say(report, ctx, "error: users %s: %s (every login refused)", path, userdb_result_str(r));
         return;
@@ -486,12 +511,15 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
     jwt_result r;
     int err;
 
+    bool was_retry = st->rev_retry;
+
     jwt_file_identity_of(path, &id);
-    if (!file_changed(&id, &st->rev_id, st->rev_synced))
+    if (!file_changed(&id, &st->rev_id, st->rev_synced, st->rev_retry))
         return;
     jwt_revocation_free(st->rev);
     st->rev = NULL;
     st->rev_broken = false;
+    st->rev_retry = false;
     st->rev_id = id;
     st->rev_synced = true;
     if (id.state == JWT_FILE_ABSENT)
@@ -503,13 +531,22 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
         return; /* removed since the lstat: none listed; its absence is seen next time */
     if (r != JWT_OK) {
         st->rev_broken = true; /* MUST 2 */
-        if (r == JWT_ERR_FILE_OPEN && err != 0)
+        st->rev_retry = passing_failure(r == JWT_ERR_NOMEM, r == JWT_ERR_FILE_OPEN, err);
+        if (st->rev_retry && was_retry)
+            return; /* reported when the streak began */
+        if (st->rev_retry)
+            say(report, ctx,
+                "error: revocation %s: %s%s%s (issuing refused; tried again at each request)", path,
+                jwt_result_str(r), err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+        else if (r == JWT_ERR_FILE_OPEN && err != 0)
             say(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path, jwt_result_str(r),
                 strerror(err));
         else
             say(report, ctx, "error: revocation %s: %s (issuing refused)", path, jwt_result_str(r));
         return;
     }
+    if (was_retry)
+        say(report, ctx, "revocation %s: loaded again", path);
     st->rev = rev;
 }
 
