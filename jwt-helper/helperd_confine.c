@@ -9,9 +9,11 @@
  * 2. Load NSS modules and the time zone before confining: getpwuid_r runs
  *    per request (the delay side, helperd_handler.c) and would otherwise
  *    dlopen a module nobody may open any more; syslog stamps local time.
- * 3. A missing Landlock is logged, not fatal (older kernels, Landlock off
- *    at boot); every other failure stops the start: a daemon that meant to
- *    be confined and is not must not serve.
+ * 3. A missing Landlock or seccomp is logged, not fatal (older kernels,
+ *    Landlock off at boot, valgrind, which emulates neither call): the
+ *    kernel's make-up, which no client can change. Every other failure
+ *    stops the start: a daemon that meant to be confined and is not must
+ *    not serve.
  *
  * Account lookups stay live rather than frozen at start: the files below
  * /etc are readable (never writable), since /etc/passwd is replaced by
@@ -78,7 +80,7 @@ load_before_confining(void)
 int
 helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report, void *ctx)
 {
-    int ll;
+    int ll, sc;
 
     load_before_confining();
     /* Needed by both without CAP_SYS_ADMIN, and right for a daemon that
@@ -92,12 +94,21 @@ helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report,
     landlock_in_force = ll > 0;
     if (ll == 0)
         reportf(report, ctx,
-                "warning: confinement: this kernel has no Landlock: file access is not "
-                "restricted (seccomp only)");
-    if (helperd_seccomp_apply(report, ctx) != 0)
+                "warning: confinement: this kernel has no Landlock (or a tool such as valgrind "
+                "runs the daemon): file access is not restricted");
+    if ((sc = helperd_seccomp_available()) == 0) {
+        reportf(report, ctx,
+                "warning: confinement: this kernel has no seccomp filter (or a tool such as "
+                "valgrind runs the daemon): system calls are not restricted");
+    } else if (helperd_seccomp_apply(report, ctx) != 0) {
         return -1;
-    reportf(report, ctx, "confined: seccomp filter%s",
-            ll > 0 ? " and Landlock" : "");
+    }
+    if (sc != 0 && ll > 0)
+        reportf(report, ctx, "confined: seccomp filter and Landlock");
+    else if (sc != 0 || ll > 0)
+        reportf(report, ctx, "confined: %s only", sc != 0 ? "seccomp filter" : "Landlock");
+    else
+        reportf(report, ctx, "warning: not confined: neither seccomp nor Landlock available");
     return 0;
 }
 

@@ -30,8 +30,10 @@ void helperd_confine_paths_of(const char *conf_path, const struct helperd_conf *
  * need while it still can, sets no_new_privs, restricts file access with
  * Landlock to p's directories (read-only beneath /etc for account
  * lookups), then installs the seccomp filter. A kernel without Landlock
- * is logged through report and the daemon goes on with seccomp alone;
- * any other failure returns -1 (reported): the daemon then does not start. */
+ * or without seccomp is logged through report and the daemon goes on
+ * with what there is (as the kernel's own choice, which no client can
+ * cause); any other failure returns -1 (reported): the daemon then does
+ * not start. */
 int helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report, void *ctx)
     JWT_MUST_CHECK;
 
@@ -51,6 +53,10 @@ int helperd_landlock_abi(void);
  * (reported). */
 int helperd_landlock_apply(const struct helperd_confine_paths *p, helperd_report_fn report,
                            void *ctx);
+/* Whether the kernel filters system calls with seccomp and can kill the
+ * process for one: 1 yes, 0 no (a kernel without it, or valgrind, which
+ * emulates neither seccomp(2) nor Landlock), -1 unknown. */
+int helperd_seccomp_available(void);
 /* Installs the seccomp filter: the system calls the daemon makes after
  * start-up; any other kills the process (SIGSYS). Returns 0 or -1
  * (reported). */

@@ -19,19 +19,23 @@
  *
  * Builds with --enable-sanitizers (never a release) allow what the
  * ASan/LSan runtime needs on top (HELPERD_CONFINE_SANITIZERS): LSan stops
- * the threads at exit from a forked tracer with ptrace. The release
+ * the threads at exit from a tracer (clone with CLONE_VM) with ptrace. The release
  * binary has no switch to relax the filter. valgrind and TSan: see
  * jwt-helperd(8), CONFINEMENT. */
 #define _GNU_SOURCE 1
 #include "config.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "helperd_confine.h"
@@ -65,7 +69,7 @@ static const int allowed[] = {
     SCMP_SYS(getrandom),
 #ifdef HELPERD_CONFINE_SANITIZERS
     /* ASan/LSan (HELPERD_CONFINE_SANITIZERS above): reports, the tracer */
-    SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(prctl), SCMP_SYS(sigaltstack),
+    SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(prctl), SCMP_SYS(sigaltstack),
     SCMP_SYS(tgkill), SCMP_SYS(kill), SCMP_SYS(getppid),
     SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(open), SCMP_SYS(stat), SCMP_SYS(lstat),
     SCMP_SYS(getdents), SCMP_SYS(pipe2), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(uname),
@@ -94,10 +98,16 @@ add_restricted(scmp_filter_ctx f)
 {
     int rc = 0;
 
-#ifndef HELPERD_CONFINE_SANITIZERS /* there clone and tgkill are allowed outright */
-    /* Threads, never processes: clone only with CLONE_THREAD. glibc tries
-     * clone3 first, whose flags sit behind a pointer seccomp cannot read:
-     * ENOSYS sends it back to clone. */
+    /* Threads, never processes: clone only with CLONE_THREAD (a sanitizer
+     * build: CLONE_VM, for LeakSanitizer's tracer; a fork has neither).
+     * glibc tries clone3 first, whose flags sit behind a pointer seccomp
+     * cannot read: ENOSYS sends it back to clone. */
+#ifdef HELPERD_CONFINE_SANITIZERS
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM, CLONE_VM));
+    /* A sanitizer report asks whether stderr is a terminal (colours). */
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
+#else
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     /* abort() signals this process, no other. */
@@ -109,6 +119,16 @@ add_restricted(scmp_filter_ctx f)
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
                            SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
     return rc;
+}
+
+int
+helperd_seccomp_available(void)
+{
+    uint32_t action = SECCOMP_RET_KILL_PROCESS;
+
+    if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0)
+        return 1;
+    return errno == ENOSYS || errno == EINVAL ? 0 : -1;
 }
 
 int

@@ -33,6 +33,18 @@ to_stderr(void *ctx, const char *message)
     fprintf(stderr, "confine_probe: %s\n", message);
 }
 
+/* A line on stdout with write(2) alone: stdio may make calls (isatty's
+ * ioctl) the daemon never makes, which its filter would rightly kill. */
+static void
+say(const char *a, const char *b)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line, "%s%s\n", a, b);
+
+    if (n > 0)
+        (void)!write(STDOUT_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 static int
 try_open(const char *path, int flags)
 {
@@ -40,9 +52,9 @@ try_open(const char *path, int flags)
 
     if (fd >= 0) {
         close(fd);
-        puts("ok");
+        say("ok", "");
     } else {
-        puts(strerrorname_np(errno));
+        say(strerrorname_np(errno), "");
     }
     return 0;
 }
@@ -53,12 +65,11 @@ forbidden(const char *action)
     char *const argv[] = {(char *)"true", NULL};
     pid_t pid;
 
-    fflush(stdout);
     if (strcmp(action, "exec") == 0) {
         execv("/bin/true", argv);
     } else if (strcmp(action, "inet") == 0) {
         if (socket(AF_INET, SOCK_STREAM, 0) >= 0)
-            puts("socket(AF_INET) succeeded");
+            say("socket(AF_INET) succeeded", "");
     } else if (strcmp(action, "fork") == 0) {
         if ((pid = fork()) == 0)
             _exit(0);
@@ -68,7 +79,7 @@ forbidden(const char *action)
         fprintf(stderr, "confine_probe: unknown action %s\n", action);
         return 2;
     }
-    printf("%s returned: %s\n", action, strerror(errno));
+    say(action, " returned");
     return 3;
 }
 
@@ -77,6 +88,7 @@ main(int argc, char **argv)
 {
     struct helperd_conf *conf = NULL;
     struct helperd_confine_paths paths;
+    int rc;
 
     if (argc < 3 || ((strcmp(argv[2], "read") == 0 || strcmp(argv[2], "create") == 0) && argc != 4)) {
         fprintf(stderr, "usage: confine_probe CONF read|create PATH | exec|inet|fork\n");
@@ -85,10 +97,10 @@ main(int argc, char **argv)
     if (helperd_conf_load(argv[1], true, to_stderr, NULL, &conf) != CONF_OK)
         return 2;
     helperd_confine_paths_of(argv[1], conf, -1, &paths);
-    if (helperd_confine(&paths, to_stderr, NULL) != 0) {
-        helperd_conf_free(conf);
+    rc = helperd_confine(&paths, to_stderr, NULL);
+    helperd_conf_free(conf); /* paths pointed into it: confined by now */
+    if (rc != 0)
         return 2;
-    }
     if (strcmp(argv[2], "read") == 0)
         return try_open(argv[3], O_RDONLY);
     if (strcmp(argv[2], "create") == 0)

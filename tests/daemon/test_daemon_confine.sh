@@ -84,7 +84,7 @@ fi
 if log_has "confined: seccomp filter and Landlock"; then
     landlock=yes
     ok "log: confined with seccomp and Landlock"
-elif log_has "no Landlock"; then
+elif log_has "no Landlock" && log_has "confined: seccomp filter only"; then
     landlock=no
     ok "log: confined with seccomp; this kernel has no Landlock, said so"
 else
