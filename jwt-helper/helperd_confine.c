@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -35,21 +34,6 @@
 
 /* Set once Landlock is in force: from then on a reload must stay inside. */
 static bool landlock_in_force;
-
-static void reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    report(ctx, msg);
-}
 
 void
 helperd_confine_paths_of(const char *conf_path, const struct helperd_conf *conf,
@@ -86,29 +70,29 @@ helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report,
     /* Needed by both without CAP_SYS_ADMIN, and right for a daemon that
      * runs nothing: no exec may gain privileges (setuid, file caps). */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        reportf(report, ctx, "error: confinement: no_new_privs: %s", strerror(errno));
+        helperd_reportf(report, ctx, "error: confinement: no_new_privs: %s", strerror(errno));
         return -1;
     }
     if ((ll = helperd_landlock_apply(p, report, ctx)) < 0)
         return -1;
     landlock_in_force = ll > 0;
     if (ll == 0)
-        reportf(report, ctx,
+        helperd_reportf(report, ctx,
                 "warning: confinement: this kernel has no Landlock (or a tool such as valgrind "
                 "runs the daemon): file access is not restricted");
     if ((sc = helperd_seccomp_available()) == 0) {
-        reportf(report, ctx,
+        helperd_reportf(report, ctx,
                 "warning: confinement: this kernel has no seccomp filter (or a tool such as "
                 "valgrind runs the daemon): system calls are not restricted");
     } else if (helperd_seccomp_apply(report, ctx) != 0) {
         return -1;
     }
     if (sc != 0 && ll > 0)
-        reportf(report, ctx, "confined: seccomp filter and Landlock");
+        helperd_reportf(report, ctx, "confined: seccomp filter and Landlock");
     else if (sc != 0 || ll > 0)
-        reportf(report, ctx, "confined: %s only", sc != 0 ? "seccomp filter" : "Landlock");
+        helperd_reportf(report, ctx, "confined: %s only", sc != 0 ? "seccomp filter" : "Landlock");
     else
-        reportf(report, ctx, "warning: not confined: neither seccomp nor Landlock available");
+        helperd_reportf(report, ctx, "warning: not confined: neither seccomp nor Landlock available");
     return 0;
 }
 
@@ -143,7 +127,7 @@ helperd_confine_covers(const struct helperd_conf *current, const struct helperd_
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (same_dir(files[i].now, files[i].next))
             continue;
-        reportf(report, ctx,
+        helperd_reportf(report, ctx,
                 "error: SIGHUP: %s %s is outside the directories the daemon confined itself to "
                 "at start: restart jwt-helperd to use it",
                 files[i].key, files[i].next);

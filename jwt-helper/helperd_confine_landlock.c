@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,21 +56,6 @@ struct ll_ruleset_attr {
     uint64_t handled_access_net;
     uint64_t scoped;
 };
-
-static void reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    report(ctx, msg);
-}
 
 int
 helperd_landlock_abi(void)
@@ -127,13 +111,13 @@ allow_dir_of(int ruleset, const char *path, bool is_dir, uint64_t rights, uint64
     else
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     if ((fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        reportf(report, ctx, "warning: confinement: %s: %s: not accessible while confined", dir,
+        helperd_reportf(report, ctx, "warning: confinement: %s: %s: not accessible while confined", dir,
                 strerror(errno));
         return 0;
     }
     rc = allow_fd(ruleset, fd, rights, handled);
     if (rc != 0)
-        reportf(report, ctx, "error: confinement: Landlock rule for %s: %s", dir, strerror(errno));
+        helperd_reportf(report, ctx, "error: confinement: Landlock rule for %s: %s", dir, strerror(errno));
     close(fd);
     return rc;
 }
@@ -164,7 +148,7 @@ add_rules(int ruleset, const struct helperd_confine_paths *p, uint64_t handled,
     /* The socket is removed at exit (helperd_listen_close). */
     if (p->socket_dir_fd >= 0 &&
         allow_fd(ruleset, p->socket_dir_fd, LANDLOCK_ACCESS_FS_REMOVE_FILE, handled) != 0) {
-        reportf(report, ctx, "error: confinement: Landlock rule for the socket's directory: %s",
+        helperd_reportf(report, ctx, "error: confinement: Landlock rule for the socket's directory: %s",
                 strerror(errno));
         return -1;
     }
@@ -192,14 +176,14 @@ helperd_landlock_apply(const struct helperd_confine_paths *p, helperd_report_fn 
     }
     ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
     if (ruleset < 0) {
-        reportf(report, ctx, "error: confinement: Landlock (ABI %d): %s", abi, strerror(errno));
+        helperd_reportf(report, ctx, "error: confinement: Landlock (ABI %d): %s", abi, strerror(errno));
         return -1;
     }
     if (add_rules(ruleset, p, attr.handled_access_fs, report, ctx) == 0) {
         if (syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
             rc = 1;
         else
-            reportf(report, ctx, "error: confinement: Landlock: %s", strerror(errno));
+            helperd_reportf(report, ctx, "error: confinement: Landlock: %s", strerror(errno));
     }
     close(ruleset);
     return rc;

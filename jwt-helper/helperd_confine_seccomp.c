@@ -20,8 +20,10 @@
  * Builds with --enable-sanitizers (never a release) allow what the
  * ASan/LSan runtime needs on top (HELPERD_CONFINE_SANITIZERS): LSan stops
  * the threads at exit from a tracer (clone with CLONE_VM) with ptrace. The release
- * binary has no switch to relax the filter. valgrind and TSan: see
- * jwt-helperd(8), CONFINEMENT. */
+ * binary has no switch to relax the filter. valgrind emulates neither
+ * seccomp(2) nor Landlock: under it the daemon logs both as missing and
+ * runs unconfined (helperd_seccomp_available). The project has no TSan
+ * build. jwt-helperd(8), CONFINEMENT, says the same for administrators. */
 #define _GNU_SOURCE 1
 #include "config.h"
 
@@ -29,7 +31,6 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,21 +78,6 @@ static const int allowed[] = {
 #endif
 };
 
-static void reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    report(ctx, msg);
-}
-
 /* The calls allowed only with some arguments. */
 static int
 add_restricted(scmp_filter_ctx f)
@@ -106,18 +92,18 @@ add_restricted(scmp_filter_ctx f)
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM, CLONE_VM));
     /* A sanitizer report asks whether stderr is a terminal (colours). */
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
+    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
 #else
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     /* abort() signals this process, no other. */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 #endif
     rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* Local sockets only: syslog's /dev/log, NSS daemons. */
     rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                           SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+                           SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
     return rc;
 }
 
@@ -138,23 +124,23 @@ helperd_seccomp_apply(helperd_report_fn report, void *ctx)
     int rc = -1, err;
 
     if (f == NULL) {
-        reportf(report, ctx, "error: confinement: seccomp: out of memory");
+        helperd_reportf(report, ctx, "error: confinement: seccomp: out of memory");
         return -1;
     }
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         if (seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed[i], 0) != 0) {
-            reportf(report, ctx, "error: confinement: seccomp: system call %d not known", allowed[i]);
+            helperd_reportf(report, ctx, "error: confinement: seccomp: system call %d not known", allowed[i]);
             goto out;
         }
     }
     if (add_restricted(f) != 0) {
-        reportf(report, ctx, "error: confinement: seccomp: adding argument rules failed");
+        helperd_reportf(report, ctx, "error: confinement: seccomp: adding argument rules failed");
         goto out;
     }
     /* Every thread gets the filter, or loading fails. */
     if ((err = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1)) != 0 ||
         (err = seccomp_load(f)) != 0) {
-        reportf(report, ctx, "error: confinement: seccomp: %s", strerror(-err));
+        helperd_reportf(report, ctx, "error: confinement: seccomp: %s", strerror(-err));
         goto out;
     }
     rc = 0;
