@@ -212,6 +212,7 @@ e2e_policy() {
 # passwd, group and shadow, and private login records (sshd appends failed
 # logins to btmp).
 e2e_private_accounts() {
+    e2e_private_etc # never the host's own files: callers need not have called it
     mkdir -p "$T/etc" "$T/home"
     for f in passwd group shadow gshadow; do
         [ -f "/etc/$f" ] || continue
@@ -240,6 +241,15 @@ e2e_private_accounts() {
     done
 }
 
+# A private copy of the whole /etc, made once: later binds (hosts,
+# sudoers) go on top of it. Made after them instead (test_fleet binds
+# /etc/hosts first), it carries their contents, as cp reads through them.
+e2e_private_etc() {
+    [ -n "${E2E_ETC_ID:-}" ] && return 0
+    e2e_must "a private /etc" private_etc "$T/etcroot"
+    E2E_ETC_ID=$(stat -c %d:%i /etc)
+}
+
 # The accounts still hold (e2e_done checks): the private /etc is still
 # mounted and the test user still in it. Should anything defeat the
 # isolation, the run ends with this one line instead of twenty failures.
@@ -262,8 +272,7 @@ e2e_keys() {
 e2e_setup() {
     trap e2e_cleanup EXIT
     trap 'exit 1' INT TERM
-    e2e_must "a private /etc" private_etc "$T/etcroot"
-    E2E_ETC_ID=$(stat -c %d:%i /etc)
+    e2e_private_etc
     e2e_private_run
     e2e_private_dev
     e2e_private_host
