@@ -36,8 +36,8 @@
 static bool landlock_in_force;
 
 void
-helperd_confine_paths_of(const char *conf_path, const struct helperd_conf *conf,
-                         int socket_dir_fd, struct helperd_confine_paths *p)
+helperd_confine_paths_of(const char *conf_path, const struct helperd_conf *conf, int socket_dir_fd,
+                         struct helperd_confine_paths *p)
 {
     p->conf_path = conf_path != NULL ? conf_path : HELPERD_CONF_DEFAULT_PATH;
     p->signing_key = conf->signing_key;
@@ -77,13 +77,15 @@ helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report,
         return -1;
     landlock_in_force = ll > 0;
     if (ll == 0)
-        helperd_reportf(report, ctx,
-                "warning: confinement: this kernel has no Landlock (or a tool such as valgrind "
-                "runs the daemon): file access is not restricted");
+        helperd_reportf(
+            report, ctx,
+            "warning: confinement: this kernel has no Landlock (or a tool such as valgrind "
+            "runs the daemon): file access is not restricted");
     if ((sc = helperd_seccomp_available()) == 0) {
-        helperd_reportf(report, ctx,
-                "warning: confinement: this kernel has no seccomp filter (or a tool such as "
-                "valgrind runs the daemon): system calls are not restricted");
+        helperd_reportf(
+            report, ctx,
+            "warning: confinement: this kernel has no seccomp filter (or a tool such as "
+            "valgrind runs the daemon): system calls are not restricted");
     } else if (helperd_seccomp_apply(report, ctx) != 0) {
         return -1;
     }
@@ -92,7 +94,8 @@ helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report,
     else if (sc != 0 || ll > 0)
         helperd_reportf(report, ctx, "confined: %s only", sc != 0 ? "seccomp filter" : "Landlock");
     else
-        helperd_reportf(report, ctx, "warning: not confined: neither seccomp nor Landlock available");
+        helperd_reportf(report, ctx,
+                        "warning: not confined: neither seccomp nor Landlock available");
     return 0;
 }
 
@@ -127,10 +130,11 @@ helperd_confine_covers(const struct helperd_conf *current, const struct helperd_
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (same_dir(files[i].now, files[i].next))
             continue;
-        helperd_reportf(report, ctx,
-                "error: SIGHUP: %s %s is outside the directories the daemon confined itself to "
-                "at start: restart jwt-helperd to use it",
-                files[i].key, files[i].next);
+        helperd_reportf(
+            report, ctx,
+            "error: SIGHUP: %s %s is outside the directories the daemon confined itself to "
+            "at start: restart jwt-helperd to use it",
+            files[i].key, files[i].next);
         ok = false;
     }
     return ok;

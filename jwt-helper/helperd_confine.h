@@ -34,8 +34,8 @@ void helperd_confine_paths_of(const char *conf_path, const struct helperd_conf *
  * with what there is (as the kernel's own choice, which no client can
  * cause); any other failure returns -1 (reported): the daemon then does
  * not start. */
-int helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report, void *ctx)
-    JWT_MUST_CHECK;
+int helperd_confine(const struct helperd_confine_paths *p, helperd_report_fn report,
+                    void *ctx) JWT_MUST_CHECK;
 
 /* Whether a SIGHUP reload to fresh stays within the confinement made for
  * current: every file's directory unchanged (or no Landlock in force).

@@ -32,21 +32,19 @@
 #define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ULL << 1)
 
-#define LL_FS_ABI1                                                                          \
-    (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                          \
-     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |                          \
-     LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |                      \
-     LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |                          \
-     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                          \
-     LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                        \
-     LANDLOCK_ACCESS_FS_MAKE_SYM)
+#define LL_FS_ABI1                                                                                 \
+    (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |   \
+     LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |                                 \
+     LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |   \
+     LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 /* What each directory grants. */
 #define RIGHTS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 /* atomic_file: open the directory (fsync), lock file, temp file, rename
  * over the old name, remove stale temp files. */
-#define RIGHTS_REPLACE                                                                      \
-    (RIGHTS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |            \
+#define RIGHTS_REPLACE                                                                             \
+    (RIGHTS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |                   \
      LANDLOCK_ACCESS_FS_REMOVE_FILE | LL_FS_TRUNCATE)
 
 /* struct landlock_ruleset_attr as of ABI 6; the size passed says how much
@@ -111,13 +109,14 @@ allow_dir_of(int ruleset, const char *path, bool is_dir, uint64_t rights, uint64
     else
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     if ((fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        helperd_reportf(report, ctx, "warning: confinement: %s: %s: not accessible while confined", dir,
-                strerror(errno));
+        helperd_reportf(report, ctx, "warning: confinement: %s: %s: not accessible while confined",
+                        dir, strerror(errno));
         return 0;
     }
     rc = allow_fd(ruleset, fd, rights, handled);
     if (rc != 0)
-        helperd_reportf(report, ctx, "error: confinement: Landlock rule for %s: %s", dir, strerror(errno));
+        helperd_reportf(report, ctx, "error: confinement: Landlock rule for %s: %s", dir,
+                        strerror(errno));
     close(fd);
     return rc;
 }
@@ -148,8 +147,9 @@ add_rules(int ruleset, const struct helperd_confine_paths *p, uint64_t handled,
     /* The socket is removed at exit (helperd_listen_close). */
     if (p->socket_dir_fd >= 0 &&
         allow_fd(ruleset, p->socket_dir_fd, LANDLOCK_ACCESS_FS_REMOVE_FILE, handled) != 0) {
-        helperd_reportf(report, ctx, "error: confinement: Landlock rule for the socket's directory: %s",
-                strerror(errno));
+        helperd_reportf(report, ctx,
+                        "error: confinement: Landlock rule for the socket's directory: %s",
+                        strerror(errno));
         return -1;
     }
     return 0;
@@ -176,7 +176,8 @@ helperd_landlock_apply(const struct helperd_confine_paths *p, helperd_report_fn 
     }
     ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
     if (ruleset < 0) {
-        helperd_reportf(report, ctx, "error: confinement: Landlock (ABI %d): %s", abi, strerror(errno));
+        helperd_reportf(report, ctx, "error: confinement: Landlock (ABI %d): %s", abi,
+                        strerror(errno));
         return -1;
     }
     if (add_rules(ruleset, p, attr.handled_access_fs, report, ctx) == 0) {

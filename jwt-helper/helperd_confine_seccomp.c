@@ -42,6 +42,7 @@
 #include "helperd_confine.h"
 
 /* Allowed with any arguments. */
+/* clang-format off */
 static const int allowed[] = {
     /* memory (malloc, libsodium's guarded secrets, argon2id's 64 MiB) */
     SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
@@ -77,6 +78,7 @@ static const int allowed[] = {
     SCMP_SYS(process_vm_readv), SCMP_SYS(sysinfo), SCMP_SYS(getpgid), SCMP_SYS(setpgid),
 #endif
 };
+/* clang-format on */
 
 /* The calls allowed only with some arguments. */
 static int
@@ -102,8 +104,8 @@ add_restricted(scmp_filter_ctx f)
 #endif
     rc |= seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* Local sockets only: syslog's /dev/log, NSS daemons. */
-    rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                           SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
+    rc |=
+        seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
     return rc;
 }
 
@@ -129,7 +131,8 @@ helperd_seccomp_apply(helperd_report_fn report, void *ctx)
     }
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         if (seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed[i], 0) != 0) {
-            helperd_reportf(report, ctx, "error: confinement: seccomp: system call %d not known", allowed[i]);
+            helperd_reportf(report, ctx, "error: confinement: seccomp: system call %d not known",
+                            allowed[i]);
             goto out;
         }
     }

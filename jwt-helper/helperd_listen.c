@@ -53,8 +53,8 @@ take_activated_fd(helperd_report_fn report, void *ctx, struct helperd_listener *
 
     if (!sockopt_is(fd, SO_DOMAIN, AF_UNIX) || !sockopt_is(fd, SO_TYPE, SOCK_STREAM) ||
         !sockopt_is(fd, SO_ACCEPTCONN, 1)) {
-        helperd_reportf(report, ctx, "socket activation: fd %d is not a listening AF_UNIX stream socket",
-                fd);
+        helperd_reportf(report, ctx,
+                        "socket activation: fd %d is not a listening AF_UNIX stream socket", fd);
         return -1;
     }
     fl = fcntl(fd, F_GETFL);
@@ -81,8 +81,9 @@ try_activation(helperd_report_fn report, void *ctx, struct helperd_listener *out
         (pid_t)pid == getpid()) {
         ours = 1;
         if (strcmp(fds_s, "1") != 0) {
-            helperd_reportf(report, ctx, "socket activation: LISTEN_FDS=%.16s: exactly one socket expected",
-                    fds_s);
+            helperd_reportf(report, ctx,
+                            "socket activation: LISTEN_FDS=%.16s: exactly one socket expected",
+                            fds_s);
             *rc = -1;
         } else {
             *rc = take_activated_fd(report, ctx, out);
@@ -142,7 +143,8 @@ clear_stale(int dir_fd, const char *name, const char *path, const struct sockadd
         return -1;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        helperd_reportf(report, ctx, "socket %s: exists and is not a socket: refusing to replace it", path);
+        helperd_reportf(report, ctx,
+                        "socket %s: exists and is not a socket: refusing to replace it", path);
         return -1;
     }
     probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -155,7 +157,8 @@ clear_stale(int dir_fd, const char *name, const char *path, const struct sockadd
     close(probe);
     if (r != 0 && err == ECONNREFUSED) {
         if (unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT) {
-            helperd_reportf(report, ctx, "socket %s: removing stale socket: %s", path, strerror(errno));
+            helperd_reportf(report, ctx, "socket %s: removing stale socket: %s", path,
+                            strerror(errno));
             return -1;
         }
         return 0;
@@ -191,10 +194,11 @@ open_parent(const char *path, helperd_report_fn report, void *ctx, struct helper
     out->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (out->dir_fd < 0) {
         if (errno == ENOENT)
-            helperd_reportf(report, ctx,
-                    "socket %s: directory %s does not exist (systemd's RuntimeDirectory= or "
-                    "tmpfiles.d create it)",
-                    path, dir);
+            helperd_reportf(
+                report, ctx,
+                "socket %s: directory %s does not exist (systemd's RuntimeDirectory= or "
+                "tmpfiles.d create it)",
+                path, dir);
         else
             helperd_reportf(report, ctx, "socket %s: directory %s: %s", path, dir, strerror(errno));
         return -1;
@@ -251,7 +255,7 @@ open_own(const char *path, helperd_report_fn report, void *ctx, struct helperd_l
     }
     if (len > HELPERD_CONF_SOCKET_MAX || len >= sizeof(sa.sun_path)) {
         helperd_reportf(report, ctx, "socket path %.64s...: longer than %d bytes", path,
-                HELPERD_CONF_SOCKET_MAX);
+                        HELPERD_CONF_SOCKET_MAX);
         return -1;
     }
     memset(&sa, 0, sizeof(sa));

@@ -89,8 +89,8 @@ struct loop {
     int64_t stop_deadline_ms;
     int64_t accept_paused_until_ms;
     int64_t refusal_logged_ms;
-    int64_t accept_logged_ms;        /* last "accept:" line; 0: none yet */
-    unsigned long accept_failures;   /* failed accepts since that line */
+    int64_t accept_logged_ms;      /* last "accept:" line; 0: none yet */
+    unsigned long accept_failures; /* failed accepts since that line */
     int info_prio; /* ctx of helperd_log_report for decisions */
 };
 
@@ -549,8 +549,8 @@ accept_failed(struct loop *lp, int err)
         lp->now.mono_ms - lp->accept_logged_ms < ACCEPT_LOG_INTERVAL_MS)
         return;
     if (lp->accept_logged_ms == 0 || lp->accept_failures == 1)
-        syslog(LOG_WARNING, "accept: %s: new connections wait (retried every %d ms)",
-               strerror(err), ACCEPT_PAUSE_MS);
+        syslog(LOG_WARNING, "accept: %s: new connections wait (retried every %d ms)", strerror(err),
+               ACCEPT_PAUSE_MS);
     else
         syslog(LOG_WARNING, "accept: %s: failed %lu times in the last %lld s", strerror(err),
                lp->accept_failures, (long long)(lp->now.mono_ms - lp->accept_logged_ms) / 1000);

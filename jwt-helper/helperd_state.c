@@ -106,7 +106,7 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
         break;
     case CONF_ERR_NOMEM:
         helperd_reportf(report, ctx, "config %s: out of memory",
-            conf_path != NULL ? conf_path : HELPERD_CONF_DEFAULT_PATH);
+                        conf_path != NULL ? conf_path : HELPERD_CONF_DEFAULT_PATH);
         return -1;
     default:
         return -1; /* the loader named each problem */
@@ -114,7 +114,8 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
     if (socket_override == NULL)
         return 0;
     if (socket_override[0] == '\0' || strlen(socket_override) > HELPERD_CONF_SOCKET_MAX) {
-        helperd_reportf(report, ctx, "--socket: a socket path (at most %d bytes)", HELPERD_CONF_SOCKET_MAX);
+        helperd_reportf(report, ctx, "--socket: a socket path (at most %d bytes)",
+                        HELPERD_CONF_SOCKET_MAX);
         return -1;
     }
     if ((sock = strdup(socket_override)) == NULL) {
@@ -200,9 +201,9 @@ jwks_has_signer(const char *path, const struct signer *signer, const char *text,
     }
     if (jwt_jwks_select(set, kid, signer_alg(signer), &found) != JWT_OK) {
         helperd_reportf(report, ctx,
-            "jwks %s: no usable key with the signing key's kid %s: tokens would be "
-            "unverifiable",
-            path, kid);
+                        "jwks %s: no usable key with the signing key's kid %s: tokens would be "
+                        "unverifiable",
+                        path, kid);
         goto out;
     }
     if ((r = signer_public_jwk(signer, &pub)) != JWT_OK ||
@@ -213,9 +214,9 @@ jwks_has_signer(const char *path, const struct signer *signer, const char *text,
     }
     if (memcmp(a, b, sizeof a) != 0) { /* public keys: no secret to time */
         helperd_reportf(report, ctx,
-            "jwks %s: key %s is not the signing key's public half: tokens would be "
-            "unverifiable",
-            path, kid);
+                        "jwks %s: key %s is not the signing key's public half: tokens would be "
+                        "unverifiable",
+                        path, kid);
         goto out;
     }
     *retired = found->retired != 0;
@@ -251,13 +252,14 @@ load_jwks(const char *path, const struct signer *signer, struct json_object **ke
     }
     if ((k = keys_member(set)) == NULL) {
         helperd_reportf(report, ctx, "jwks %s: no \"keys\" array of at most %d objects", path,
-            JWT_MAX_JWKS_KEYS);
+                        JWT_MAX_JWKS_KEYS);
         goto out;
     }
     if (signer != NULL && jwks_has_signer(path, signer, text, len, retired, report, ctx) != 0)
         goto out;
     if (*retired) /* MUST 5: loaded, so status still answers, but nothing is issued */
-        helperd_reportf(report, ctx,
+        helperd_reportf(
+            report, ctx,
             "error: jwks %s marks the signing key %s retired: no token is issued; run "
             "jwt-helper keys rotate and keys activate, or restore the active signing_key",
             path, signer_kid(signer));
@@ -466,11 +468,10 @@ sync_users(struct helperd_state *st, helperd_report_fn report, void *ctx)
     struct jwt_file_identity id;
     struct userdb *db = NULL;
     userdb_result r;
-
-    jwt_file_identity_of(path, &id); /* before reading: a later change is seen next time */
     int err;
     bool was_retry = st->db_retry;
 
+    jwt_file_identity_of(path, &id); /* before reading: a later change is seen next time */
     if (!file_changed(&id, &st->db_id, st->db_synced, st->db_retry))
         return;
     userdb_free(st->db);
@@ -479,25 +480,30 @@ sync_users(struct helperd_state *st, helperd_report_fn report, void *ctx)
     errno = 0;
     r = userdb_load(path, st->daemon_uid, &db);
     err = errno;
-    st->db_retry = r != USERDB_OK && passing_failure(r == USERDB_ERR_NOMEM, r == USERDB_ERR_IO, err);
+    st->db_retry =
+        r != USERDB_OK && passing_failure(r == USERDB_ERR_NOMEM, r == USERDB_ERR_IO, err);
     if (!st->db_retry)
         st->db_id = id;
     if (r != USERDB_OK) {
         if (st->db_retry && was_retry)
             return; /* reported when the streak began */
         if (st->db_retry)
-            helperd_reportf(report, ctx, "error: users %s: %s%s%s (logins refused; tried again at each request)",
-                path, userdb_result_str(r), err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+            helperd_reportf(report, ctx,
+                            "error: users %s: %s%s%s (logins refused; tried again at each request)",
+                            path, userdb_result_str(r), err != 0 ? ": " : "",
+                            err != 0 ? strerror(err) : "");
         else if (r == USERDB_ERR_IO && err != 0)
-            helperd_reportf(report, ctx, "error: users %s: %s: %s (every login refused)", path, userdb_result_str(r),
-                strerror(err));
+            helperd_reportf(report, ctx, "error: users %s: %s: %s (every login refused)", path,
+                            userdb_result_str(r), strerror(err));
         else
-            helperd_reportf(report, ctx, "error: users %s: %s (every login refused)", path, userdb_result_str(r));
+            helperd_reportf(report, ctx, "error: users %s: %s (every login refused)", path,
+                            userdb_result_str(r));
         return;
     }
     for (size_t i = 0; i < db->n_bad_lines; i++)
-        helperd_reportf(report, ctx, "error: users %s: line %zu: %s (its user cannot log in; writes refused)", path,
-            db->bad_lines[i], db->bad_reasons != NULL ? db->bad_reasons[i] : "malformed");
+        helperd_reportf(
+            report, ctx, "error: users %s: line %zu: %s (its user cannot log in; writes refused)",
+            path, db->bad_lines[i], db->bad_reasons != NULL ? db->bad_reasons[i] : "malformed");
     helperd_reportf(report, ctx, "users %s: %zu records read", path, db->n_records);
     st->db = db;
 }
@@ -535,14 +541,16 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
         if (st->rev_retry && was_retry)
             return; /* reported when the streak began */
         if (st->rev_retry)
-            helperd_reportf(report, ctx,
+            helperd_reportf(
+                report, ctx,
                 "error: revocation %s: %s%s%s (issuing refused; tried again at each request)", path,
                 jwt_result_str(r), err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
         else if (r == JWT_ERR_FILE_OPEN && err != 0)
-            helperd_reportf(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path, jwt_result_str(r),
-                strerror(err));
+            helperd_reportf(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path,
+                            jwt_result_str(r), strerror(err));
         else
-            helperd_reportf(report, ctx, "error: revocation %s: %s (issuing refused)", path, jwt_result_str(r));
+            helperd_reportf(report, ctx, "error: revocation %s: %s (issuing refused)", path,
+                            jwt_result_str(r));
         return;
     }
     if (was_retry)
@@ -573,13 +581,14 @@ sync_keys(struct helperd_state *st, helperd_report_fn report, void *ctx)
     st->jwks_id = jwks_id;
     if (load_signer(c, report, ctx, &signer) != 0 ||
         load_jwks(c->jwks, signer, &keys, &retired, report, ctx) != 0) {
-        helperd_reportf(report, ctx, "error: keys changed on disk but do not load: still signing with %s",
-            signer_kid(st->signer));
+        helperd_reportf(report, ctx,
+                        "error: keys changed on disk but do not load: still signing with %s",
+                        signer_kid(st->signer));
         signer_free(signer);
         return;
     }
     helperd_reportf(report, ctx, "keys reloaded: signing with %s (%s)", signer_kid(signer),
-        jwt_alg_name(signer_alg(signer)));
+                    jwt_alg_name(signer_alg(signer)));
     signer_free(st->signer);
     json_object_put(st->jwks_keys);
     st->signer = signer;

@@ -90,7 +90,8 @@ main(int argc, char **argv)
     struct helperd_confine_paths paths;
     int rc;
 
-    if (argc < 3 || ((strcmp(argv[2], "read") == 0 || strcmp(argv[2], "create") == 0) && argc != 4)) {
+    if (argc < 3 ||
+        ((strcmp(argv[2], "read") == 0 || strcmp(argv[2], "create") == 0) && argc != 4)) {
         fprintf(stderr, "usage: confine_probe CONF read|create PATH | exec|inet|fork\n");
         return 2;
     }
