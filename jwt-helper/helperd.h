@@ -82,6 +82,9 @@ struct helperd_state {
     bool db_synced, rev_synced;            /* looked at once: from then on a file that still
                                             * cannot be looked at (unknown identity) is no
                                             * news, neither reloaded nor reported again */
+    bool db_retry, rev_retry;              /* the last load failed for a passing reason
+                                            * (EMFILE, ENOMEM, ...): its identity was not
+                                            * recorded, so the next request loads again */
     long daemon_uid;                       /* owner we accept for db and list besides root
                                             * and euid: the configured user's uid, or -1 */
     /* bookkeeping */
@@ -94,6 +97,10 @@ struct helperd_state {
  * the daemon logs it; tests collect it. Never given a secret. It is
  * conf.h's callback, so one reporter serves the config loader too. */
 typedef conf_report_fn helperd_report_fn;
+/* Formats a message (at most PATH_MAX + 256 bytes) and hands it to report;
+ * a NULL report drops it. The one printf-style front of helperd_report_fn. */
+void helperd_reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Loads config (helperd_conf_load(conf_path, must_exist)), then signing_key
  * (signer_load), refresh_key (helperd_tokens_secret_load), jwks (its "keys"

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,21 +26,6 @@
 #define CLOSE_FALLBACK_MAX 65536
 /* Connections waiting for accept; the loop's own limits do the real bounding. */
 #define LISTEN_BACKLOG 128
-
-static void reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    report(ctx, msg);
-}
 
 static void
 listener_init(struct helperd_listener *l)
@@ -69,13 +53,13 @@ take_activated_fd(helperd_report_fn report, void *ctx, struct helperd_listener *
 
     if (!sockopt_is(fd, SO_DOMAIN, AF_UNIX) || !sockopt_is(fd, SO_TYPE, SOCK_STREAM) ||
         !sockopt_is(fd, SO_ACCEPTCONN, 1)) {
-        reportf(report, ctx, "socket activation: fd %d is not a listening AF_UNIX stream socket",
-                fd);
+        helperd_reportf(report, ctx,
+                        "socket activation: fd %d is not a listening AF_UNIX stream socket", fd);
         return -1;
     }
     fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-        reportf(report, ctx, "socket activation: fd %d: %s", fd, strerror(errno));
+        helperd_reportf(report, ctx, "socket activation: fd %d: %s", fd, strerror(errno));
         return -1;
     }
     out->fd = fd;
@@ -97,8 +81,9 @@ try_activation(helperd_report_fn report, void *ctx, struct helperd_listener *out
         (pid_t)pid == getpid()) {
         ours = 1;
         if (strcmp(fds_s, "1") != 0) {
-            reportf(report, ctx, "socket activation: LISTEN_FDS=%.16s: exactly one socket expected",
-                    fds_s);
+            helperd_reportf(report, ctx,
+                            "socket activation: LISTEN_FDS=%.16s: exactly one socket expected",
+                            fds_s);
             *rc = -1;
         } else {
             *rc = take_activated_fd(report, ctx, out);
@@ -154,16 +139,17 @@ clear_stale(int dir_fd, const char *name, const char *path, const struct sockadd
     if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT)
             return 0;
-        reportf(report, ctx, "socket %s: %s", path, strerror(errno));
+        helperd_reportf(report, ctx, "socket %s: %s", path, strerror(errno));
         return -1;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        reportf(report, ctx, "socket %s: exists and is not a socket: refusing to replace it", path);
+        helperd_reportf(report, ctx,
+                        "socket %s: exists and is not a socket: refusing to replace it", path);
         return -1;
     }
     probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (probe < 0) {
-        reportf(report, ctx, "socket: %s", strerror(errno));
+        helperd_reportf(report, ctx, "socket: %s", strerror(errno));
         return -1;
     }
     r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
@@ -171,15 +157,16 @@ clear_stale(int dir_fd, const char *name, const char *path, const struct sockadd
     close(probe);
     if (r != 0 && err == ECONNREFUSED) {
         if (unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT) {
-            reportf(report, ctx, "socket %s: removing stale socket: %s", path, strerror(errno));
+            helperd_reportf(report, ctx, "socket %s: removing stale socket: %s", path,
+                            strerror(errno));
             return -1;
         }
         return 0;
     }
     if (r == 0 || err == EAGAIN || err == EINPROGRESS)
-        reportf(report, ctx, "socket %s: a daemon answers there: already running", path);
+        helperd_reportf(report, ctx, "socket %s: a daemon answers there: already running", path);
     else
-        reportf(report, ctx, "socket %s: %s", path, strerror(err));
+        helperd_reportf(report, ctx, "socket %s: %s", path, strerror(err));
     return -1;
 }
 
@@ -197,22 +184,23 @@ open_parent(const char *path, helperd_report_fn report, void *ctx, struct helper
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
     if ((out->name = strdup(slash == NULL ? path : slash + 1)) == NULL) {
-        reportf(report, ctx, "out of memory");
+        helperd_reportf(report, ctx, "out of memory");
         return -1;
     }
     if (out->name[0] == '\0' || strcmp(out->name, ".") == 0 || strcmp(out->name, "..") == 0) {
-        reportf(report, ctx, "socket %s: not a file name", path);
+        helperd_reportf(report, ctx, "socket %s: not a file name", path);
         return -1;
     }
     out->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (out->dir_fd < 0) {
         if (errno == ENOENT)
-            reportf(report, ctx,
-                    "socket %s: directory %s does not exist (systemd's RuntimeDirectory= or "
-                    "tmpfiles.d create it)",
-                    path, dir);
+            helperd_reportf(
+                report, ctx,
+                "socket %s: directory %s does not exist (systemd's RuntimeDirectory= or "
+                "tmpfiles.d create it)",
+                path, dir);
         else
-            reportf(report, ctx, "socket %s: directory %s: %s", path, dir, strerror(errno));
+            helperd_reportf(report, ctx, "socket %s: directory %s: %s", path, dir, strerror(errno));
         return -1;
     }
     return 0;
@@ -228,7 +216,7 @@ bind_own(const char *path, const struct sockaddr_un *sa, helperd_report_fn repor
 
     out->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (out->fd < 0) {
-        reportf(report, ctx, "socket: %s", strerror(errno));
+        helperd_reportf(report, ctx, "socket: %s", strerror(errno));
         return -1;
     }
     /* Every local user may ask; SO_PEERCRED tells the daemon who (DESIGN
@@ -239,17 +227,17 @@ bind_own(const char *path, const struct sockaddr_un *sa, helperd_report_fn repor
     int bind_errno = errno;
     umask(old_umask);
     if (bound != 0) {
-        reportf(report, ctx, "socket %s: bind: %s", path, strerror(bind_errno));
+        helperd_reportf(report, ctx, "socket %s: bind: %s", path, strerror(bind_errno));
         return -1;
     }
     if (fstatat(out->dir_fd, out->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode)) {
-        reportf(report, ctx, "socket %s: vanished after bind", path);
+        helperd_reportf(report, ctx, "socket %s: vanished after bind", path);
         return -1;
     }
     out->dev = st.st_dev;
     out->ino = st.st_ino;
     if (listen(out->fd, LISTEN_BACKLOG) != 0) {
-        reportf(report, ctx, "socket %s: %s", path, strerror(errno));
+        helperd_reportf(report, ctx, "socket %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -262,12 +250,12 @@ open_own(const char *path, helperd_report_fn report, void *ctx, struct helperd_l
     size_t len = path == NULL ? 0 : strlen(path);
 
     if (len == 0) {
-        reportf(report, ctx, "socket path is empty");
+        helperd_reportf(report, ctx, "socket path is empty");
         return -1;
     }
     if (len > HELPERD_CONF_SOCKET_MAX || len >= sizeof(sa.sun_path)) {
-        reportf(report, ctx, "socket path %.64s...: longer than %d bytes", path,
-                HELPERD_CONF_SOCKET_MAX);
+        helperd_reportf(report, ctx, "socket path %.64s...: longer than %d bytes", path,
+                        HELPERD_CONF_SOCKET_MAX);
         return -1;
     }
     memset(&sa, 0, sizeof(sa));

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helperd_confine.h"
 #include "helperd_loop.h"
 #include "helperd_workers.h"
 #include "secret.h"
@@ -48,6 +49,7 @@
 #define ACCEPT_BURST 64               /* connections accepted per turn */
 #define LINES_PER_TURN 16             /* requests one connection may have answered per turn */
 #define REFUSAL_LOG_INTERVAL_MS 60000 /* "too many clients" is logged at most this often */
+#define ACCEPT_LOG_INTERVAL_MS 10000  /* so is a failing accept (out of descriptors) */
 #define FIXED_FDS 3                   /* signalfd, worker eventfd, listener */
 
 enum phase {
@@ -87,6 +89,8 @@ struct loop {
     int64_t stop_deadline_ms;
     int64_t accept_paused_until_ms;
     int64_t refusal_logged_ms;
+    int64_t accept_logged_ms;      /* last "accept:" line; 0: none yet */
+    unsigned long accept_failures; /* failed accepts since that line */
     int info_prio; /* ctx of helperd_log_report for decisions */
 };
 
@@ -534,6 +538,26 @@ add_client(struct loop *lp, int fd)
     lp->st->counters[HELPERD_C_CLIENTS] = (int64_t)lp->n_conns;
 }
 
+/* accept is retried every ACCEPT_PAUSE_MS while descriptors or memory
+ * are short: one log line per ACCEPT_LOG_INTERVAL_MS, with how many
+ * failed since the last, not ten lines a second. */
+static void
+accept_failed(struct loop *lp, int err)
+{
+    lp->accept_failures++;
+    if (lp->accept_logged_ms != 0 &&
+        lp->now.mono_ms - lp->accept_logged_ms < ACCEPT_LOG_INTERVAL_MS)
+        return;
+    if (lp->accept_logged_ms == 0 || lp->accept_failures == 1)
+        syslog(LOG_WARNING, "accept: %s: new connections wait (retried every %d ms)", strerror(err),
+               ACCEPT_PAUSE_MS);
+    else
+        syslog(LOG_WARNING, "accept: %s: failed %lu times in the last %lld s", strerror(err),
+               lp->accept_failures, (long long)(lp->now.mono_ms - lp->accept_logged_ms) / 1000);
+    lp->accept_logged_ms = lp->now.mono_ms;
+    lp->accept_failures = 0;
+}
+
 static void
 accept_clients(struct loop *lp)
 {
@@ -550,7 +574,7 @@ accept_clients(struct loop *lp)
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
             /* The pending connection stays queued; polling the listener now
              * would spin. Try again shortly. */
-            syslog(LOG_WARNING, "accept: %s", strerror(errno));
+            accept_failed(lp, errno);
             lp->accept_paused_until_ms = lp->now.mono_ms + ACCEPT_PAUSE_MS;
         }
         return; /* EAGAIN: none left */
@@ -578,12 +602,40 @@ take_finished_jobs(struct loop *lp)
 }
 
 static void
+report_nothing(void *ctx, const char *message)
+{
+    (void)ctx;
+    (void)message;
+}
+
+/* The new config is read once before the keys, so that a file outside
+ * the confinement is refused by name rather than by a failed open. */
+static bool
+reload_stays_confined(struct loop *lp)
+{
+    struct helperd_conf *fresh = NULL;
+    int err_prio = LOG_ERR;
+    bool ok;
+
+    if (helperd_conf_load(lp->opts->conf_path, lp->opts->conf_must_exist, report_nothing, NULL,
+                          &fresh) != CONF_OK)
+        return true; /* the reload below reports what is wrong with it */
+    ok = helperd_confine_covers(lp->st->conf, fresh, helperd_log_report, &err_prio);
+    helperd_conf_free(fresh);
+    return ok;
+}
+
+static void
 reload(struct loop *lp)
 {
     struct helperd_state *fresh = NULL, *old = lp->st;
     int err_prio = LOG_ERR;
 
     syslog(LOG_INFO, "SIGHUP: reloading configuration and keys");
+    if (!reload_stays_confined(lp)) {
+        syslog(LOG_ERR, "reload refused: keeping the previous configuration and keys");
+        return;
+    }
     if (helperd_state_reload(lp->opts->conf_path, lp->opts->conf_must_exist,
                              lp->opts->socket_override, old, helperd_log_report, &err_prio,
                              &fresh) != 0) {

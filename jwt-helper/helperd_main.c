@@ -9,8 +9,18 @@
  *    make the process non-dumpable: it holds the signing key.
  * 4. Detach (without -f) only after all that, so every start-up failure
  *    reaches the terminal and the exit status.
- * 5. Start threads only in the process that serves (helperd_loop_run):
- *    threads do not survive fork. */
+ * 5. Confine (helperd_confine: Landlock, seccomp) after the detach, since
+ *    a confined process may not fork, and before helperd_loop_run starts
+ *    the worker threads, so they are confined too. A failure there is
+ *    logged and the daemon exits 1 (after a detach: syslog only).
+ * 6. Start threads only in the process that serves (helperd_loop_run):
+ *    threads do not survive fork.
+ * 7. SIGHUP, SIGTERM and SIGINT are blocked from the first line: start-up
+ *    (the dummy argon2id hash) takes a moment, and a signal then would
+ *    kill the daemon by its default action (systemd does not restart a
+ *    death by SIGHUP). Blocked, they wait for the loop's signalfd: an
+ *    early SIGHUP is a reload once started, an early SIGTERM a clean
+ *    exit. Without -f the parent that received them exits anyway. */
 #include "config.h"
 
 #include <errno.h>
@@ -28,6 +38,7 @@
 #include <unistd.h>
 
 #include "helperd.h"
+#include "helperd_confine.h"
 #include "helperd_listen.h"
 #include "helperd_loop.h"
 #include "helperd_privdrop.h"
@@ -167,6 +178,31 @@ start(const struct options *o, const char *conf_path, struct helperd_state **st,
     return 0;
 }
 
+/* MUST 7. */
+static void
+block_loop_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    (void)sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* MUST 5. */
+static int
+confine(const struct helperd_loop_opts *lo, const struct helperd_state *st,
+        const struct helperd_listener *lis)
+{
+    struct helperd_confine_paths paths;
+    int err_prio = LOG_INFO;
+
+    helperd_confine_paths_of(lo->conf_path, st->conf, lis->dir_fd, &paths);
+    return helperd_confine(&paths, helperd_log_report, &err_prio);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -177,6 +213,7 @@ main(int argc, char **argv)
     char *abs_conf = NULL;
     int rc;
 
+    block_loop_signals();
     helperd_listen_close_inherited();
     if ((rc = parse_args(argc, argv, &o)) >= 0)
         return rc;
@@ -203,6 +240,10 @@ main(int argc, char **argv)
     lo.conf_path = abs_conf != NULL ? abs_conf : o.conf_path;
     lo.conf_must_exist = o.conf_path != NULL;
     lo.socket_override = o.socket_path;
+    if (confine(&lo, st, &lis) != 0) {
+        syslog(LOG_ERR, "not started: could not confine the daemon");
+        goto out;
+    }
     if (helperd_loop_run(&st, &lis, &lo) == 0) {
         syslog(LOG_INFO, "stopped");
         rc = 0;

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,21 +26,6 @@
 
 /* Enough for any group list a sane daemon account has; more is suspicious. */
 #define MAX_GROUPS 256
-
-static void reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    report(ctx, msg);
-}
 
 /* MUST 1 and 3: returns true only when no id of this process is root and
  * the kernel refuses to make one root again. */
@@ -53,24 +37,24 @@ cannot_regain_root(helperd_report_fn report, void *ctx)
     int n, i;
 
     if (setuid(0) == 0 || setgid(0) == 0) {
-        reportf(report, ctx, "privilege drop: root could be regained");
+        helperd_reportf(report, ctx, "privilege drop: root could be regained");
         return false;
     }
     if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0) {
-        reportf(report, ctx, "privilege drop: reading ids: %s", strerror(errno));
+        helperd_reportf(report, ctx, "privilege drop: reading ids: %s", strerror(errno));
         return false;
     }
     if (ru == 0 || eu == 0 || su == 0 || rg == 0 || eg == 0 || sg == 0) {
-        reportf(report, ctx, "privilege drop: a real, effective or saved id is still 0");
+        helperd_reportf(report, ctx, "privilege drop: a real, effective or saved id is still 0");
         return false;
     }
     if ((n = getgroups(MAX_GROUPS, groups)) < 0) {
-        reportf(report, ctx, "privilege drop: getgroups: %s", strerror(errno));
+        helperd_reportf(report, ctx, "privilege drop: getgroups: %s", strerror(errno));
         return false;
     }
     for (i = 0; i < n; i++) {
         if (groups[i] == 0) {
-            reportf(report, ctx, "privilege drop: group 0 is still a supplementary group");
+            helperd_reportf(report, ctx, "privilege drop: group 0 is still a supplementary group");
             return false;
         }
     }
@@ -86,18 +70,18 @@ drop_to(const char *user, helperd_report_fn report, void *ctx, uid_t *uid)
     int e = jwt_user_find(user, &pw_uid, &pw_gid);
 
     if (e != 0) {
-        reportf(report, ctx, "refusing to run as root: user %s does not exist%s%s",
-                user == NULL ? "(none)" : user, e != ENOENT ? ": " : "",
-                e != ENOENT ? strerror(e) : "");
+        helperd_reportf(report, ctx, "refusing to run as root: user %s does not exist%s%s",
+                        user == NULL ? "(none)" : user, e != ENOENT ? ": " : "",
+                        e != ENOENT ? strerror(e) : "");
         return -1;
     }
     if (pw_uid == 0 || pw_gid == 0) {
-        reportf(report, ctx, "refusing to run as root: user %s has uid or gid 0", user);
+        helperd_reportf(report, ctx, "refusing to run as root: user %s has uid or gid 0", user);
         return -1;
     }
     if (setgroups(0, NULL) != 0 || setresgid(pw_gid, pw_gid, pw_gid) != 0 ||
         setresuid(pw_uid, pw_uid, pw_uid) != 0) {
-        reportf(report, ctx, "privilege drop to %s: %s", user, strerror(errno));
+        helperd_reportf(report, ctx, "privilege drop to %s: %s", user, strerror(errno));
         return -1;
     }
     *uid = pw_uid;

@@ -60,8 +60,8 @@ helperd_counter_name(enum helperd_counter c)
     return (unsigned)c < HELPERD_C_COUNT ? counter_names[c] : NULL;
 }
 
-__attribute__((format(printf, 3, 4))) static void
-say(helperd_report_fn report, void *ctx, const char *fmt, ...)
+void
+helperd_reportf(helperd_report_fn report, void *ctx, const char *fmt, ...)
 {
     char msg[REPORT_MAX];
     va_list ap;
@@ -80,9 +80,9 @@ say_file(helperd_report_fn report, void *ctx, const char *key, const char *path,
          int err)
 {
     if (r == JWT_ERR_FILE_OPEN && err != 0)
-        say(report, ctx, "%s %s: %s: %s", key, path, jwt_result_str(r), strerror(err));
+        helperd_reportf(report, ctx, "%s %s: %s: %s", key, path, jwt_result_str(r), strerror(err));
     else
-        say(report, ctx, "%s %s: %s", key, path, jwt_result_str(r));
+        helperd_reportf(report, ctx, "%s %s: %s", key, path, jwt_result_str(r));
 }
 
 /* The configured user's uid, which may own the files the daemon writes;
@@ -105,8 +105,8 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
     case CONF_OK:
         break;
     case CONF_ERR_NOMEM:
-        say(report, ctx, "config %s: out of memory",
-            conf_path != NULL ? conf_path : HELPERD_CONF_DEFAULT_PATH);
+        helperd_reportf(report, ctx, "config %s: out of memory",
+                        conf_path != NULL ? conf_path : HELPERD_CONF_DEFAULT_PATH);
         return -1;
     default:
         return -1; /* the loader named each problem */
@@ -114,11 +114,12 @@ conf_step(struct helperd_state *st, const char *conf_path, bool must_exist,
     if (socket_override == NULL)
         return 0;
     if (socket_override[0] == '\0' || strlen(socket_override) > HELPERD_CONF_SOCKET_MAX) {
-        say(report, ctx, "--socket: a socket path (at most %d bytes)", HELPERD_CONF_SOCKET_MAX);
+        helperd_reportf(report, ctx, "--socket: a socket path (at most %d bytes)",
+                        HELPERD_CONF_SOCKET_MAX);
         return -1;
     }
     if ((sock = strdup(socket_override)) == NULL) {
-        say(report, ctx, "--socket: out of memory");
+        helperd_reportf(report, ctx, "--socket: out of memory");
         return -1;
     }
     free(st->conf->socket);
@@ -195,27 +196,27 @@ jwks_has_signer(const char *path, const struct signer *signer, const char *text,
     int rc = -1;
 
     if ((r = jwt_jwks_parse(text, len, &set)) != JWT_OK) {
-        say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
+        helperd_reportf(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
         goto out;
     }
     if (jwt_jwks_select(set, kid, signer_alg(signer), &found) != JWT_OK) {
-        say(report, ctx,
-            "jwks %s: no usable key with the signing key's kid %s: tokens would be "
-            "unverifiable",
-            path, kid);
+        helperd_reportf(report, ctx,
+                        "jwks %s: no usable key with the signing key's kid %s: tokens would be "
+                        "unverifiable",
+                        path, kid);
         goto out;
     }
     if ((r = signer_public_jwk(signer, &pub)) != JWT_OK ||
         (r = jwt_jwk_thumbprint(pub, a)) != JWT_OK ||
         (r = jwt_jwk_thumbprint(found, b)) != JWT_OK) {
-        say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
+        helperd_reportf(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
         goto out;
     }
     if (memcmp(a, b, sizeof a) != 0) { /* public keys: no secret to time */
-        say(report, ctx,
-            "jwks %s: key %s is not the signing key's public half: tokens would be "
-            "unverifiable",
-            path, kid);
+        helperd_reportf(report, ctx,
+                        "jwks %s: key %s is not the signing key's public half: tokens would be "
+                        "unverifiable",
+                        path, kid);
         goto out;
     }
     *retired = found->retired != 0;
@@ -246,18 +247,19 @@ load_jwks(const char *path, const struct signer *signer, struct json_object **ke
         goto out;
     }
     if ((r = jwt_json_parse_object(text, len, &set)) != JWT_OK) {
-        say(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
+        helperd_reportf(report, ctx, "jwks %s: %s", path, jwt_result_str(r));
         goto out;
     }
     if ((k = keys_member(set)) == NULL) {
-        say(report, ctx, "jwks %s: no \"keys\" array of at most %d objects", path,
-            JWT_MAX_JWKS_KEYS);
+        helperd_reportf(report, ctx, "jwks %s: no \"keys\" array of at most %d objects", path,
+                        JWT_MAX_JWKS_KEYS);
         goto out;
     }
     if (signer != NULL && jwks_has_signer(path, signer, text, len, retired, report, ctx) != 0)
         goto out;
     if (*retired) /* MUST 5: loaded, so status still answers, but nothing is issued */
-        say(report, ctx,
+        helperd_reportf(
+            report, ctx,
             "error: jwks %s marks the signing key %s retired: no token is issued; run "
             "jwt-helper keys rotate and keys activate, or restore the active signing_key",
             path, signer_kid(signer));
@@ -286,7 +288,7 @@ params_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
     st->audience_ptrs = calloc(na > 0 ? na : 1, sizeof *st->audience_ptrs);
     st->scope_ptrs = calloc(ns > 0 ? ns : 1, sizeof *st->scope_ptrs);
     if (st->audience_ptrs == NULL || st->scope_ptrs == NULL) {
-        say(report, ctx, "out of memory");
+        helperd_reportf(report, ctx, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < na; i++)
@@ -320,7 +322,7 @@ dummy_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
     if (crypto_pwhash_str(hash, text, strlen(text), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 ||
         (st->dummy_hash = strdup(hash)) == NULL)
-        say(report, ctx, "dummy password hash: out of memory");
+        helperd_reportf(report, ctx, "dummy password hash: out of memory");
     else
         rc = 0;
     sodium_memzero(rnd, sizeof rnd);
@@ -335,7 +337,7 @@ static int
 dummy_copy(struct helperd_state *st, const char *dummy, helperd_report_fn report, void *ctx)
 {
     if ((st->dummy_hash = strdup(dummy)) == NULL) {
-        say(report, ctx, "dummy password hash: out of memory");
+        helperd_reportf(report, ctx, "dummy password hash: out of memory");
         return -1;
     }
     return 0;
@@ -350,7 +352,7 @@ state_load(const char *conf_path, bool must_exist, const char *socket_override,
 
     *out = NULL;
     if (st == NULL) {
-        say(report, ctx, "out of memory");
+        helperd_reportf(report, ctx, "out of memory");
         return -1;
     }
     if (conf_step(st, conf_path, must_exist, socket_override, report, ctx) != 0)
@@ -366,7 +368,7 @@ state_load(const char *conf_path, bool must_exist, const char *socket_override,
         goto out;
     }
     if ((st->delay = helperd_delay_new(st->conf->login_delay)) == NULL) {
-        say(report, ctx, "out of memory");
+        helperd_reportf(report, ctx, "out of memory");
         rc = -1;
         goto out;
     }
@@ -420,6 +422,7 @@ helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old)
         fresh->db = old->db;
         fresh->db_id = old->db_id;
         fresh->db_synced = old->db_synced;
+        fresh->db_retry = old->db_retry;
         old->db = NULL;
     }
     if (fresh->daemon_uid == old->daemon_uid &&
@@ -428,22 +431,34 @@ helperd_state_adopt(struct helperd_state *fresh, struct helperd_state *old)
         fresh->rev_id = old->rev_id;
         fresh->rev_broken = old->rev_broken;
         fresh->rev_synced = old->rev_synced;
+        fresh->rev_retry = old->rev_retry;
         old->rev = NULL;
     }
     helperd_state_free(old);
 }
 
-/* True when path must be read again: its identity changed, or it was never
- * looked at. A file that still cannot be looked at is no news. */
+/* True when path must be read again: its identity changed, it was never
+ * looked at, or its last load failed for a passing reason (retry). A file
+ * that still cannot be looked at is no news. */
 static bool
 file_changed(const struct jwt_file_identity *now, const struct jwt_file_identity *before,
-             bool synced)
+             bool synced, bool retry)
 {
-    if (!synced)
+    if (!synced || retry)
         return true;
     if (now->state == JWT_FILE_UNKNOWN && before->state == JWT_FILE_UNKNOWN)
         return false;
     return !jwt_file_identity_same(now, before);
+}
+
+/* A load that failed for want of descriptors or memory says nothing about
+ * the file: the identity is then not recorded, so the next request tries
+ * again instead of refusing everyone until the file changes. */
+static bool
+passing_failure(bool nomem, bool io, int err)
+{
+    return nomem || (io && (err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS ||
+                            err == EAGAIN || err == EINTR));
 }
 
 static void
@@ -453,27 +468,43 @@ sync_users(struct helperd_state *st, helperd_report_fn report, void *ctx)
     struct jwt_file_identity id;
     struct userdb *db = NULL;
     userdb_result r;
+    int err;
+    bool was_retry = st->db_retry;
 
     jwt_file_identity_of(path, &id); /* before reading: a later change is seen next time */
-    if (!file_changed(&id, &st->db_id, st->db_synced))
+    if (!file_changed(&id, &st->db_id, st->db_synced, st->db_retry))
         return;
     userdb_free(st->db);
     st->db = NULL;
-    st->db_id = id;
     st->db_synced = true;
     errno = 0;
-    if ((r = userdb_load(path, st->daemon_uid, &db)) != USERDB_OK) {
-        if (r == USERDB_ERR_IO && errno != 0)
-            say(report, ctx, "error: users %s: %s: %s (every login refused)", path, userdb_result_str(r),
-                strerror(errno));
+    r = userdb_load(path, st->daemon_uid, &db);
+    err = errno;
+    st->db_retry =
+        r != USERDB_OK && passing_failure(r == USERDB_ERR_NOMEM, r == USERDB_ERR_IO, err);
+    if (!st->db_retry)
+        st->db_id = id;
+    if (r != USERDB_OK) {
+        if (st->db_retry && was_retry)
+            return; /* reported when the streak began */
+        if (st->db_retry)
+            helperd_reportf(report, ctx,
+                            "error: users %s: %s%s%s (logins refused; tried again at each request)",
+                            path, userdb_result_str(r), err != 0 ? ": " : "",
+                            err != 0 ? strerror(err) : "");
+        else if (r == USERDB_ERR_IO && err != 0)
+            helperd_reportf(report, ctx, "error: users %s: %s: %s (every login refused)", path,
+                            userdb_result_str(r), strerror(err));
         else
-            say(report, ctx, "error: users %s: %s (every login refused)", path, userdb_result_str(r));
+            helperd_reportf(report, ctx, "error: users %s: %s (every login refused)", path,
+                            userdb_result_str(r));
         return;
     }
     for (size_t i = 0; i < db->n_bad_lines; i++)
-        say(report, ctx, "error: users %s: line %zu: %s (its user cannot log in; writes refused)", path,
-            db->bad_lines[i], db->bad_reasons != NULL ? db->bad_reasons[i] : "malformed");
-    say(report, ctx, "users %s: %zu records read", path, db->n_records);
+        helperd_reportf(
+            report, ctx, "error: users %s: line %zu: %s (its user cannot log in; writes refused)",
+            path, db->bad_lines[i], db->bad_reasons != NULL ? db->bad_reasons[i] : "malformed");
+    helperd_reportf(report, ctx, "users %s: %zu records read", path, db->n_records);
     st->db = db;
 }
 
@@ -486,12 +517,15 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
     jwt_result r;
     int err;
 
+    bool was_retry = st->rev_retry;
+
     jwt_file_identity_of(path, &id);
-    if (!file_changed(&id, &st->rev_id, st->rev_synced))
+    if (!file_changed(&id, &st->rev_id, st->rev_synced, st->rev_retry))
         return;
     jwt_revocation_free(st->rev);
     st->rev = NULL;
     st->rev_broken = false;
+    st->rev_retry = false;
     st->rev_id = id;
     st->rev_synced = true;
     if (id.state == JWT_FILE_ABSENT)
@@ -503,13 +537,24 @@ sync_revocation(struct helperd_state *st, helperd_report_fn report, void *ctx)
         return; /* removed since the lstat: none listed; its absence is seen next time */
     if (r != JWT_OK) {
         st->rev_broken = true; /* MUST 2 */
-        if (r == JWT_ERR_FILE_OPEN && err != 0)
-            say(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path, jwt_result_str(r),
-                strerror(err));
+        st->rev_retry = passing_failure(r == JWT_ERR_NOMEM, r == JWT_ERR_FILE_OPEN, err);
+        if (st->rev_retry && was_retry)
+            return; /* reported when the streak began */
+        if (st->rev_retry)
+            helperd_reportf(
+                report, ctx,
+                "error: revocation %s: %s%s%s (issuing refused; tried again at each request)", path,
+                jwt_result_str(r), err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+        else if (r == JWT_ERR_FILE_OPEN && err != 0)
+            helperd_reportf(report, ctx, "error: revocation %s: %s: %s (issuing refused)", path,
+                            jwt_result_str(r), strerror(err));
         else
-            say(report, ctx, "error: revocation %s: %s (issuing refused)", path, jwt_result_str(r));
+            helperd_reportf(report, ctx, "error: revocation %s: %s (issuing refused)", path,
+                            jwt_result_str(r));
         return;
     }
+    if (was_retry)
+        helperd_reportf(report, ctx, "revocation %s: loaded again", path);
     st->rev = rev;
 }
 
@@ -536,13 +581,14 @@ sync_keys(struct helperd_state *st, helperd_report_fn report, void *ctx)
     st->jwks_id = jwks_id;
     if (load_signer(c, report, ctx, &signer) != 0 ||
         load_jwks(c->jwks, signer, &keys, &retired, report, ctx) != 0) {
-        say(report, ctx, "error: keys changed on disk but do not load: still signing with %s",
-            signer_kid(st->signer));
+        helperd_reportf(report, ctx,
+                        "error: keys changed on disk but do not load: still signing with %s",
+                        signer_kid(st->signer));
         signer_free(signer);
         return;
     }
-    say(report, ctx, "keys reloaded: signing with %s (%s)", signer_kid(signer),
-        jwt_alg_name(signer_alg(signer)));
+    helperd_reportf(report, ctx, "keys reloaded: signing with %s (%s)", signer_kid(signer),
+                    jwt_alg_name(signer_alg(signer)));
     signer_free(st->signer);
     json_object_put(st->jwks_keys);
     st->signer = signer;

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
-  libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
+  libpam0g-dev libsodium-dev libssl-dev libjson-c-dev libseccomp-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
   libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo iproute2
   debhelper lintian curl"

@@ -27,6 +27,10 @@ py="${DEBIAN_PYTHON3:-python3}"
 wire_py="$top_srcdir/tests/daemon/wire.py"
 TEST_PASSWORD=test-password # userdb-tool's fixed hash (cheap argon2id limits)
 
+# private_etc COPY: a private copy of the whole /etc (for tests that add
+# accounts inside a private mount namespace).
+. "$top_srcdir/tests/daemon/private_etc.sh"
+
 n=0
 failed=0
 dir=
@@ -118,6 +122,9 @@ lib_cleanup() {
         kill -KILL "$daemon_pid" 2>/dev/null
         wait "$daemon_pid" 2>/dev/null
     fi
+    # A private /etc inside $dir is a mount point: unmounted first, so
+    # that all of $dir goes.
+    [ -n "${PRIVATE_ETC:-}" ] && umount -l /etc
     [ -n "$dir" ] && rm -rf "$dir"
 }
 

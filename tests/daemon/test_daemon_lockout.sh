@@ -6,8 +6,8 @@
 # guessing alice right after is still delayed (every other uid shares one
 # delay); fifty uids guessing one name get one judged attempt per delay,
 # as one uid does. alice needs a Unix account: the test runs in a private
-# mount namespace with its own copy of /etc/passwd bind-mounted, so the
-# host's is never touched. Needs root (setpriv, unshare).
+# mount namespace with its own copy of /etc bind-mounted (private_etc), so
+# the host's is never touched. Needs root (setpriv, unshare).
 set -u
 : "${top_srcdir:=.}"
 . "$top_srcdir/tests/daemon/lib.sh"
@@ -26,10 +26,9 @@ if [ -z "${JWT_LOCKOUT_NS:-}" ]; then
 fi
 
 lib_init lockout
-cp /etc/passwd "$dir/passwd"
-echo "alice:x:$ALICE_UID:$ALICE_UID::/nonexistent:/usr/sbin/nologin" >>"$dir/passwd"
-chmod 644 "$dir/passwd"
-if ! mount --bind "$dir/passwd" /etc/passwd || [ "$(getent passwd $ALICE_UID | cut -d: -f1)" != alice ]; then
+if ! private_etc "$dir/etc" ||
+    ! echo "alice:x:$ALICE_UID:$ALICE_UID::/nonexistent:/usr/sbin/nologin" >>/etc/passwd ||
+    [ "$(getent passwd $ALICE_UID | cut -d: -f1)" != alice ]; then
     echo "1..0 # SKIP cannot give alice an account in a private /etc/passwd (nscd?)"
     exit 0
 fi

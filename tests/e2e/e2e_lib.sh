@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 # Sourced by test_sshd.sh and test_sudo.sh: runs a test as root inside a
-# private mount and UTS namespace (host name $E2E_HOST) where /etc/passwd,
-# /etc/shadow, /etc/group, /etc/hosts, /etc/pam.d, /etc/sudoers, /run, /dev
-# (for its /dev/log) and the login records are private copies bind-mounted
-# over the real ones. Nothing is
-# written to the host's files: the mounts die with the namespace, and the
-# temporary directory is removed from outside it.
+# private mount and UTS namespace (host name $E2E_HOST) where the whole of
+# /etc (so passwd, shadow, group, hosts, pam.d, sudoers), /run, /dev (for
+# its /dev/log) and the login records are private copies bind-mounted over
+# the real ones. Nothing is written to the host's files: the mounts die
+# with the namespace, and the temporary directory is removed from outside
+# it. /etc is bound as a directory, not file by file, so that the host
+# replacing /etc/passwd meanwhile (apt-get adding a system user) cannot
+# take the test's accounts away (tests/daemon/private_etc.sh).
 #
 # Caller sets E2E_NAME and calls, in this order:
 #   e2e_preflight PROGRAM...   skip (1..0) unless this machine can run the test
@@ -18,6 +20,7 @@
 : "${top_srcdir:=.}"
 E2E_PY=${DEBIAN_PYTHON3:-/usr/bin/python3}
 E2E_TOOL="$top_srcdir/tests/e2e/e2e_tool.py"
+. "$top_srcdir/tests/daemon/private_etc.sh"
 E2E_MODULE="$top_builddir/.libs/pam_jwt.so"
 E2E_HELPER="$top_builddir/jwt-helper/jwt-helper"
 E2E_HELPERD="$top_builddir/jwt-helper/jwt-helperd"
@@ -59,6 +62,9 @@ e2e_check() {
 }
 
 e2e_done() {
+    if [ -n "${E2E_ETC_ID:-}" ] && ! e2e_accounts_hold; then
+        e2e_bail "the private /etc or the test user $E2E_USER vanished mid-run: results void"
+    fi
     echo "1..$e2e_n"
     exit $e2e_failed
 }
@@ -202,32 +208,29 @@ e2e_policy() {
     chmod 644 "$T/pam_jwt.conf" "$T/revoked"
 }
 
-# Private passwd, group, shadow with the test user added (password
-# $E2E_PASSWORD), and private login records (sshd appends failed logins to
-# btmp).
+# The test user added (password $E2E_PASSWORD) to the private /etc's
+# passwd, group and shadow, and private login records (sshd appends failed
+# logins to btmp).
 e2e_private_accounts() {
+    e2e_private_etc # never the host's own files: callers need not have called it
     mkdir -p "$T/etc" "$T/home"
     for f in passwd group shadow gshadow; do
         [ -f "/etc/$f" ] || continue
-        cp -p "/etc/$f" "$T/etc/$f"
-        grep -v "^$E2E_USER:" "/etc/$f" >"$T/etc/$f" # drop a same-named host user
+        grep -v "^$E2E_USER:" "/etc/$f" >"$T/etc/$f.new" # drop a same-named host user
+        cat "$T/etc/$f.new" >"/etc/$f"                   # in place: mode and owner stay
     done
     E2E_UID=61000
-    while cut -d: -f3 "$T/etc/passwd" "$T/etc/group" | grep -qx "$E2E_UID"; do
+    while cut -d: -f3 /etc/passwd /etc/group | grep -qx "$E2E_UID"; do
         E2E_UID=$((E2E_UID + 1))
     done
     E2E_GID=$E2E_UID
     E2E_HOME="$T/home/$E2E_USER"
     E2E_PASSWORD="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     hash=$(printf '%s\n' "$E2E_PASSWORD" | openssl passwd -6 -stdin) || e2e_bail "openssl passwd"
-    echo "$E2E_USER:x:$E2E_UID:$E2E_GID:pam_jwt e2e test:$E2E_HOME:/bin/sh" >>"$T/etc/passwd"
-    echo "$E2E_USER:x:$E2E_GID:" >>"$T/etc/group"
-    echo "$E2E_USER:$hash:19000:0:99999:7:::" >>"$T/etc/shadow"
-    [ -f "$T/etc/gshadow" ] && echo "$E2E_USER:!::" >>"$T/etc/gshadow"
-    for f in passwd group shadow gshadow; do
-        [ -f "$T/etc/$f" ] || continue
-        e2e_must "bind /etc/$f" mount --bind "$T/etc/$f" "/etc/$f"
-    done
+    echo "$E2E_USER:x:$E2E_UID:$E2E_GID:pam_jwt e2e test:$E2E_HOME:/bin/sh" >>/etc/passwd
+    echo "$E2E_USER:x:$E2E_GID:" >>/etc/group
+    echo "$E2E_USER:$hash:19000:0:99999:7:::" >>/etc/shadow
+    [ -f /etc/gshadow ] && echo "$E2E_USER:!::" >>/etc/gshadow
     [ "$(id -u "$E2E_USER" 2>/dev/null)" = "$E2E_UID" ] || e2e_bail "the test user is not visible"
     mkdir -m 755 "$E2E_HOME"
     chown "$E2E_UID:$E2E_GID" "$E2E_HOME"
@@ -236,8 +239,23 @@ e2e_private_accounts() {
         : >"$T/etc/$f"
         e2e_must "bind /var/log/$f" mount --bind "$T/etc/$f" "/var/log/$f"
     done
-    cp -a /etc/pam.d "$T/pam.d"
-    e2e_must "bind /etc/pam.d" mount --bind "$T/pam.d" /etc/pam.d
+}
+
+# A private copy of the whole /etc, made once: later binds (hosts,
+# sudoers) go on top of it. Made after them instead (test_fleet binds
+# /etc/hosts first), it carries their contents, as cp reads through them.
+e2e_private_etc() {
+    [ -n "${E2E_ETC_ID:-}" ] && return 0
+    e2e_must "a private /etc" private_etc "$T/etcroot"
+    E2E_ETC_ID=$(stat -c %d:%i /etc)
+}
+
+# The accounts still hold (e2e_done checks): the private /etc is still
+# mounted and the test user still in it. Should anything defeat the
+# isolation, the run ends with this one line instead of twenty failures.
+e2e_accounts_hold() {
+    [ "$(stat -c %d:%i /etc)" = "$E2E_ETC_ID" ] &&
+        [ "$(id -u "$E2E_USER" 2>/dev/null)" = "$E2E_UID" ]
 }
 
 # Two signing keys (EdDSA, and ES384 for token lengths EdDSA cannot hit),
@@ -254,6 +272,7 @@ e2e_keys() {
 e2e_setup() {
     trap e2e_cleanup EXIT
     trap 'exit 1' INT TERM
+    e2e_private_etc
     e2e_private_run
     e2e_private_dev
     e2e_private_host
