@@ -57,7 +57,7 @@ check_signature(struct jwt_jws *jws, struct jwt_jwks *keys, struct jwt_verified 
     return JWT_OK;
 }
 
-/* jwt-helper(1), keys activate: a key marked "retired": T (jwt-helper keys activate) only
+/* pam_jwt(8), DESCRIPTION: a key marked "retired": T (jwt-helper keys activate) only
  * vouches for tokens issued up to T + leeway, so a leaked old key cannot
  * mint new ones while it waits for keys prune. Without iat nothing shows
  * when the token was made: refused. */
