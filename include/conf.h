@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pam_jwt's options (DESIGN §3): /etc/security/pam_jwt.conf, then module
+/* pam_jwt's options (pam_jwt(8), pam_jwt.conf(5)): /etc/security/pam_jwt.conf, then module
  * arguments; shared by the module and `jwt-helper verify --config`. */
 #ifndef PAM_JWT_CONF_H
 #define PAM_JWT_CONF_H
@@ -27,7 +27,7 @@ typedef enum {
     CONF_ERR_INVALID,   /* unknown option, bad value, duplicate, syntax */
 } conf_result;
 
-/* Every option of DESIGN §3, after defaults, file and arguments. Strings and
+/* Every option of pam_jwt(8), after defaults, file and arguments. Strings and
  * lists are owned by the struct (conf_free). Audiences have %h / %H
  * expanded already. */
 struct conf {

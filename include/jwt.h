@@ -199,7 +199,7 @@ jwt_result jwt_jwk_from_pkey(EVP_PKEY *pkey, struct jwt_jwk **out) JWT_MUST_CHEC
 bool jwt_jwk_has_private_member(const struct json_object *obj);
 /* Frees key, its pkey and verify cache; NULL is a no-op. */
 void jwt_jwk_free(struct jwt_jwk *key);
-/* Returns true when key's type, curve and size fit alg (DESIGN §3: RSA for
+/* Returns true when key's type, curve and size fit alg (pam_jwt(8), key choice: RSA for
  * RS and PS, P-256 for ES256, P-384 for ES384, Ed25519 for EdDSA) and the
  * key's own alg, if any, equals alg. HS256 fits no JWK. */
 bool jwt_jwk_fits_alg(const struct jwt_jwk *key, enum jwt_alg alg);
@@ -251,7 +251,7 @@ jwt_result jwt_jwks_load(const char *path, struct jwt_jwks **out) JWT_MUST_CHECK
 /* Reads a PEM public key (SubjectPublicKeyInfo) from path and adds it to
  * *set (created when *set is NULL). Same refusals as jwt_jwk_parse. */
 jwt_result jwt_jwks_add_pem(const char *path, struct jwt_jwks **set) JWT_MUST_CHECK;
-/* Picks the key for a token (DESIGN §3 "Key choice"). With kid: the keys with
+/* Picks the key for a token (pam_jwt(8), DESCRIPTION). With kid: the keys with
  * that kid; none is JWT_ERR_KEY_NOT_FOUND (or JWT_ERR_KEY_UNUSABLE when the kid
  * was refused at load), none of them fitting alg is JWT_ERR_KEY_MISMATCH.
  * Without kid: the only key that fits alg; none is JWT_ERR_KEY_NOT_FOUND,
@@ -312,7 +312,7 @@ struct jwt_jws {
 /* Splits token[0..len) after checking len against max_len (first, before
  * any other look: JWT_ERR_TOO_LONG), non-empty (JWT_ERR_EMPTY), exactly
  * three segments with header and payload non-empty (JWT_ERR_SEGMENTS);
- * decodes the signature and checks the header in DESIGN §3's order: strict
+ * decodes the signature and checks the header in pam_jwt(8)'s order: strict
  * JSON object (JWT_ERR_JSON, JWT_ERR_HEADER), alg present, a string and in
  * allowed_algs (a mask of JWT_ALG_BIT; JWT_ERR_ALG_NOT_ALLOWED), typ in typs
  * by jwt_typ_is_accepted (skipped when typs is NULL: the caller checks typ
@@ -396,13 +396,13 @@ struct jwt_verified {
                                     * that failed closed (the policy's string), else NULL */
 };
 
-/* Checks the claims of payload against policy in DESIGN §3's order: types,
+/* Checks the claims of payload against policy in pam_jwt(8)'s order: types,
  * exp, nbf, iat, lifetime, iss, aud, client_id, user, scope, auth_time,
  * ID-token markers. Fills the claim fields of out as it goes. */
 jwt_result jwt_claims_check(const struct json_object *payload, const struct jwt_policy *policy,
                             struct jwt_verified *out) JWT_MUST_CHECK;
 
-/* The one audience comparison (DESIGN §3 audience=): returns true when the
+/* The one audience comparison (pam_jwt(8) audience=): returns true when the
  * token's aud value claimed equals the configured one. Values starting with
  * "host:" (the prefix in any case) compare as host names: without regard to
  * ASCII case (RFC 4343) and with one trailing dot ignored on either side
@@ -445,7 +445,7 @@ jwt_result jwt_decide(const struct conf *c, const char *user, const char *token,
 
 enum jwt_file_state { JWT_FILE_UNKNOWN, JWT_FILE_PRESENT, JWT_FILE_ABSENT };
 
-/* What a cache compares to know a file is unchanged (DESIGN §3): device,
+/* What a cache compares to know a file is unchanged (pam_jwt(8), SECURITY NOTES): device,
  * inode, size, mode, owner, mtime and ctime with nanoseconds. */
 struct jwt_file_identity {
     enum jwt_file_state state;
@@ -468,7 +468,7 @@ bool jwt_file_identity_same(const struct jwt_file_identity *a, const struct jwt_
 
 /* Returns in *out the key set read from jwks_path and/or pem_path (either
  * may be NULL, not both), parsing the files only when their identity changed
- * since the last call (DESIGN §3: device, inode, size, mtime and ctime with
+ * since the last call (pam_jwt(8), SECURITY NOTES: device, inode, size, mtime and ctime with
  * nanoseconds). On JWT_OK the cache lock is held and *out stays valid until
  * jwt_keycache_release, which the caller must call; on error nothing is held
  * and the result is the loader's (JWT_ERR_FILE_*, JWT_ERR_KEY*, ...). */
@@ -488,7 +488,7 @@ bool jwt_scope_char_is_valid(unsigned char c);
 /* Returns true when s[0..len) is one scope-token (not empty). */
 bool jwt_scope_token_is_valid(const char *s, size_t len);
 /* Returns true when s[0..len) is one of the daemon's words (user records,
- * default_scope, what jwt-helperd issues; DESIGN §4): [a-z0-9_.-]+, a
+ * default_scope, what jwt-helperd issues; jwt-helperd(8), "User records"): [a-z0-9_.-]+, a
  * narrower scope-token, so a word compares with a record's byte for byte. */
 bool jwt_scope_token_is_plain(const char *s, size_t len);
 /* Returns true when s[0..len) is a scope: at least one scope-token, single
@@ -506,7 +506,7 @@ bool jwt_scope_grants(const char *scope, const char *const *want, size_t n_want)
 /* ---- accounts (jwt_user.c) ---- */
 
 /* The account jwt-helperd runs as and the one, besides root and the
- * reader's euid, that may own the files it writes (DESIGN §3, §4): the
+ * reader's euid, that may own the files it writes (pam_jwt(8), jwt-helperd(8)): the
  * revocation list every verifier reads and the user records. */
 #define JWT_DAEMON_USER "_jwt-helper"
 
@@ -519,14 +519,14 @@ int jwt_user_find(const char *name, uid_t *uid, gid_t *gid) JWT_MUST_CHECK;
  * the euid is trusted. */
 long jwt_daemon_uid(void);
 
-/* ---- the "not before" revocation list, DESIGN §4 (jwt_revocation.c) ---- */
+/* ---- the "not before" revocation list, jwt-helperd(8) (jwt_revocation.c) ---- */
 
 #define JWT_USER_NAME_MAX 32
 #define JWT_MAX_REVOCATION_BYTES (1024 * 1024)
 
 struct jwt_revocation;
 
-/* Returns true when s[0..len) is a user name of DESIGN §4's grammar,
+/* Returns true when s[0..len) is a user name of jwt-helperd(8)'s grammar,
  * [a-z_][a-z0-9_.-]{0,31}. */
 bool jwt_user_name_is_valid(const char *s, size_t len);
 /* Parses text[0..len): "name:unix-time" lines, each ended by "\n" (the last
@@ -541,7 +541,7 @@ jwt_result jwt_revocation_load(const char *path, long extra_owner,
 /* Returns true and sets *instant when name is listed. */
 bool jwt_revocation_lookup(const struct jwt_revocation *list, const char *name, int64_t *instant);
 void jwt_revocation_free(struct jwt_revocation *list);
-/* The revocation check of a verified token for user (DESIGN §3 revocation=;
+/* The revocation check of a verified token for user (pam_jwt(8) revocation=;
  * jwt_revocation_cache.c): the list at path is read with jwt_revocation_load
  * (the daemon's user, _jwt-helper, may own it) and kept per process while
  * its file's identity is unchanged; thread-safe. Returns JWT_OK,

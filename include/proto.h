@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's wire protocol v1 (DESIGN §4): the line codec shared by the
+/* jwt-helperd's wire protocol v1 (jwt-helperd(8), PROTOCOL): the line codec shared by the
  * daemon and its clients, and the client that talks to the daemon's socket. */
 #ifndef PAM_JWT_PROTO_H
 #define PAM_JWT_PROTO_H
@@ -15,7 +15,7 @@ struct json_object;
 #define PROTO_MUST_CHECK __attribute__((warn_unused_result))
 
 /* A protocol line: one JSON object, UTF-8, ended by "\n"; at most this many
- * bytes with the newline (DESIGN §4). */
+ * bytes with the newline (jwt-helperd(8), PROTOCOL). */
 #define PROTO_MAX_LINE 65536
 /* Per-field caps, checked on decode and on encode alike. */
 #define PROTO_MAX_PASSWORD 1024                     /* bytes of UTF-8 */
@@ -69,7 +69,7 @@ enum proto_op {
 /* Returns the wire name of op ("login", ...), or NULL for a value out of range. */
 const char *proto_op_name(enum proto_op op);
 
-/* The failure codes of a response (DESIGN §4), RFC 6749 §5.2 style. */
+/* The failure codes of a response (jwt-helperd(8), PROTOCOL), RFC 6749 §5.2 style. */
 enum proto_error {
     PROTO_E_INVALID_REQUEST,   /* "invalid_request" */
     PROTO_E_INVALID_GRANT,     /* "invalid_grant" */
@@ -88,7 +88,7 @@ const char *proto_error_str(enum proto_error e);
 #define PROTO_DETAIL_LEN 96
 
 /*
- * A request. Which members an op takes (DESIGN §4 table; anything else in
+ * A request. Which members an op takes (jwt-helperd(8), PROTOCOL; anything else in
  * the line is refused, unknown members included, so that a misspelt
  * optional member is an error rather than silently ignored):
  *   login    username, password; optional scope, audience

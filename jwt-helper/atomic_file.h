@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Locked, crash-safe replacement of the files the daemon and root's CLI both
- * write (user records, revocation list): DESIGN §4 "Every write ...". */
+ * write (user records, revocation list): jwt-helperd(8), "User records". */
 #ifndef PAM_JWT_ATOMIC_FILE_H
 #define PAM_JWT_ATOMIC_FILE_H
 

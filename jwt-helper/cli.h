@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* DESIGN §5 exit codes. */
+/* jwt-helper(1), EXIT STATUS. */
 enum cli_exit {
     CLI_EXIT_OK = 0,
     CLI_EXIT_REJECTED = 1,
@@ -70,7 +70,7 @@ int cli_exit_for_proto(int proto_result);
 #define CLI_MAX_STDIN (1024 * 1024)
 
 /* Reads a token from arg, or from stdin when arg is "-" (a single trailing
- * "\n" is dropped and not counted, DESIGN §5). Returns 0 with *out malloc'd
+ * "\n" is dropped and not counted, jwt-helper(1), VERBS FOR EVERYONE). Returns 0 with *out malloc'd
  * and NUL-terminated, *len its length (the caller wipes and frees it with
  * secret_free(*out, *len)), or -1 after printing why to stderr. */
 int cli_token_read(const char *arg, char **out, size_t *len);

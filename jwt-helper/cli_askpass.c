@@ -39,7 +39,7 @@
  * before 8.4 shows keyboard-interactive text bare, so a hostile server can
  * send "alice@web2's password: " (or "(alice@web2) ") itself and receive a
  * token for host:web2 with scope ssh, replayable there until it expires
- * (access_ttl). The prompt alone cannot tell these apart; DESIGN §5 trusts
+ * (access_ttl). The prompt alone cannot tell these apart; jwt-helper(1), JWT-ASKPASS, trusts
  * the shapes, and the damage stays one named host, scope ssh only, never
  * sudo. Do not use jwt-askpass as SSH_ASKPASS with an older client.
  */

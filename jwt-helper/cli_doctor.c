@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `jwt-helper doctor` (DESIGN §5): walks /etc/pam.d, and for each service
+/* `jwt-helper doctor` (jwt-helper(1), doctor): walks /etc/pam.d, and for each service
  * whose auth stack reaches pam_jwt judges the stack and its policy. Reads
  * only; changes nothing. */
 #include "config.h"

@@ -105,7 +105,7 @@ cli_jwks(int argc, char **argv)
     return ok ? CLI_EXIT_OK : CLI_EXIT_CONFIG;
 }
 
-/* ---- jwks install, jwks sync (DESIGN §5) ---- */
+/* ---- jwks install, jwks sync (jwt-helper(1), "Key sets from an OpenID Provider") ---- */
 
 /* Both install a file root owns: say so before doing any work. */
 static bool

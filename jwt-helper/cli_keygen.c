@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `jwt-helper keygen`: creates signing.jwk, refresh.key and jwks.json (DESIGN §4, §5).
+/* `jwt-helper keygen`: creates signing.jwk, refresh.key and jwks.json (jwt-helper(1), keygen).
  *
  * MUST:
  * 1. never replace an existing file without --force, and then write nothing
@@ -104,7 +104,7 @@ parse_args(int argc, char **argv, struct keygen_opts *o)
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
-        case 'c': /* global options: keygen uses only --dir (DESIGN §5) */
+        case 'c': /* global options: keygen uses only --dir (jwt-helper(1), GLOBAL OPTIONS) */
         case 's':
             break;
         default:
@@ -119,7 +119,7 @@ parse_args(int argc, char **argv, struct keygen_opts *o)
     return -1;
 }
 
-/* Opens dir, creating it (0755, DESIGN §4) when only it is missing. */
+/* Opens dir, creating it (0755, jwt-helperd(8) FILES) when only it is missing. */
 static int
 dir_open(const char *dir)
 {
@@ -233,7 +233,7 @@ refresh_text(struct out_file *f)
     char *b64;
 
     randombytes_buf(key, sizeof key);
-    b64 = jwt_b64url_encode(key, sizeof key); /* 43 characters, DESIGN §4 */
+    b64 = jwt_b64url_encode(key, sizeof key); /* 43 characters, jwt-helperd(8) FILES */
     sodium_memzero(key, sizeof key);
     if (b64 == NULL)
         return JWT_ERR_NOMEM;

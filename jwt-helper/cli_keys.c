@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `jwt-helper keys rotate|activate|prune`: key rotation in two steps and
- * the pruning of retired public keys (DESIGN §4 "Keys", §5).
+ * the pruning of retired public keys (jwt-helper(1), keys rotate|activate|prune).
  *
  *   rotate    makes the next signing key: its public half goes into
  *             jwks.json, its private half into <signing_key>.next; the
@@ -296,7 +296,7 @@ keyset_text(const struct keyset *ks, const char *must_kid, enum jwt_alg alg, cha
 static int
 keyset_write(const char *path, const char *text, size_t len)
 {
-    /* root:root 0644: the public key set (DESIGN §4). */
+    /* root:root 0644: the public key set (jwt-helperd(8), FILES). */
     if (!atomic_file_replace(path, text, len, 0644, (uid_t)-1, (gid_t)-1)) {
         fprintf(stderr, "jwt-helper keys: %s: %s; left as it was\n", path, strerror(errno));
         return CLI_EXIT_CONFIG;

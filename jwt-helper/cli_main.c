@@ -56,7 +56,7 @@ usage(FILE *f)
           f);
 }
 
-/* Global options may come before the verb (DESIGN §5); they are handed to
+/* Global options may come before the verb (jwt-helper(1), GLOBAL OPTIONS); they are handed to
  * the verb as if written after it, so each verb parses one argument list. */
 static int
 move_globals_after_verb(int argc, char **argv, char ***out)
@@ -93,7 +93,7 @@ main(int argc, char **argv)
      * (ptrace, /proc/PID/mem) or environment. */
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-    /* jwt-askpass is this program under another name (DESIGN §5). */
+    /* jwt-askpass is this program under another name (jwt-helper(1), JWT-ASKPASS). */
     if (argc > 0 && argv[0] != NULL) {
         const char *slash = strrchr(argv[0], '/');
         if (strcmp(slash != NULL ? slash + 1 : argv[0], "jwt-askpass") == 0)

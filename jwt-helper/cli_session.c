@@ -98,7 +98,7 @@ parse_session_args(int argc, char **argv, const char *allowed, struct session_ar
 }
 
 /* Returns the user to act for: -u USER, else the real uid's login name,
- * checked against DESIGN §4's grammar; NULL after printing why. */
+ * checked against jwt-helperd(8)'s user name grammar; NULL after printing why. */
 static const char *
 session_user(const char *given)
 {

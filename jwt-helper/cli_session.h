@@ -3,7 +3,7 @@
 #ifndef PAM_JWT_CLI_SESSION_H
 #define PAM_JWT_CLI_SESSION_H
 
-/* A cached access token is reused while it has more than this left (DESIGN §5). */
+/* A cached access token is reused while it has more than this left (jwt-helper(1) token). */
 #define CLI_TOKEN_MIN_LEFT 60
 
 struct cli_token_request {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The client's state directory: the refresh token and cached access tokens (DESIGN §5). */
+/* The client's state directory: the refresh token and cached access tokens
+ * (jwt-helper(1), FILES). */
 #ifndef PAM_JWT_CLI_STORE_H
 #define PAM_JWT_CLI_STORE_H
 

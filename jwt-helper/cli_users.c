@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Root's verbs on the user records: useradd, usermod, userdel, passwd USER and
- * revoke (DESIGN §4, §5). They edit the files directly, daemon or not.
+ * revoke (jwt-helper(1), ROOT VERBS). They edit the files directly, daemon or not.
  *
  * MUST:
  * 1. change the users file only through userdb_update (locked, atomic, from
@@ -10,7 +10,7 @@
  *    die) and publish the "not before" instant (live access tokens die where
  *    the revocation list is checked); userdel publishes the instant;
  * 3. never print a password or a hash, and wipe both once used;
- * 4. run as root, leave the files owned by the daemon's user (DESIGN §4), so
+ * 4. run as root, leave the files owned by the daemon's user (jwt-helper(1), ROOT VERBS), so
  *    the daemon can still write them. */
 #include "config.h"
 
@@ -77,7 +77,7 @@ usage(FILE *f, const char *verb)
 }
 
 /* Returns -1 when a has been filled, else the exit code. Options may follow
- * USER (DESIGN §5), so getopt permutes. Unknown options are not echoed: a
+ * USER (jwt-helper(1), ROOT VERBS), so getopt permutes. Unknown options are not echoed: a
  * mistyped command line may hold a password. */
 static int
 parse_args(int argc, char **argv, unsigned allowed, struct admin_args *a)
@@ -164,7 +164,7 @@ scopes_check(const struct admin_args *a)
     return -1;
 }
 
-/* DESIGN §4: the daemon's user owns the files it writes. Only root can give
+/* jwt-helperd(8), FILES: the daemon's user owns the files it writes. Only root can give
  * a file away; anyone else writes their own (tests, temp files). */
 static void
 owner_find(const char *verb, struct admin *ad)
@@ -273,7 +273,7 @@ users_precheck(const struct admin_args *a, const struct admin *ad, bool want_use
 }
 
 /* Reads a new password and hashes it (argon2id, libsodium's interactive
- * limits: 64 MiB, DESIGN §4) into hash. The password is wiped. Returns -1
+ * limits: 64 MiB, jwt-helperd(8) max_hashes) into hash. The password is wiped. Returns -1
  * on success, else the exit code. */
 static int
 password_hash_new(const struct admin_args *a, char hash[crypto_pwhash_STRBYTES])
@@ -342,7 +342,7 @@ struct change {
     const char *reason;               /* out: why a change was refused */
 };
 
-/* Ends every refresh token of rec: the daemon compares gen (DESIGN §4). */
+/* Ends every refresh token of rec: the daemon compares gen (jwt-helperd(8), Tokens). */
 static userdb_result
 gen_bump(struct userdb_record *rec, struct change *ch)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `jwt-helper doctor` (DESIGN §5): its findings and its checks. */
+/* `jwt-helper doctor` (jwt-helper(1), doctor): its findings and its checks. */
 #ifndef PAM_JWT_DOCTOR_H
 #define PAM_JWT_DOCTOR_H
 

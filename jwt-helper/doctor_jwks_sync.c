@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* doctor's check of the provider key sets `jwks sync` keeps (DESIGN §5):
+/* doctor's check of the provider key sets `jwks sync` keeps (jwt-helper(1), jwks sync):
  * a sync file that does not parse, and a set whose last successful check
  * (its stamp, never the file's mtime) is more than a day old. */
 #include "config.h"

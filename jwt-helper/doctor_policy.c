@@ -126,7 +126,7 @@ check_audiences(struct doctor *d, const struct pamstack_entry *e, const struct c
 bool
 doctor_service_is_sudo(const char *service)
 {
-    /* sudo -i runs as the service sudo-i (DESIGN §3's shipped block) */
+    /* sudo -i runs as the service sudo-i (the shipped conf/pam_jwt.conf's block) */
     return strcmp(service, "sudo") == 0 || strcmp(service, "sudo-i") == 0;
 }
 

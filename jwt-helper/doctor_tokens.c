@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `jwt-helper doctor`: how long a token from the local jwt-helperd is for
  * each scope a service needs, against that service's prompt budget
- * (DESIGN §4 "Tokens it issues fit the prompts"). The length is measured,
+ * (jwt-helperd(8), Tokens). The length is measured,
  * not estimated: the daemon's own code (helperd_tokens_access_length) mints
  * the token with the daemon's signing key, its configuration and the
  * longest user name in its records, and wipes it. That token is dated in

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's serving side (DESIGN §4): what it serves from (helperd_state.c),
+/* jwt-helperd's serving side (jwt-helperd(8)): what it serves from (helperd_state.c),
  * how it answers one request line (helperd_handler.c), the slow password part
  * of login and passwd run on a worker thread (helperd_job.c), and the
  * per-name delay after failures (helperd_delay.c).
@@ -140,7 +140,7 @@ void helperd_state_free(struct helperd_state *st);
 
 /* ---- per-name delay after failed login/passwd (helperd_delay.c) ---- */
 
-/* Each name has two delays (DESIGN §4 "Limits"): one for the peer uid whose
+/* Each name has two delays (jwt-helperd(8), LIMITS): one for the peer uid whose
  * Unix account has that name (alice asking for alice), one shared by every
  * other peer uid, root included. A failure counts against the side that
  * sent it, so no other user can keep alice from logging in as herself. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's configuration file (DESIGN §4), parsed by one table into a
+/* jwt-helperd's configuration file (jwt-helperd(8), CONFIGURATION), parsed by one table into a
  * fresh struct: defaults, then the file, then checks across keys.
  *
  * File syntax, as pam_jwt.conf's (pam_jwt/conf.c): one "key = value" per
@@ -30,7 +30,7 @@
 #include "proto.h"          /* PROTO_DEFAULT_SOCKET */
 
 #define MESSAGE_MAX 1024 /* bytes of one message from the parser */
-#define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (DESIGN §3) */
+#define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (pam_jwt(8)) */
 
 /* State of one parse. */
 struct loader {
@@ -48,10 +48,10 @@ static bool check_socket(const struct conf_target *t, const struct conf_row *k, 
 #define F(member) offsetof(struct helperd_conf, member)
 #define TEN_YEARS 315360000u
 
-/* One row per key of DESIGN §4, in the shipped file's order. */
+/* One row per key of jwt-helperd(8), CONFIGURATION, in the shipped file's order. */
 static const struct conf_row keys[] = {
     {"issuer", CONF_STRING, F(issuer), 0, check_issuer, NULL, 0, 0, 0, NULL},
-    /* Host-bound by default (DESIGN §4): a token for this host, and on
+    /* Host-bound by default (jwt-helperd(8) audience): a token for this host, and on
      * request for any other one host; audience is always put first. */
     {"audience", CONF_STRING, F(audience), 0, check_audience, "host:%h", 0, 0, 0, NULL},
     {"audiences", CONF_LIST, F(audiences), F(n_audiences), check_audience, HELPERD_TOKENS_ANY_HOST,
@@ -141,7 +141,7 @@ check_audience(const struct conf_target *t, const struct conf_row *k, char **ite
     return true;
 }
 
-/* The scope grammar of user records (DESIGN §4): [a-z0-9_.-]+, so a default
+/* The scope grammar of user (jwt-helperd(8), "User records"): [a-z0-9_.-]+, so a default
  * scope can be compared with a record's scopes word for word. */
 static bool
 check_scope(const struct conf_target *t, const struct conf_row *k, char **item)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's configuration (DESIGN §4): /etc/jwt-helper/jwt-helperd.conf
+/* jwt-helperd's configuration (jwt-helperd(8), CONFIGURATION): /etc/jwt-helper/jwt-helperd.conf
  * parsed into a fresh struct, so a failed SIGHUP reload keeps the old one. */
 #ifndef JWT_HELPERD_CONF_H
 #define JWT_HELPERD_CONF_H
@@ -11,11 +11,11 @@
 #include "conf.h" /* conf_result, conf_report_fn */
 
 #define HELPERD_CONF_DEFAULT_PATH "/etc/jwt-helper/jwt-helperd.conf"
-#define HELPERD_CONF_LOGIN_DELAY_CAP 60 /* seconds: DESIGN §4's ceiling */
+#define HELPERD_CONF_LOGIN_DELAY_CAP 60 /* seconds: jwt-helperd(8) login_delay */
 #define HELPERD_CONF_MAX_AUDIENCES 256  /* one per host that takes host: tokens */
 #define HELPERD_CONF_SOCKET_MAX 107     /* sun_path is 108 bytes with its NUL */
 
-/* Every key of DESIGN §4 after defaults and the file. All strings and
+/* Every key of jwt-helperd(8), CONFIGURATION, after defaults and the file. All strings and
  * lists are owned by the struct (helperd_conf_free); none is secret. */
 struct helperd_conf {
     char *issuer;             /* "iss" of every token, and "aud" of refresh tokens */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The per-name delay after failed login and passwd attempts (DESIGN §4
- * "Limits"): for each side (the name's own Unix account asking, or anyone
+/* The per-name delay after failed login and passwd attempts (jwt-helperd(8),
+ * LIMITS): for each side (the name's own Unix account asking, or anyone
  * else) a bounded table of user names, each with its failure count and the
  * instant before which it is refused.
  *

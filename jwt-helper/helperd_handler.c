@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Answers jwt-helperd's request lines (DESIGN §4, wire protocol v1): decode,
+/* Answers jwt-helperd's request lines (jwt-helperd(8), PROTOCOL, version 1): decode,
  * decide, and map every result to its wire error here and nowhere else.
  *
  * MUST:
@@ -302,7 +302,7 @@ refuse_decode(const struct call *c, proto_result r, const struct proto_request *
     default:
         refuse(c, PROTO_OP_COUNT, NULL, PROTO_E_INVALID_REQUEST, desc, desc);
         /* A line that is too long or unterminated leaves the stream out of
-         * step: DESIGN §4 closes the connection after the answer. */
+         * step: jwt-helperd(8), LIMITS, closes the connection after the answer. */
         if (r == PROTO_ERR_TOO_LONG || r == PROTO_ERR_NO_NEWLINE)
             c->reply->close_after = true;
         break;
@@ -330,8 +330,8 @@ refuse_write(const struct call *c, enum proto_op op, const char *user, userdb_re
     refuse(c, op, user, PROTO_E_SERVER_ERROR, "cannot write user records", why);
 }
 
-/* Whose delay an attempt for name from uid counts against (DESIGN §4
- * "Limits"): the own side when uid's Unix account is named name, else the
+/* Whose delay an attempt for name from uid counts against (jwt-helperd(8),
+ * LIMITS): the own side when uid's Unix account is named name, else the
  * side every other uid shares. A uid without an account (a user
  * namespace's) is another. */
 static enum helperd_delay_side
@@ -367,7 +367,7 @@ password_start(const struct call *c, struct proto_request *req, struct helperd_j
     }
     if (!files_usable(c, req->op, name))
         return HELPERD_STEP_REPLY;
-    /* The write would be refused (DESIGN §4: no write until an admin fixes
+    /* The write would be refused (jwt-helperd(8), "User records": no write until an admin fixes
      * the file): say so now rather than after 64 MiB of argon2id. */
     if (req->op == PROTO_OP_PASSWD && st->db->n_bad_lines > 0) {
         refuse_write(c, req->op, name, USERDB_ERR_MALFORMED, st->db->bad_lines[0]);

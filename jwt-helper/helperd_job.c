@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The password job of login and passwd (DESIGN §4): the argon2id work that
+/* The password job of login and passwd (jwt-helperd(8), LIMITS): the argon2id work that
  * runs on a worker thread, touching nothing but its own job.
  *
  * MUST:

@@ -219,8 +219,8 @@ bind_own(const char *path, const struct sockaddr_un *sa, helperd_report_fn repor
         helperd_reportf(report, ctx, "socket: %s", strerror(errno));
         return -1;
     }
-    /* Every local user may ask; SO_PEERCRED tells the daemon who (DESIGN
-     * §4). The mode comes from the umask at bind: a chmod by name later
+    /* Every local user may ask; SO_PEERCRED tells the daemon who (jwt-helperd(8),
+     * Socket). The mode comes from the umask at bind: a chmod by name later
      * would follow whatever a writer of the directory put there meanwhile. */
     mode_t old_umask = umask(0111);
     int bound = bind(out->fd, (const struct sockaddr *)sa, sizeof(*sa));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's listening socket (DESIGN §4): taken from systemd socket
+/* jwt-helperd's listening socket (jwt-helperd(8), Socket): taken from systemd socket
  * activation, or bound by the daemon itself at conf->socket. */
 #ifndef PAM_JWT_HELPERD_LISTEN_H
 #define PAM_JWT_HELPERD_LISTEN_H

@@ -218,7 +218,7 @@ conn_take_line(struct loop *lp, struct conn *c)
     if (c->in_len < PROTO_MAX_LINE)
         return false;
     /* PROTO_MAX_LINE bytes and no newline: the line is over the limit
-     * with its newline (DESIGN §4). What was read is of no use: wipe it. */
+     * with its newline (jwt-helperd(8), LIMITS). What was read is of no use: wipe it. */
     sodium_memzero(c->in, c->in_len);
     c->in_len = 0;
     c->scanned = 0;

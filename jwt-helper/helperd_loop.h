@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's event loop (DESIGN §4): one thread owning every socket and
+/* jwt-helperd's event loop (jwt-helperd(8), LIMITS): one thread owning every socket and
  * every clock, handing password jobs to helperd_workers. */
 #ifndef PAM_JWT_HELPERD_LOOP_H
 #define PAM_JWT_HELPERD_LOOP_H

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's privilege drop (DESIGN §4): from root to `user =`, for good. */
+/* jwt-helperd's privilege drop (jwt-helperd(8), START-UP AND PRIVILEGES):
+ * from root to `user =`, for good. */
 #ifndef PAM_JWT_HELPERD_PRIVDROP_H
 #define PAM_JWT_HELPERD_PRIVDROP_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What jwt-helperd serves from (DESIGN §4): config, keys, key set and dummy
+/* What jwt-helperd serves from (jwt-helperd(8), FILES): config, keys, key set and dummy
  * hash loaded together; user records and revocation list re-read whenever
  * their file identity changes.
  *
@@ -13,7 +13,7 @@
  * 4. leave nothing behind on failure: a failed SIGHUP reload, or key files
  *    changed on disk that do not load, keep the old state whole;
  * 5. never sign with a key the key set marks "retired" (signer_retired:
- *    every token issue is refused), DESIGN §4 "Keys". */
+ *    every token issue is refused), jwt-helperd(8), FILES. */
 #include "config.h"
 
 #include <errno.h>
@@ -308,7 +308,7 @@ params_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
 
 /* The record an unknown user is checked against: argon2id of a random
  * password with the limits new passwords get, so checking it costs what
- * checking a real record costs (DESIGN §4: the same timing). */
+ * checking a real record costs (jwt-helperd(8), PROTOCOL: the same work). */
 static int
 dummy_step(struct helperd_state *st, helperd_report_fn report, void *ctx)
 {

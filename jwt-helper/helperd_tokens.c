@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Issues access and refresh tokens and checks refresh tokens (DESIGN §4).
+/* Issues access and refresh tokens and checks refresh tokens (jwt-helperd(8), Tokens).
  *
  * MUST:
  * 1. never issue a token that cannot work: over its prompt budget, or with
@@ -107,7 +107,7 @@ helperd_tokens_secret_from_text(const char *text, size_t len, struct helperd_tok
     jwt_result r = JWT_ERR_KEY_INVALID;
 
     *out = NULL;
-    /* DESIGN §4: 43 characters and a newline; the newline may be missing
+    /* jwt-helperd(8), FILES: 43 characters and a newline; the newline may be missing
      * (an editor's choice), anything else is refused, never repaired. */
     if (len == HELPERD_TOKENS_SECRET_TEXT_LEN + 1 && text[len - 1] == '\n')
         len--;
@@ -182,7 +182,7 @@ make_jti(char out[HELPERD_TOKENS_JTI_LEN + 1])
     sodium_bin2base64(out, HELPERD_TOKENS_JTI_LEN + 1, raw, sizeof(raw), B64_URL);
 }
 
-/* The iat of a token for name issued at now: DESIGN §4, never at or before
+/* The iat of a token for name issued at now: jwt-helperd(8), "Revocation list", never at or before
  * the user's listed instant. A revoke in this very second moves iat to the
  * next one (pam_jwt's leeway absorbs it); an instant after now would need
  * an iat from the future, so the user waits instead. */
@@ -529,7 +529,7 @@ helperd_tokens_access_length(const struct signer *s, const struct helperd_tokens
     return r;
 }
 
-/* pwb = keyed BLAKE2b-128 over "name:gen:hash" (DESIGN §4): a password
+/* pwb = keyed BLAKE2b-128 over "name:gen:hash" (jwt-helperd(8), Tokens): a password
  * change (new hash) or a bump of gen changes it; the key is not the HMAC
  * key, so a pwb reveals nothing usable for signing. */
 static helperd_tokens_result

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The daemon's token logic (DESIGN §4): the refresh secret, scope grants,
+/* The daemon's token logic (jwt-helperd(8), Tokens): the refresh secret, scope grants,
  * issuing access and refresh tokens, and checking refresh tokens, as pure
  * functions of explicit inputs (keys, parameters, the user record, the clock).
  *
@@ -32,7 +32,7 @@
 #define HELPERD_TOKENS_SECRET_TEXT_LEN 43
 #define HELPERD_TOKENS_SECRET_MAX_FILE 64 /* larger files are refused unread */
 
-/* Prompt budgets (DESIGN §4 "Tokens it issues fit the prompts"): sudo,
+/* Prompt budgets (jwt-helperd(8), Tokens): sudo,
  * pam_exec and older su/login refuse replies of 512 bytes or more; the ssh
  * client's buffer holds 1023. */
 #define HELPERD_TOKENS_SUDO_BUDGET 511
@@ -45,7 +45,7 @@
  * are about 400 bytes plus the scope list. */
 #define HELPERD_TOKENS_MAX_REFRESH_LEN 4096
 /* The audiences entry that allows "host:" and any one host name or address
- * (DESIGN §4): letters, digits, '-', '.', ':' (IPv6); issued lowercased. */
+ * (jwt-helperd(8) audiences): letters, digits, '-', '.', ':' (IPv6); issued lowercased. */
 #define HELPERD_TOKENS_ANY_HOST "host:*"
 #define HELPERD_TOKENS_HOST_PREFIX "host:"
 #define HELPERD_TOKENS_MAX_HOST 253 /* a DNS name's longest text form (RFC 1035 §2.3.4) */
@@ -85,7 +85,7 @@ typedef enum {
 /* Returns a static string naming r; never NULL. */
 const char *helperd_tokens_result_str(helperd_tokens_result r);
 
-/* What the daemon's configuration says about tokens (DESIGN §4 "Config").
+/* What the daemon's configuration says about tokens (jwt-helperd(8), CONFIGURATION).
  * Pointers are borrowed for the duration of each call. */
 struct helperd_tokens_params {
     const char *issuer;                /* iss; also the refresh token's aud */
@@ -181,7 +181,7 @@ bool helperd_tokens_audience_is_host(const char *want);
  * any audience helperd_tokens_audience_is_host accepts, lowercased; p->audience
  * when NULL), exp = iat + access_ttl, iat, jti (16
  * random bytes), scope, auth_time, amr ["pwd"]; no nbf. iat is now, or the
- * next second after now when rev lists the user at now (DESIGN §4: never
+ * next second after now when rev lists the user at now (jwt-helperd(8), "Revocation list": never
  * at or before the listed instant); a listed instant after now refuses
  * (ERR_REVOKED): an honest iat would be dead on arrival. A token longer than
  * its budget (helperd_tokens_budget) is wiped and refused: ERR_OVER_BUDGET. rev may be

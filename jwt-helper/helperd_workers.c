@@ -6,7 +6,7 @@
  * the loop thread (refreshes keep being answered meanwhile) and at most
  * max_hashes at a time (memory stays bounded however many logins queue).
  * Waiting jobs form one FIFO lane per peer uid, and the threads serve the
- * lanes in turn (DESIGN §4 "Limits"): a uid that floods the daemon with
+ * lanes in turn (jwt-helperd(8), LIMITS): a uid that floods the daemon with
  * attempts waits behind itself, never in front of alice's one login.
  * A job touches nothing but itself (helperd.h), so the only shared data
  * here are the lanes and the done queue, guarded by one mutex. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* jwt-helperd's password workers (DESIGN §4): helperd_job queued in one
+/* jwt-helperd's password workers (jwt-helperd(8), LIMITS): helperd_job queued in one
  * FIFO per peer uid, the uids served in turn by at most max_hashes threads,
  * with results handed back to the loop thread through an eventfd. */
 #ifndef PAM_JWT_HELPERD_WORKERS_H

@@ -103,7 +103,7 @@ jwks_install_write(const char *path, const char *data, size_t len)
 
     if ((dirfd = open_parent(path, &base)) < 0)
         return false;
-    /* DESIGN §3's file rules: what the module trusts is root's, 0644. */
+    /* jwt-helper(1) jwks install's file rules: what the module trusts is root's, 0644. */
     ok = atomic_file_replace_at(dirfd, base, data, len, 0644, 0, 0);
     saved = errno;
     close(dirfd);

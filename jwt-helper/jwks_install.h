@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Checking a JWK Set and putting it where pam_jwt reads it (DESIGN §5
+/* Checking a JWK Set and putting it where pam_jwt reads it (jwt-helper(1):
  * `jwks install`, and `jwks sync` after its fetch). */
 #ifndef PAM_JWT_JWKS_INSTALL_H
 #define PAM_JWT_JWKS_INSTALL_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `jwt-helper jwks sync NAME` (DESIGN §5 "Key sets from an OpenID
- * Provider"): one provider's key set, fetched without privilege, checked
+/* `jwt-helper jwks sync NAME` (jwt-helper(1), "Key sets from
+ * an OpenID Provider"): one provider's key set, fetched without privilege, checked
  * and installed as root. */
 #ifndef PAM_JWT_JWKS_SYNC_H
 #define PAM_JWT_JWKS_SYNC_H

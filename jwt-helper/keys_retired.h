@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* When a retired key may go from the key set (DESIGN §4 "Keys"): the rule
+/* When a retired key may go from the key set (jwt-helper(1), keys prune): the rule
  * `jwt-helper keys prune` applies and `jwt-helper doctor` warns by. */
 #ifndef PAM_JWT_KEYS_RETIRED_H
 #define PAM_JWT_KEYS_RETIRED_H

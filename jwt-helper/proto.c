@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The wire protocol v1 line codec (DESIGN §4): requests and responses to and from one line. */
+/* The wire protocol v1 line codec (jwt-helperd(8), PROTOCOL): requests and
+ * responses to and from one line. */
 #include "config.h"
 
 #include <json-c/json.h>
@@ -45,7 +46,7 @@ static const char *const op_names[PROTO_OP_COUNT] = {
     [PROTO_OP_PASSWD] = "passwd", [PROTO_OP_JWKS] = "jwks",       [PROTO_OP_STATUS] = "status",
 };
 
-/* DESIGN §4: these strings are the public interface. */
+/* jwt-helperd(8), PROTOCOL: these strings are the public interface. */
 static const char *const error_strs[PROTO_E_COUNT] = {
     [PROTO_E_INVALID_REQUEST] = "invalid_request", [PROTO_E_INVALID_GRANT] = "invalid_grant",
     [PROTO_E_UNSUPPORTED_OP] = "unsupported_op",   [PROTO_E_RATE_LIMITED] = "rate_limited",
@@ -74,7 +75,7 @@ proto_error_str(enum proto_error e)
 
 /* What a member holds, which decides its JSON type, its check and its storage. */
 enum kind {
-    K_USER,        /* char *: DESIGN §4 user name */
+    K_USER,        /* char *: jwt-helperd(8) user name */
     K_SECRET,      /* char *: a password, 1..PROTO_MAX_PASSWORD bytes */
     K_SCOPE,       /* char *: RFC 6749 §3.3 scope, non-empty */
     K_SCOPE_ANY,   /* char *: the same, or empty (a user may hold no scope) */

@@ -5,7 +5,8 @@
  * 1. change the list only under its lock, from the freshest copy, through
  *    atomic_file_replace: pam_jwt fails closed on a torn list;
  * 2. never overwrite a list that does not parse (someone else's data);
- * 3. never move an instant back: the later one wins (DESIGN §4);
+ * 3. never move an instant back: the later one wins (jwt-helperd(8),
+ *    "Revocation list");
  * 4. keep every other user's line byte for byte, except a line older than
  *    the keep horizon (revocation_keep): by then every token it cut short
  *    has expired at every verifier, so dropping it changes no verdict. */
@@ -135,7 +136,7 @@ build_list(const char *text, size_t len, const char *name, int64_t instant, int6
     return REVOCATION_PUBLISH_OK;
 }
 
-/* Every pam_jwt trusts a list owned by root or JWT_DAEMON_USER (DESIGN §3;
+/* Every pam_jwt trusts a list owned by root or JWT_DAEMON_USER (pam_jwt(8), SECURITY NOTES;
  * also one owned by its own euid, which only tests share with a daemon).
  * A writer that keeps its own euid as the owner and is neither (a daemon
  * whose user = names another account) would turn that list into one every

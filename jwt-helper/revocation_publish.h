@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Publishes a user's "not before" instant in the revocation list (DESIGN §4). */
+/* Publishes a user's "not before" instant in the revocation list
+ * (jwt-helperd(8), "Revocation list"). */
 #ifndef PAM_JWT_REVOCATION_PUBLISH_H
 #define PAM_JWT_REVOCATION_PUBLISH_H
 

@@ -363,7 +363,7 @@ kid_from_thumbprint(const struct jwt_jwk *pub, char **out)
         return r;
     if ((b64 = jwt_b64url_encode(tp, sizeof tp)) == NULL)
         return JWT_ERR_NOMEM;
-    b64[SIGNER_KID_LEN] = '\0'; /* DESIGN §4: the first 16 characters */
+    b64[SIGNER_KID_LEN] = '\0'; /* jwt-helperd(8), FILES: the first 16 characters */
     *out = b64;
     return JWT_OK;
 }

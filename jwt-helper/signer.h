@@ -12,8 +12,8 @@ struct json_object;
 
 /* Largest signing.jwk we read: an RSA-16384 private JWK is about 12 KiB. */
 #define SIGNER_MAX_JWK_BYTES (64 * 1024)
-/* The daemon's user: signing.jwk may be owned by it (DESIGN §4). */
-/* kid = this many leading characters of the RFC 7638 thumbprint (DESIGN §4). */
+/* The daemon's user: signing.jwk may be owned by it (jwt-helperd(8), FILES). */
+/* kid = this many leading characters of the RFC 7638 thumbprint (jwt-helperd(8), FILES). */
 #define SIGNER_KID_LEN 16
 
 /* A private signing key with its kid and alg. Opaque. The Ed25519 secret key

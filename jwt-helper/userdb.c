@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Parses, looks up and rewrites the daemon's user records (DESIGN §4).
+/* Parses, looks up and rewrites the daemon's user records (jwt-helperd(8), "User records").
  *
  * MUST:
- * 1. parse each line exactly (six fields, §4's grammar, one spelling per
+ * 1. parse each line exactly (six fields, the grammar of jwt-helperd(8), one spelling per
  *    value): a valid line formats back to its own bytes, so a write
  *    reproduces every line it did not change;
  * 2. never drop or repair a malformed line: record its number, lock its
@@ -235,7 +235,7 @@ userdb_record_set_scopes(struct userdb_record *rec, const char *list)
     return USERDB_OK;
 }
 
-/* Checks every field of a record built by a caller against §4's grammar. */
+/* Checks every field of a record built by a caller against the records' grammar. */
 static bool
 record_is_valid(const struct userdb_record *rec)
 {

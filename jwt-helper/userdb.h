@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The user records of /etc/jwt-helper/db/users (DESIGN §4): parse, look up,
+/* The user records of /etc/jwt-helper/db/users (jwt-helperd(8), "User records"): parse, look up,
  * and change them with locked, atomic, crash-safe writes. */
 #ifndef PAM_JWT_USERDB_H
 #define PAM_JWT_USERDB_H
@@ -59,7 +59,7 @@ struct userdb {
 /* Parses text[0..len) (which may hold NUL bytes: a line with one is
  * malformed). Lines end with "\n"; the last one may lack it. Never fails on
  * a malformed line (it is recorded: blank, comment, CR, 5 or 7 fields, any
- * field outside §4's grammar, a repeated flag, more than USERDB_MAX_SCOPES
+ * field outside the records' grammar, a repeated flag, more than USERDB_MAX_SCOPES
  * scopes, and every line of a repeated name); returns USERDB_OK,
  * USERDB_ERR_TOO_BIG (len > USERDB_MAX_BYTES) or USERDB_ERR_NOMEM. *out is the
  * caller's (userdb_free). */
@@ -81,7 +81,7 @@ const struct userdb_record *userdb_find(const struct userdb *db, const char *nam
 bool userdb_name_is_malformed(const struct userdb *db, const char *name);
 /* Writes one record as its line (no newline) into a malloc'd string (the
  * caller wipes it: it holds the hash, secret_free_str). Returns
- * USERDB_ERR_INVALID when any field is outside §4's grammar, so no line is
+ * USERDB_ERR_INVALID when any field is outside the records' grammar, so no line is
  * ever written that would not parse back to the same record. */
 userdb_result userdb_record_format(const struct userdb_record *rec, char **out) JWT_MUST_CHECK;
 /* Returns true when hash is an argon2id crypto_pwhash_str string we accept:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pam_jwt's options: built-in defaults, then one file, then module arguments
- * (DESIGN §3 "Precise rules"), all driven by one table.
+ * (pam_jwt.conf(5), FORMAT and SOURCES AND PRECEDENCE), all driven by one table.
  *
  * File syntax (pam_jwt.conf(5)): one "key = value" per line; blank lines;
  * comments are whole lines whose first non-blank byte is '#' (a '#' later
@@ -13,7 +13,7 @@
  * around items dropped; issuer and audience may be repeated within one
  * source.
  *
- * Service blocks (DESIGN §3 "Precise rules"): a line "service NAME..."
+ * Service blocks (pam_jwt.conf(5), FORMAT): a line "service NAME..."
  * starts a block that runs to the next such line or the end of the file.
  * The first block naming the PAM service is one more source, between the
  * file's global lines and the module arguments; every other block is
@@ -69,7 +69,7 @@ static void set_config(const struct conf_target *t, const struct conf_row *o, co
 #define F(member) offsetof(struct conf, member)
 #define DEFAULT_ALGS "EdDSA,ES256,ES384,RS256,RS384,RS512,PS256,PS384,PS512"
 
-/* One row per option of DESIGN §3: the table drives parsing and defaults
+/* One row per option of pam_jwt(8), OPTIONS: the table drives parsing and defaults
  * (a default is parsed like a file value after %h / %H expansion). */
 static const struct conf_row options[] = {
     {"jwks", CONF_STRING, F(jwks), 0, conf_check_path, CONF_DEFAULT_JWKS, 0, 0, 0, NULL},
@@ -132,7 +132,7 @@ check_typ(const struct conf_target *t, const struct conf_row *o, char **item)
         return conf_refuse(t->rep, o->name, typ, "a media type (visible ASCII, no ',')");
     if (strncasecmp(typ, "application/", 12) == 0)
         typ += 12;
-    /* A refresh token must never pass as an access token (DESIGN §1). */
+    /* A refresh token must never pass as an access token (pam_jwt(8), SECURITY NOTES). */
     if (strcasecmp(typ, "rt+jwt") == 0) {
         conf_quote(*item, strlen(*item), q, sizeof q);
         conf_complain(t->rep, o->name, "%s can never be accepted (refresh tokens)", q);
@@ -233,7 +233,7 @@ check_audience(const struct conf_target *t, const struct conf_row *o, char **ite
 /* ---- storing values ---- */
 
 /* Adds one algorithm name (owned) to the mask. "none" and HMAC can never be
- * allowed: a symmetric key on a verifier could mint tokens (DESIGN §3). */
+ * allowed: a symmetric key on a verifier could mint tokens (pam_jwt(8), SECURITY NOTES). */
 static void
 algs_take(const struct conf_target *t, const struct conf_row *o, char *item)
 {
@@ -400,7 +400,7 @@ block_names(struct loader *l, char *names, const char **first)
 }
 
 /* take_line handler: a "service NAME..." line ends the block before it and
- * starts the next (DESIGN §3). Returns false for any other line. */
+ * starts the next (pam_jwt.conf(5), FORMAT). Returns false for any other line. */
 static bool
 take_service_line(void *ctx, char *line)
 {
@@ -511,7 +511,7 @@ option_is_set(const struct loader *l, const char *name)
 
 /* Loopback names every host answers to: a token bound to one is bound to
  * no host in particular, so only an administrator's explicit list accepts
- * it (DESIGN §3 audience=). */
+ * it (pam_jwt(8) audience=). */
 static bool
 is_loopback_audience(const char *audience)
 {
@@ -548,7 +548,7 @@ expand_default(struct loader *l, const char *def, char **out)
     return e == CONF_EXPAND_OK && !conf_has_control(*out);
 }
 
-/* The default audience binds a token to this host (DESIGN §3): host:%h and
+/* The default audience binds a token to this host (pam_jwt(8) audience=): host:%h and
  * host:%H, once when they are the same, and neither that is a loopback
  * name. With none left, the configuration is refused: refusing every token
  * says what to do, while an empty list would accept any audience. */
@@ -598,7 +598,7 @@ apply_defaults(struct loader *l)
         const struct conf_row *o = &options[i];
         if (l->set[i] || o->def == NULL)
             continue;
-        /* key= without jwks=: the PEM key is the whole key set (DESIGN §3). */
+        /* key= without jwks=: the PEM key is the whole key set (pam_jwt(8) jwks=). */
         if (o->field == offsetof(struct conf, jwks) && option_is_set(l, "key"))
             continue;
         switch (conf_hosts_expand(o->def, SIZE_MAX, &value)) {

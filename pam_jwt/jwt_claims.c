@@ -40,7 +40,7 @@ view_date(const struct json_object *payload, const char *name, int64_t *value, b
 
 /* Every value's type is checked before any value is used: json-c aborts on
  * a type mismatch in Debian's build, and a claim of the wrong type is a
- * rejection of its own rather than "absent" (DESIGN §3 "Types"). */
+ * rejection of its own rather than "absent" (pam_jwt(8), LOGGING). */
 /* Each element of an scp array must be one scope-token (RFC 6749 §3.3):
  * the granted scope is later joined with spaces (jwt_verified.scope, the
  * account stage), so an element "ssh sudo" would otherwise grant "sudo"
@@ -109,7 +109,7 @@ check_times(const struct claim_view *c, const struct jwt_policy *p, struct jwt_v
     if (v->has_iat && v->iat > now + leeway)
         return JWT_ERR_IAT_FUTURE;
     /* No leeway here: an issuer that forgets expiry cannot mint long-lived
-     * tokens (DESIGN §1). iat may be far in the past, so the difference is
+     * tokens (pam_jwt(8) max_lifetime=). iat may be far in the past, so the difference is
      * computed with an overflow check; an overflow is a huge lifetime. */
     if (__builtin_sub_overflow(v->exp, v->has_iat ? v->iat : now, &lifetime) ||
         lifetime > p->max_lifetime)
@@ -250,7 +250,7 @@ check_grants(const struct json_object *payload, const struct claim_view *c,
     v->has_auth_time = c->has_auth_time;
     if (v->has_auth_time)
         v->auth_time = c->auth_time;
-    /* Step-up (DESIGN §1): the password login behind the token is recent.
+    /* Step-up (pam_jwt(8) max_auth_age=): the password login behind the token is recent.
      * A login in the future is a clock fault or a bug at the issuer, and
      * refreshes carry auth_time on: refused too. Compared without
      * subtracting from a value the token chose. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tells whether a file is still the one a cache read (DESIGN §3 "file identity"). */
+/* Tells whether a file is still the one a cache read (pam_jwt(8), SECURITY NOTES). */
 #include "config.h"
 
 #include <errno.h>

@@ -9,7 +9,7 @@
 #include "jwt_file_impl.h"
 
 /* A private key readable by every local user is no longer private: refused
- * even though nobody could have changed it (the group may read: DESIGN §4's
+ * even though nobody could have changed it (the group may read: jwt-helperd(8)'s
  * root:_jwt-helper 0640). */
 jwt_result
 jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char **out,
@@ -20,7 +20,7 @@ jwt_file_read_secret(const char *path, size_t max_bytes, long extra_owner, char 
 }
 
 /* The user records hold every password hash: no group or other bit at all
- * (DESIGN §4, _jwt-helper 0600). */
+ * (jwt-helperd(8) FILES, _jwt-helper 0600). */
 jwt_result
 jwt_file_read_private(const char *path, size_t max_bytes, long extra_owner, char **out,
                       size_t *out_len)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* HMAC-SHA-256 (RFC 7518 §3.2) for the daemon's refresh tokens. Part of the
  * issuing core (libjwtissue): the module never links it, so no code path of
- * pam_jwt.so can accept a symmetric signature (DESIGN §3). */
+ * pam_jwt.so can accept a symmetric signature (pam_jwt(8), SECURITY NOTES). */
 #include "config.h"
 
 #include <sodium.h>

@@ -686,7 +686,7 @@ jwt_jwk_to_json(const struct jwt_jwk *key)
         goto out;
     if (key->kid != NULL && !json_add(obj, "kid", json_object_new_string(key->kid)))
         goto out;
-    /* Kept through rotation (DESIGN §4): the set is rewritten from parsed keys. */
+    /* Kept through rotation (jwt-helperd(8), FILES): the set is rewritten from parsed keys. */
     if (key->retired != 0 && !json_add(obj, "retired", json_object_new_int64(key->retired)))
         goto out;
     ret = obj;

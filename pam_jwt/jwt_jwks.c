@@ -148,7 +148,7 @@ jwks_kid_is_unusable(const struct jwt_jwks *set, const char *kid)
     return false;
 }
 
-/* DESIGN §3 "Key choice". A retired key stays selectable: rotation keeps it
+/* pam_jwt(8), DESCRIPTION, key choice. A retired key stays selectable: rotation keeps it
  * in the set exactly as long as tokens it signed may still be valid. Two
  * keys that both fit are never resolved by order: that is ambiguous. */
 jwt_result

@@ -13,7 +13,7 @@
 #include "jwt.h"
 
 /* Header members that would let the token choose its own key, or change
- * how the signature is computed; none of them may appear (DESIGN §3). */
+ * how the signature is computed; none of them may appear (pam_jwt(8), DESCRIPTION). */
 static const char *const key_members[] = {"jwk", "jku", "x5u", "x5c"};
 
 void
@@ -196,7 +196,7 @@ header_cache_put(struct jwt_jws_header_cache *cache, const char *segment, size_t
     cache->typ = jws->typ;
 }
 
-/* The header checks in DESIGN §3's order. A cached header passed all of
+/* The header checks in pam_jwt(8)'s order. A cached header passed all of
  * them once; only the ones that depend on the caller's policy can change. */
 static jwt_result
 check_header(struct jwt_jws *jws, bool cached, unsigned allowed_algs, const char *const *typs,
@@ -242,7 +242,7 @@ jwt_jws_parse_cached(const char *token, size_t len, size_t max_len, unsigned all
     if (!cached)
         header_cache_put(cache, token, dot1, &jws);
     /* The signature's encoding only after the header: the reason logged
-     * follows DESIGN §3's order of checks. */
+     * follows pam_jwt(8)'s order of checks. */
     if ((r = jwt_b64url_decode_public(token + dot2 + 1, len - dot2 - 1, &jws.sig,
                                       &jws.sig_len)) != JWT_OK)
         goto out;
@@ -312,7 +312,7 @@ jwt_typ_is_accepted(const char *typ, const char *const *accepted, size_t n_accep
 {
     const char *name = strip_media_prefix(typ != NULL ? typ : "JWT");
 
-    /* A refresh token must never pass as an access token (DESIGN §1). */
+    /* A refresh token must never pass as an access token (pam_jwt(8), SECURITY NOTES). */
     if (strcasecmp(name, "rt+jwt") == 0)
         return false;
     for (size_t i = 0; i < n_accepted; i++) {

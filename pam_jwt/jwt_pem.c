@@ -14,7 +14,7 @@
 #include "jwt.h"
 #include "secret.h"
 
-/* DESIGN §4: a key's kid is the first 16 characters of its thumbprint, so a
+/* jwt-helperd(8), FILES: a key's kid is the first 16 characters of its thumbprint, so a
  * PEM copy of the daemon's key matches the kid its tokens carry. */
 #define PEM_KID_LEN 16
 

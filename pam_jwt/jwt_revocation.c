@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Reads the "not before" revocation list (DESIGN §4): one "name:unix-time" a line. */
+/* Reads the "not before" revocation list (jwt-helperd(8), "Revocation list"):
+ * one "name:unix-time" a line. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,7 +18,7 @@ struct jwt_revocation {
     size_t n;
 };
 
-/* DESIGN §4 user names: [a-z_][a-z0-9_.-]{0,31}. */
+/* jwt-helperd(8) user names: [a-z_][a-z0-9_.-]{0,31}. */
 bool
 jwt_user_name_is_valid(const char *s, size_t len)
 {

@@ -16,7 +16,7 @@
  *    than the identity recorded for it (a change in between only costs one
  *    more reload);
  * 3. never cache a failure: a missing, unsafe or malformed list fails
- *    closed at every call (DESIGN §3 revocation=);
+ *    closed at every call (pam_jwt(8) revocation=);
  * 4. look names up with the lock held: another thread's reload frees the
  *    list it replaces. */
 #include "config.h"
@@ -46,7 +46,7 @@ extra_owner_for(const struct jwt_file_identity *id)
 {
     if (id->state == JWT_FILE_PRESENT && (id->uid == 0 || id->uid == geteuid()))
         return -1;
-    return jwt_daemon_uid(); /* the daemon writes the list (DESIGN §3) */
+    return jwt_daemon_uid(); /* the daemon writes the list (pam_jwt(8), FILES) */
 }
 
 static bool

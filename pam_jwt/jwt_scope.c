@@ -7,7 +7,7 @@
 #include "jwt.h"
 
 /* The daemon's words (user records, default_scope, what it issues): the
- * DESIGN §4 record grammar, each a scope-token. */
+ * grammar of jwt-helperd(8), "User records", each a scope-token. */
 static const char plain_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_.-";
 
 bool

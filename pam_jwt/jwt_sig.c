@@ -5,10 +5,10 @@
  * MUST:
  * 1. verify only with an alg the key fits (checked here again, whoever called);
  * 2. never accept HS256 through jwt_sig_verify: a symmetric key on a verifier
- *    could mint tokens (DESIGN §3);
+ *    could mint tokens (pam_jwt(8), SECURITY NOTES);
  * 3. demand exact signature lengths, and r, s in 1..n-1 for ECDSA before any
  *    arithmetic (CVE-2022-21449 accepted r = s = 0);
- * 4. PSS: salt length equal to the hash length, never "auto" (DESIGN §3);
+ * 4. PSS: salt length equal to the hash length, never "auto" (README.md, "Security notes");
  * 5. leave no error of ours on OpenSSL's queue: we are a guest in sshd. */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Verifies an access token end to end, in DESIGN §3's order of checks. */
+/* Verifies an access token end to end, in pam_jwt(8)'s order of checks. */
 #include "config.h"
 
 #include <stdio.h>
@@ -57,7 +57,7 @@ check_signature(struct jwt_jws *jws, struct jwt_jwks *keys, struct jwt_verified 
     return JWT_OK;
 }
 
-/* DESIGN §3: a key marked "retired": T (jwt-helper keys activate) only
+/* pam_jwt(8), DESCRIPTION: a key marked "retired": T (jwt-helper keys activate) only
  * vouches for tokens issued up to T + leeway, so a leaked old key cannot
  * mint new ones while it waits for keys prune. Without iat nothing shows
  * when the token was made: refused. */
@@ -82,7 +82,7 @@ jwt_verify(const char *token, size_t len, struct jwt_jwks *keys, const struct jw
     struct jwt_jws jws = {0};
     struct json_object *payload = NULL;
     /* HS* is masked off whatever the policy says: a verifier holding a
-     * symmetric key could mint tokens for every host (DESIGN §3). */
+     * symmetric key could mint tokens for every host (pam_jwt(8), SECURITY NOTES). */
     unsigned algs = policy->algs & JWT_ALGS_ACCESS;
     /* NULL would skip the typ check in jwt_jws_parse: an access token is
      * always checked, against the defaults if nothing else. */

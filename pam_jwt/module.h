@@ -10,7 +10,7 @@
 
 /* pam_set_data name of the verified facts (struct module_state). */
 #define MODULE_STATE_NAME "pam_jwt_verified"
-/* The daemon's user, who may serve the password socket (DESIGN §3). */
+/* The daemon's user, who may serve the password socket (pam_jwt(8), MODULE TYPES). */
 
 /* What a successful auth leaves on the handle for account and session. */
 struct module_state {
@@ -38,7 +38,7 @@ void module_conf_release(const struct conf *c);
  * code; on PAM_SUCCESS *token points to libpam-owned memory (PAM_AUTHTOK). */
 int module_token_get(pam_handle_t *pamh, const struct conf *c, const char **token);
 
-/* try_token (DESIGN §3), before prompting: returns PAM_SUCCESS when the key
+/* try_token (pam_jwt(8)), before prompting: returns PAM_SUCCESS when the key
  * set can be used, else logs which file failed (never anything typed) and
  * returns PAM_IGNORE, so that the next module decides. */
 int module_token_keys_try(pam_handle_t *pamh, const struct conf *c);

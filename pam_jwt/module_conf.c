@@ -229,7 +229,7 @@ out:
     return r == CONF_OK ? PAM_SUCCESS : r == CONF_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 }
 
-/* The service whose block of the file applies (DESIGN §3), as is. */
+/* The service whose block of the file applies (pam_jwt.conf(5), FORMAT), as is. */
 static const char *
 service_of(pam_handle_t *pamh)
 {

@@ -11,7 +11,7 @@
 
 #include "module.h"
 
-/* DESIGN §3: jti and kid are logged escaped and cut to 64 bytes. */
+/* pam_jwt(8), LOGGING: jti and kid are logged escaped and cut to 64 bytes. */
 #define LOG_FIELD_MAX 64
 
 /* Copies s into out (at least 4 * LOG_FIELD_MAX + 1 bytes) with bytes

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One-time tokens (DESIGN §3 `once`): each iss+jti is accepted once until exp.
+/* One-time tokens (pam_jwt(8) `once`): each iss+jti is accepted once until exp.
  *
  * MUST:
  * 1. record a token with O_CREAT|O_EXCL, so two logins racing with one

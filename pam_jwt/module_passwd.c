@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The password stack (DESIGN §3): changes the user's jwt-helper password
+/* The password stack (pam_jwt(8), MODULE TYPES): changes the user's jwt-helper password
  * through jwt-helperd's socket.
  *
  * MUST:

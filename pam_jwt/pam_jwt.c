@@ -129,7 +129,7 @@ out:
  * is written by other modules too (pam_env, a user's ~/.pam_environment),
  * so JWT_SUBJECT there proves nothing. Under sshd, whose session runs in
  * another process than its auth, the session therefore ignores: harmless
- * with the shipped `optional` line (DESIGN §3 "Behaviour"). */
+ * with the shipped `optional` line (pam_jwt(8), MODULE TYPES: session). */
 static bool
 authenticated_by_us(pam_handle_t *pamh)
 {

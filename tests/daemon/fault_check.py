@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Judges a users file or revocation list after a writer was killed (DESIGN
-§4: "a crash at any instant leaves the old file or the new one").
+"""Judges a users file or revocation list after a writer was killed (jwt-helperd(8),
+"User records": a crash at any instant leaves the old file or the new one).
 
   fault_check.py users OLD NOW CHANGE NAME [ARG]
       NOW must be whole (every line a record of §4's grammar, ending in a

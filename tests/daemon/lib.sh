@@ -5,7 +5,7 @@
 #
 # Run as root, the daemon is started as root with `user = nobody` (it drops
 # to nobody itself) and every file it reads or writes is made readable or
-# writable by nobody, as DESIGN §4 lays them out for _jwt-helper. Run as
+# writable by nobody, as jwt-helperd(8), FILES, lays them out for _jwt-helper. Run as
 # anyone else, the daemon runs as that user and no drop happens.
 #
 # Every wait is bounded: `timeout` around every client, polling loops with
@@ -129,7 +129,7 @@ lib_cleanup() {
 }
 
 # lib_setup: keys in $dir/keys (signing.jwk and refresh.key root:nogroup
-# 0640 when root, like DESIGN's root:_jwt-helper), the users directory
+# 0640 when root, like jwt-helperd(8)'s root:_jwt-helper), the users directory
 # $dir/db (0700, the daemon's), $dir/lib with an empty revocation list (the
 # daemon's, 0644, as tmpfiles ships it), and a pam_jwt.conf for verify and
 # pamtester.

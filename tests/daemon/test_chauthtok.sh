@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# pam_jwt's password stack (DESIGN §3) against the real jwt-helperd, through
+# pam_jwt's password stack (pam_jwt(8), MODULE TYPES) against the real jwt-helperd, through
 # real libpam: pamtester under pam_wrapper, the conversation on stdin.
 #
 # The module trusts a socket only when root or _jwt-helper listens on it

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The session verbs of jwt-helper (login, token, logout, passwd) and
-# jwt-askpass against the real jwt-helperd on a temporary socket (DESIGN
-# §5): what they store and with which modes, the token cache, exit codes,
+# jwt-askpass against the real jwt-helperd on a temporary socket (jwt-helper(1),
+# FILES): what they store and with which modes, the token cache, exit codes,
 # the prompts jwt-askpass understands, and the terminal left as it was.
 # Run as root, the daemon drops to nobody and the client runs as nobody
 # too (a client trusts root, _jwt-helper and its own uid as the daemon).
@@ -509,7 +509,7 @@ check "$rc:$(out):$(test -e "$sdir/$(cache_name ssh host:web2)" && echo cached)"
     "a daemon answering with another audience than asked: no token, nothing cached"
 
 # ---- root's usermod ends the sessions it takes something from ----
-# (DESIGN §4: the revocation list kills live access tokens where pam_jwt
+# (jwt-helperd(8), "Revocation list": the revocation list kills live access tokens where pam_jwt
 # checks it; the generation bump kills the refresh token.)
 cli -- token --socket "$sock" --scope ssh --audience pam
 t_before=$(out)

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The real jwt-helperd on a temporary socket, driven through its wire
-# protocol (DESIGN §4) with raw lines (tests/daemon/wire.py): tokens it
+# protocol (jwt-helperd(8), PROTOCOL) with raw lines (tests/daemon/wire.py): tokens it
 # issues pass `jwt-helper verify` and pam_jwt through real libpam; refresh,
-# scope, audience, passwd, revoke and logout --all do what §4 says; an
+# scope, audience, passwd, revoke and logout --all do what jwt-helperd(8) says; an
 # unknown user and a wrong password look the same; hostile input (bad JSON,
 # oversize, half lines, silence, too many connections) hurts nobody; SIGHUP
 # and SIGTERM behave. Run as root, the daemon drops to nobody.
@@ -254,7 +254,7 @@ else
     not_ok "login timing: both >= 50 ms (argon2id runs for both) and within a factor 3"
 fi
 
-# ---- hostile input: every one answered as §4 says, daemon alive, users file intact ----
+# ---- hostile input: every one answered as in jwt-helperd(8), daemon alive, users file intact ----
 cp "$users" "$dir/users.before"
 # state: "intact" when the daemon runs and the users file is unchanged.
 state() { if daemon_alive && cmp -s "$users" "$dir/users.before"; then echo intact; else echo broken; fi; }

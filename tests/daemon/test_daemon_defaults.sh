@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The real jwt-helperd with the shipped defaults of DESIGN §4 where a test
+# The real jwt-helperd with the shipped defaults of jwt-helperd(8), CONFIGURATION, where a test
 # can use them: host-bound audiences (audience host:<short host name>,
 # audiences that and host:*, which allows one other host and nothing
 # else), and revocation_keep dropping old lines of the revocation list

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# No lock-outs from the login delay (DESIGN §4 "Limits"), over the real
+# No lock-outs from the login delay (jwt-helperd(8), LIMITS), over the real
 # socket with clients of several uids: another uid's wrong passwords for
 # alice never make alice's own uid fail with the right one; a third uid
 # guessing alice right after is still delayed (every other uid shares one

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The daemon and root's CLI write the same users file at the same time
-# (DESIGN §4: "concurrent writers never lose an update"; "a crash at any
-# instant leaves the old file or the new one"):
+# (jwt-helperd(8), "User records": concurrent writers never lose an update; a
+# crash at any instant leaves the old file or the new one):
 #  1. the daemon's passwd for alice (raw lines, alternating passwords) races
 #     root's `jwt-helper usermod bob --scopes` and `jwt-helper revoke bob`
 #     (userdb-tool bumps when not root or the verbs are missing): afterwards
@@ -44,7 +44,7 @@ fi
 
 # scopes_of NAME: the scopes field of NAME's record.
 scopes_of() { as_daemon cat "$users" | awk -F: -v u="$1" '$1 == u { print $4 }'; }
-# users_whole: every line of the users file has the record grammar of §4,
+# users_whole: every line of the users file has the record grammar of jwt-helperd(8),
 # the file ends in a newline, and userdb-tool parses it.
 users_whole() {
     as_daemon cat "$users" >"$dir/users.snap" 2>/dev/null || return 1

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# jwt-helperd started as root (DESIGN §4): it drops to `user =` for good
+# jwt-helperd started as root (jwt-helperd(8), START-UP): it drops to `user =` for good
 # (no uid, gid, group or capability of root left), still reads its keys on
 # SIGHUP (root:nogroup 0640, as root:_jwt-helper on a real system) and
 # writes the users file in its own directory; an unknown user refuses the

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Faults injected into every writer of the users file, the revocation list
-# and the client's refresh token (DESIGN §4 "Every write ...: a crash at
-# any instant leaves the old file or the new one"; §5's state directory):
+# and the client's refresh token (jwt-helperd(8), "User records": "a crash
+# leaves the old file or the new one"; jwt-helper(1) FILES, state directory):
 #  1. kill -9 at random instants of: the daemon's passwd over its socket
 #     (the daemon is killed, then started again), root's `jwt-helper
 #     useradd`, `usermod --scopes` and `revoke` (which publishes the

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Hostile clients under load (DESIGN §4 "Limits": "a slow or hostile client
-# never stalls others; logins never starve refreshes"). For HOSTILE_SECONDS,
+# Hostile clients under load (jwt-helperd(8), LIMITS: a slow or hostile client
+# never stalls others; logins never starve refreshes). For HOSTILE_SECONDS,
 # from uids of their own (as attackers with their own accounts, or a user
 # namespace's, would come):
 #  * max_clients silent connections, reopened as soon as the daemon closes

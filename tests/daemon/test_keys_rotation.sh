@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Key rotation in two steps with the real daemon running (DESIGN §3 "A key
-# marked retired", §4 "Keys", §5 keys rotate|activate|prune): rotate
+# Key rotation in two steps with the real daemon running (jwt-helper(1),
+# keys rotate|activate|prune; jwt-helperd(8), FILES): rotate
 # publishes the next key while the daemon keeps signing with the current
 # one; a host holding a copy of that key set verifies tokens from before
 # and after activate; activate switches the daemon (it notices the new key

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Passwords and tokens never leak (brief: "never log a token or password";
-# DESIGN §3 "The token, its signature and passwords never reach a log").
+# pam_jwt(8), SECURITY NOTES: "The token, its signature and passwords are never logged").
 # With known passwords and tokens (random each run) this runs
 #  * the CLI: useradd --password-stdin, login (right and wrong password),
 #    token, verify of a good and a tampered token;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Races real writers of the users file and kills them mid-write: no update is
-# lost and the file is always whole (DESIGN §4 "a crash at any instant").
+# lost and the file is always whole (jwt-helperd(8), "User records").
 #
 # A writer killed with SIGKILL may leave its temporary file
 # (".users.tmp-<16 hex>") behind; readers never look at it, and the next

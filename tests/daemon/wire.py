@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""A raw client of jwt-helperd's wire protocol (DESIGN §4), for the daemon tests.
+"""A raw client of jwt-helperd's wire protocol (jwt-helperd(8), PROTOCOL), for the daemon tests.
 
 It sends exactly the bytes it is told to, including what a well-behaved
 client never sends (half lines, oversize lines, silence), and prints what

@@ -103,7 +103,7 @@ e2e_preflight() {
     for f in "$E2E_MODULE" "$E2E_HELPER" "$E2E_MINT"; do
         [ -f "$f" ] || e2e_skip "$f not built (make check builds it)"
     done
-    # DESIGN §6: an ASan module loads into sshd or sudo only with the ASan
+    # HACKING.md, "Tests": an ASan module loads into sshd or sudo only with the ASan
     # runtime preloaded into a setuid or privilege-separated program: the
     # e2e tests run on the normal build.
     if ldd "$E2E_MODULE" 2>/dev/null | grep -q libasan; then

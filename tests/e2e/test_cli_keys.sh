@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `jwt-helper keys rotate|activate|prune` on real key files with no daemon
-# listening (DESIGN §4, §5): rotate publishes the next key only, activate
+# listening (jwt-helper(1), ROOT VERBS): rotate publishes the next key only, activate
 # moves it into place and retires the old one, a retired key keeps
 # verifying its tokens until prune drops it, and prune never drops a key
 # whose tokens may still be valid, nor the current one. The same with the

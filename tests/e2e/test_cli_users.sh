@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Root's user verbs on real files, no daemon: useradd, usermod, userdel,
-# passwd USER, revoke (DESIGN §4, §5). Every file lives in a temp dir named
+# passwd USER, revoke (jwt-helper(1), ROOT VERBS). Every file lives in a temp dir named
 # by a temp jwt-helperd.conf.
 set -u
 : "${top_builddir:?run from make check}"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# `jwt-helper doctor` on real files: each broken setup of DESIGN §5 is built
+# `jwt-helper doctor` on real files: each broken setup of jwt-helper(1) doctor is built
 # in a private mount namespace (overlays over /etc and /var/lib, so the
 # host's files never change) and must give its finding line and exit code
 # and leave every file as it was; the shipped setup must give none.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `make install DESTDIR=...` as a packager runs it: every part lands where
-# DESIGN §6 says, jwt-askpass is jwt-helper under another name, the unit
+# README.md ("Build and install") says, jwt-askpass is jwt-helper under another name, the unit
 # names the installed daemon, and a second install keeps edited /etc files.
 set -u
 : "${top_builddir:=.}"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `jwt-helper keygen --if-absent`, as the daemon's unit runs it before each
-# start (DESIGN §5): keys made once, kept afterwards, a partial set refused.
+# start (jwt-helper(1) keygen --if-absent): keys made once, kept afterwards, a partial set refused.
 set -u
 : "${top_builddir:?run from make check}"
 HELPER="$top_builddir/jwt-helper/jwt-helper"

@@ -29,7 +29,7 @@ occurrences(const uint8_t *data, size_t size, const char *needle)
     return n;
 }
 
-/* DESIGN §4: kid = the first 16 characters of the base64url thumbprint. */
+/* jwt-helperd(8), FILES: kid = the first 16 characters of the base64url thumbprint. */
 static void
 kid_check(const struct jwt_jwk *key, const unsigned char thumb[32])
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness: hostile bytes as the CLI's state files (DESIGN §5),
+/* libFuzzer harness: hostile bytes as the CLI's state files (jwt-helper(1), FILES),
  * the cached access token and the refresh token, read the way `jwt-helper
  * token` reads them (cli_session_token, with no daemon listening). The
  * first byte picks the request (default, ssh to a host, sudo); the rest is

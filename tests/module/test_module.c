@@ -620,7 +620,7 @@ host_token(const char *aud)
                         aud, now() - 5, now() + 300, now());
 }
 
-/* DESIGN §3: with no audience= at all a token is bound to this host by
+/* pam_jwt(8) audience=: with no audience= at all a token is bound to this host by
  * its name (host:%h, host:%H); the same token is refused on another host,
  * and a loopback name is accepted only when listed. */
 static void
@@ -739,7 +739,7 @@ shipped_auth(const char *service, const char *scope, long long age)
     return rc;
 }
 
-/* DESIGN §3's shipped pam_jwt.conf through real libpam: each service's
+/* The shipped conf/pam_jwt.conf through real libpam: each service's
  * block, %s for a service without one, step-up on sudo and sudo-i, and
  * the revocation list on. The stack lines carry no policy of their own,
  * only where the test's keys are. */
@@ -829,7 +829,7 @@ check_log_silent(const char *what, const char *answer)
         printf("#   captured:\n# %s\n", logbuf);
 }
 
-/* try_token (DESIGN §3): on a line that is one way in among others, a
+/* try_token (pam_jwt(8)): on a line that is one way in among others, a
  * password and an unusable key set are the next module's (PAM_IGNORE);
  * a token that fails still fails. Without it both are failures. */
 static void

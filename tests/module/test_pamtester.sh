@@ -29,7 +29,7 @@ if [ -z "$wrapper" ] || [ ! -f "$wrapper" ]; then
     exit 0
 fi
 # A module built with --enable-sanitizers loads into an uninstrumented
-# program only with the ASan runtime loaded first (DESIGN §6).
+# program only with the ASan runtime loaded first (HACKING.md, "Tests").
 preload=$wrapper
 asan=$(ldd "$module" 2>/dev/null | sed -n 's/.*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
 if [ -n "$asan" ]; then

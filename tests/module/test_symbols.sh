@@ -118,7 +118,7 @@ else
     ok "no jwt_/conf_/module_/secret_ symbol exported"
 fi
 
-# Linked with -z nodelete (DESIGN §3): the key-set cache survives pam_end.
+# Linked with -z nodelete (pam_jwt(8), SECURITY NOTES): the key-set cache survives pam_end.
 if readelf -d "$module" 2>/dev/null | grep -q 'NODELETE'; then
     ok "pam_jwt.so is marked NODELETE"
 else

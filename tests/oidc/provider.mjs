@@ -45,8 +45,8 @@ function client(id, secret) {
   };
 }
 
-// cfg.audience: the one audience the test's pam_jwt.conf accepts (DESIGN
-// §3: an OpenID Provider's own, not host:); cfg.otherAudience: another
+// cfg.audience: the one audience the test's pam_jwt.conf accepts (jwt-helper(1),
+// "Key sets from an OpenID Provider": the provider's own, not host:); cfg.otherAudience: another
 // resource server of the same provider.
 function configuration(cfg, jwks) {
   return {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The Debian packages as an administrator meets them (DESIGN §6, issue 12):
+# The Debian packages as an administrator meets them (README.md, "Debian packages"; issue 12):
 # builds libpam-jwt, jwt-helper and jwt-helperd, installs them into
 # throwaway roots and logs in through the common-auth that
 # `pam-auth-update --enable jwt` writes, with pamtester.
@@ -362,7 +362,7 @@ build() {
     fi
     cp "$W/build"/libpam-jwt_*.deb "$W/build"/jwt-helper_*.deb "$W/build"/jwt-helperd_*.deb \
         "$W/debs/"
-    # DESIGN §6: no error and no warning, overrides only with a reason.
+    # HACKING.md, "Tests": no error and no warning, overrides only with a reason.
     if command -v lintian >/dev/null 2>&1; then
         if lintian --fail-on error,warning "$W/build"/pam-jwt_*.changes >"$W/build/lintian" 2>&1
         then echo "ok - lintian: no error, no warning"

@@ -688,7 +688,7 @@ check_longest_host_name(void)
                             "host:a23456789b123456789c123456789.d123456789e123456789f123456789g123");
 }
 
-/* DESIGN §3: audience defaults to host:%h and host:%H, one when they are
+/* pam_jwt(8) audience=: audience defaults to host:%h and host:%H, one when they are
  * the same, no loopback name; the host name is changed in a UTS namespace
  * of our own, which needs root. */
 static void
@@ -717,7 +717,7 @@ test_default_audience_hosts(void)
         exit(1);
 }
 
-/* The shipped file's shape (DESIGN §3), with the other options around. */
+/* The shipped file's shape (conf/pam_jwt.conf), with the other options around. */
 static const char blocks_text[] = "revocation = /var/lib/jwt-helper/revoked\n"
                                   "# any service: a scope named after it\n"
                                   "scope = %s\n"

@@ -690,7 +690,7 @@ test_files(void)
     helperd_conf_free(d);
 }
 
-/* The keys of jwt-helperd.conf (jwt-helperd(8), DESIGN §4, and socket): the
+/* The keys of jwt-helperd.conf (jwt-helperd(8), CONFIGURATION, and socket): the
  * public interface the shipped file must document, one line each. */
 static const char *const shipped_keys[] = {
     "issuer",      "audience",   "audiences",       "access_ttl",    "refresh_ttl",

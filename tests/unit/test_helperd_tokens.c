@@ -640,7 +640,7 @@ test_access_token(void)
     record_free(&alice);
 }
 
-/* The audiences entry host:* (DESIGN §4): "host:" and one host name or
+/* The audiences entry host:* (jwt-helperd(8) audiences): "host:" and one host name or
  * address, issued lowercased; anything else is refused. */
 static void
 test_any_host(void)

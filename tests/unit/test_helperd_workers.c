@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for jwt-helperd's password workers: real jobs (argon2id) on real
- * threads, served round-robin by peer uid (DESIGN §4 "Limits"). */
+ * threads, served round-robin by peer uid (jwt-helperd(8), LIMITS). */
 #include "config.h"
 
 #include <poll.h>

@@ -271,7 +271,7 @@ test_client_id(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         CHECK_RESULT(check_payload(&p, exp, "1800000000", cases[i].members), cases[i].want,
                      cases[i].what);
-    /* Right after the audience (DESIGN §3 order): a wrong audience is named first. */
+    /* Right after the audience (pam_jwt(8) order): a wrong audience is named first. */
     p.audiences = clients;
     p.n_audiences = 1;
     CHECK_RESULT(check_payload(&p, exp, "1800000000", ""), JWT_ERR_AUDIENCE,

@@ -76,7 +76,7 @@ test_shape(void)
     CHECK_RESULT(parse_raw("eyJhbGciOiJFZERTQSJ9=.e30.c2ln", 8192), JWT_ERR_BASE64,
                  "padded header refused");
     /* {"alg":"none"} with a padded signature: the header's reason comes
-     * first (DESIGN §3 order). */
+     * first (pam_jwt(8) order). */
     CHECK_RESULT(parse_raw("eyJhbGciOiJub25lIn0.e30.c2ln=", 8192), JWT_ERR_ALG_NOT_ALLOWED,
                  "header checked before the signature's encoding");
 }

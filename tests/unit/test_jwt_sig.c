@@ -294,7 +294,7 @@ test_rsa_one(struct jwt_jwk *key, EVP_PKEY *pkey, enum jwt_alg alg, const char *
     CHECK_RESULT(verify(key, alg, sig, len + 1), JWT_ERR_SIG_LENGTH, what);
 }
 
-/* The PSS salt length must be the hash length, nothing else (DESIGN §3). */
+/* The PSS salt length must be the hash length, nothing else (README.md, "Security notes"). */
 static void
 test_pss_salt(struct jwt_jwk *key, EVP_PKEY *pkey)
 {

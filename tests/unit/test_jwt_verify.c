@@ -317,7 +317,7 @@ verify_with_iat(struct jwt_jwks *set, long long iat)
     return r;
 }
 
-/* DESIGN §3: a retired key vouches only for tokens issued up to retired +
+/* pam_jwt(8), DESCRIPTION: a retired key vouches only for tokens issued up to retired +
  * leeway (60 s by default); a leaked old key cannot mint new ones. */
 static void
 test_retired_key(void)
