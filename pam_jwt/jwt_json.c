@@ -647,13 +647,8 @@ is_clean_string(const struct json_object *v)
 }
 
 int
-jwt_json_get_string(const struct json_object *obj, const char *name, const char **out)
+jwt_json_value_string(const struct json_object *v, const char **out)
 {
-    struct json_object *v;
-    int found = member_find(obj, name, &v);
-
-    if (found != 1)
-        return found;
     if (!is_clean_string(v))
         return -1;
     *out = string_of(v);
@@ -661,14 +656,19 @@ jwt_json_get_string(const struct json_object *obj, const char *name, const char 
 }
 
 int
-jwt_json_get_int64(const struct json_object *obj, const char *name, int64_t *out)
+jwt_json_get_string(const struct json_object *obj, const char *name, const char **out)
 {
     struct json_object *v;
     int found = member_find(obj, name, &v);
+
+    return found != 1 ? found : jwt_json_value_string(v, out);
+}
+
+int
+jwt_json_value_int64(const struct json_object *v, int64_t *out)
+{
     int64_t i;
 
-    if (found != 1)
-        return found;
     /* json-c stores "1.0", "1e5" and "1e400" as doubles: not a NumericDate */
     if (json_object_get_type(v) != json_type_int)
         return -1;
@@ -684,15 +684,19 @@ jwt_json_get_int64(const struct json_object *obj, const char *name, int64_t *out
 }
 
 int
-jwt_json_get_string_or_array(const struct json_object *obj, const char *name,
-                             const struct json_object **out)
+jwt_json_get_int64(const struct json_object *obj, const char *name, int64_t *out)
 {
     struct json_object *v;
     int found = member_find(obj, name, &v);
+
+    return found != 1 ? found : jwt_json_value_int64(v, out);
+}
+
+int
+jwt_json_value_string_or_array(const struct json_object *v, const struct json_object **out)
+{
     size_t i, n;
 
-    if (found != 1)
-        return found;
     if (json_object_get_type(v) == json_type_array) {
         n = json_object_array_length(v);
         for (i = 0; i < n; i++)
@@ -703,6 +707,16 @@ jwt_json_get_string_or_array(const struct json_object *obj, const char *name,
     }
     *out = v;
     return 1;
+}
+
+int
+jwt_json_get_string_or_array(const struct json_object *obj, const char *name,
+                             const struct json_object **out)
+{
+    struct json_object *v;
+    int found = member_find(obj, name, &v);
+
+    return found != 1 ? found : jwt_json_value_string_or_array(v, out);
 }
 
 static bool
