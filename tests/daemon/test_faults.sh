@@ -262,8 +262,13 @@ done
 check "$torn" 0 "kill -9 of token: the cached access token is whole after each of $TOKEN_ROUNDS kills"
 check "$tlost" 0 "kill -9 of token: a token printed is the one cached ($tacked printed)"
 check_true "kill -9 of token: the refresh token is untouched" cmp -s "$dir/tok.first" "$tok"
+# A kill in the middle of a write leaves a temporary file (0600, in the
+# 0700 directory); `token` leaves them alone, since a concurrent `token`
+# may own one, and the next login or logout sweeps them.
+printf '%s\n' "$pw" | client login -u alice --password-stdin >/dev/null 2>&1
+check $? 0 "after the kills: jwt-helper login works"
 check "$(ls -A "$state/jwt-helper" | grep -v -x -e refresh-token -e access-token | tr '\n' ' ')" "" \
-    "kill -9 of token: no temporary file left (the next run sweeps)"
+    "kill -9 of token: no temporary file left after the next login"
 fill() { dd if=/dev/zero of="$dir/$1/filler" bs=4k >/dev/null 2>&1; sync; }
 unfill() { rm -f "$dir/$1/filler"; }
 
