@@ -95,6 +95,40 @@ valgrind_suite() {
     done
 }
 
+# The threaded tests again in a ThreadSanitizer build (it cannot share a
+# build with ASan): module threads, the daemon's worker pool, threads on one
+# prepared key, and the daemon serving the real clients of test_daemon.sh and
+# the concurrent ones of test_daemon_race.sh. Any report fails the suite: the
+# failing program exits 66, and every report is also written under
+# build/tsan/tsan-reports (a daemon's exit status alone may go unseen).
+# `setarch -R` keeps the mappings where TSan expects them on kernels with
+# many mmap random bits; where it is not allowed the tests run without it.
+TSAN_TESTS="tests/unit/test_jwt_sig_threads tests/unit/test_helperd_workers
+  tests/module/test_module_threads tests/daemon/test_daemon.sh tests/daemon/test_daemon_race.sh"
+tsan_suite() {
+    dir="$top/build/tsan"
+    rm -rf "$dir"; mkdir -p "$dir/tsan-reports"
+    echo "== tsan: configure --enable-tsan, threaded tests"
+    if ! (cd "$dir" && "$top/configure" --enable-werror --enable-tsan >configure.out 2>&1 &&
+        make -j2 >make.out 2>&1); then
+        tail -n 40 "$dir/configure.out" "$dir/make.out" 2>/dev/null; failed=$((failed + 1)); return
+    fi
+    norand=""
+    setarch "$(uname -m)" -R true 2>/dev/null && norand="setarch $(uname -m) -R"
+    (cd "$dir" && TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$dir/tsan-reports/report" \
+        $norand make -j2 check TESTS="$(echo $TSAN_TESTS)" >check.out 2>&1)
+    if [ -f "$dir/test-suite.log" ]; then
+        grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
+        count_suite "$dir/test-suite.log"
+    else
+        tail -n 40 "$dir/check.out"; failed=$((failed + 1))
+    fi
+    if [ -n "$(ls "$dir/tsan-reports")" ]; then
+        echo "tsan: FAIL, reports in $dir/tsan-reports:"; head -n 60 "$dir"/tsan-reports/*
+        failed=$((failed + 1))
+    fi
+}
+
 # Fuzz harnesses must keep building and survive a short run each: 15
 # harnesses at 8 s is about two minutes (long runs: tests/fuzz/run).
 fuzz_smoke() {
@@ -134,6 +168,7 @@ install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed";
 build_and_check normal
 valgrind_suite
 build_and_check sanitizers --enable-sanitizers
+tsan_suite
 fuzz_smoke
 package_suite
 echo "$passed passed, $failed failed, $skipped skipped"
