@@ -12,7 +12,7 @@ PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
   libpam0g-dev libsodium-dev libssl-dev libjson-c-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
   libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo iproute2
-  debhelper lintian curl"
+  debhelper lintian curl cppcheck clang-tidy"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -129,6 +129,34 @@ tsan_suite() {
     fi
 }
 
+# cppcheck and clang-tidy (checks and the reasons for those left out: the
+# root's .clang-tidy) over the product sources, with the normal build's
+# config.h: one count per tool, failing on any finding.
+LINT_SOURCES="pam_jwt/*.c jwt-helper/*.c"
+lint_suite() {
+    log="$top/build/lint-cppcheck.log"
+    echo "== lint: cppcheck, clang-tidy"
+    if cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
+            --inline-suppr -I include -I pam_jwt -I jwt-helper -I build/normal \
+            pam_jwt jwt-helper >"$log" 2>&1; then
+        passed=$((passed + 1))
+    else
+        echo "lint: cppcheck FAIL"; head -n 40 "$log"; failed=$((failed + 1))
+    fi
+    LINT_FLAGS="-std=c11 -D_GNU_SOURCE -Iinclude -Ipam_jwt -Ijwt-helper -Ibuild/normal
+      $(pkg-config --cflags json-c libsodium libcrypto pam)"
+    export LINT_FLAGS
+    log="$top/build/lint-clang-tidy.log"
+    # shellcheck disable=SC2086 # the globs and flags are meant to split
+    if ls $LINT_SOURCES | xargs -P2 -n8 sh -c 'clang-tidy --quiet "$@" -- $LINT_FLAGS' sh \
+            >"$log" 2>&1; then
+        passed=$((passed + 1))
+    else
+        echo "lint: clang-tidy FAIL"; grep -E '(error|warning): ' "$log" | head -n 40
+        failed=$((failed + 1))
+    fi
+}
+
 # Fuzz harnesses must keep building and survive a short run each: 15
 # harnesses at 8 s is about two minutes (long runs: tests/fuzz/run).
 fuzz_smoke() {
@@ -166,6 +194,7 @@ package_suite() {
 install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed"; exit 1; }
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
 build_and_check normal
+lint_suite
 valgrind_suite
 build_and_check sanitizers --enable-sanitizers
 tsan_suite
