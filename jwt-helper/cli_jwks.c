@@ -124,9 +124,8 @@ check_and_install(const char *text, size_t len, const char *to, const char *from
 {
     const char *why = NULL;
     size_t usable = 0;
-    jwt_result r;
 
-    if ((r = jwks_install_check(text, len, &why, &usable)) != JWT_OK) {
+    if (jwks_install_check(text, len, &why, &usable) != JWT_OK) {
         fprintf(stderr, "jwt-helper: key set from %s refused: %s; %s left as it was\n", from, why,
                 to);
         return CLI_EXIT_CONFIG;

@@ -173,7 +173,7 @@ payload_wipe(struct json_object *obj)
 static int
 payload_open(const char *tok, size_t len, struct json_object **obj)
 {
-    const char *dot1 = memchr(tok, '.', len), *dot2;
+    const char *dot1 = tok != NULL ? memchr(tok, '.', len) : NULL, *dot2;
     unsigned char *payload = NULL;
     size_t plen = 0;
     int rc = -1;
@@ -376,7 +376,7 @@ token_refresh(const struct cli_store *st, const struct cli_token_request *r, cha
     req.scope = (char *)(uintptr_t)r->scope;
     req.audience = (char *)(uintptr_t)r->audience;
     pr = cli_daemon_call(r->socket_path, &req, &resp);
-    if (pr == PROTO_OK && resp.ok) {
+    if (pr == PROTO_OK && resp.ok && resp.access_token != NULL) {
         *tok = resp.access_token;
         *len = strlen(resp.access_token);
         resp.access_token = NULL; /* the caller's now */

@@ -86,12 +86,15 @@ join_words(char *const *words, size_t n)
         len += strlen(words[i]) + 1;
     if ((out = malloc(len)) == NULL)
         return NULL;
-    out[0] = '\0';
+    len = 0;
     for (size_t i = 0; i < n; i++) {
+        size_t w = strlen(words[i]);
         if (i > 0)
-            strcat(out, " ");
-        strcat(out, words[i]);
+            out[len++] = ' ';
+        memcpy(out + len, words[i], w);
+        len += w;
     }
+    out[len] = '\0';
     return out;
 }
 

@@ -458,7 +458,7 @@ keep_path(struct builder *b, const char *name)
         root->files = grown;
     if (grown != NULL && (path = malloc(strlen(b->src->dir) + strlen(name) + 2)) != NULL) {
         if (name[0] == '/')
-            strcpy(path, name);
+            memcpy(path, name, strlen(name) + 1);
         else
             sprintf(path, "%s/%s", b->src->dir, name);
     }

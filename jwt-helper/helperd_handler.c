@@ -279,7 +279,7 @@ detail_for_wire(const char *detail, char *out, size_t size)
 
     for (; detail[i] != '\0' && i + 1 < size; i++) {
         unsigned char ch = (unsigned char)detail[i];
-        out[i] = ch == '"' ? '\'' : ch == '\\' ? '/' : (ch < 0x20 || ch > 0x7e) ? '?' : (char)ch;
+        out[i] = (char)(ch == '"' ? '\'' : ch == '\\' ? '/' : (ch < 0x20 || ch > 0x7e) ? '?' : ch);
     }
     out[i] = '\0';
     if (i == 0)

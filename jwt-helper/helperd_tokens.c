@@ -230,19 +230,21 @@ join_words(const char *const *words, size_t n, char **out)
 
     *out = NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t len = words[i] != NULL ? strlen(words[i]) : 0;
-        if (!jwt_scope_token_is_plain(words[i] != NULL ? words[i] : "", len))
+        if (words[i] == NULL || !jwt_scope_token_is_plain(words[i], strlen(words[i])))
             return HELPERD_TOKENS_ERR_PARAMS;
-        total += len + 1;
+        total += strlen(words[i]) + 1;
     }
     if ((s = malloc(total)) == NULL)
         return HELPERD_TOKENS_ERR_NOMEM;
-    s[0] = '\0';
+    total = 0;
     for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(words[i]);
         if (i > 0)
-            strcat(s, " ");
-        strcat(s, words[i]);
+            s[total++] = ' ';
+        memcpy(s + total, words[i], len);
+        total += len;
     }
+    s[total] = '\0';
     *out = s;
     return HELPERD_TOKENS_OK;
 }

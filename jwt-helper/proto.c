@@ -639,7 +639,10 @@ put(struct writer *w, const char *s, size_t n)
 static void
 put_str(struct writer *w, const char *s)
 {
-    put(w, s, strlen(s));
+    /* clang-tidy walks a request's shape into K_KEYS, whose text is NULL
+     * there; but K_KEYS is an answer member only (response_members), so no
+     * request line reaches this with NULL. */
+    put(w, s, strlen(s)); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
 }
 
 /* A JSON string (RFC 8259 §7): quote, backslash and control bytes escaped;

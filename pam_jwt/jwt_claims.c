@@ -186,7 +186,7 @@ string_in_list(const char *s, const char *const *list, size_t n)
 static char
 ascii_lower(char ch)
 {
-    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    return (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
 }
 
 /* Compares a[0..n) and b[0..n) without regard to ASCII case only: the

@@ -19,7 +19,8 @@ join_dot(const char *a, const char *b)
         return NULL;
     memcpy(s, a, la);
     s[la] = '.';
-    memcpy(s + la + 1, b, lb + 1);
+    memcpy(s + la + 1, b, lb);
+    s[la + 1 + lb] = '\0';
     return s;
 }
 

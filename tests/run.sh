@@ -12,7 +12,7 @@ PACKAGES="build-essential autoconf automake autoconf-archive libtool pkg-config
   libpam0g-dev libsodium-dev libssl-dev libjson-c-dev libseccomp-dev
   python3 python3-jwt python3-jwcrypto valgrind clang
   libcjose-dev libjwt-dev pamtester libpam-wrapper openssh-server openssh-client sudo iproute2
-  debhelper lintian curl"
+  debhelper lintian curl cppcheck clang-tidy"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -95,6 +95,68 @@ valgrind_suite() {
     done
 }
 
+# The threaded tests again in a ThreadSanitizer build (it cannot share a
+# build with ASan): module threads, the daemon's worker pool, threads on one
+# prepared key, and the daemon serving the real clients of test_daemon.sh and
+# the concurrent ones of test_daemon_race.sh. Any report fails the suite: the
+# failing program exits 66, and every report is also written under
+# build/tsan/tsan-reports (a daemon's exit status alone may go unseen).
+# `setarch -R` keeps the mappings where TSan expects them on kernels with
+# many mmap random bits; where it is not allowed the tests run without it.
+TSAN_TESTS="tests/unit/test_jwt_sig_threads tests/unit/test_helperd_workers
+  tests/module/test_module_threads tests/daemon/test_daemon.sh tests/daemon/test_daemon_race.sh"
+tsan_suite() {
+    dir="$top/build/tsan"
+    rm -rf "$dir"; mkdir -p "$dir/tsan-reports"
+    echo "== tsan: configure --enable-tsan, threaded tests"
+    if ! (cd "$dir" && "$top/configure" --enable-werror --enable-tsan >configure.out 2>&1 &&
+        make -j2 >make.out 2>&1); then
+        tail -n 40 "$dir/configure.out" "$dir/make.out" 2>/dev/null; failed=$((failed + 1)); return
+    fi
+    norand=""
+    setarch "$(uname -m)" -R true 2>/dev/null && norand="setarch $(uname -m) -R"
+    (cd "$dir" && TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$dir/tsan-reports/report" \
+        $norand make -j2 check TESTS="$(echo $TSAN_TESTS)" >check.out 2>&1)
+    if [ -f "$dir/test-suite.log" ]; then
+        grep -E '^(FAIL|ERROR|XPASS):' "$dir/check.out" || true
+        count_suite "$dir/test-suite.log"
+    else
+        tail -n 40 "$dir/check.out"; failed=$((failed + 1))
+    fi
+    if [ -n "$(ls "$dir/tsan-reports")" ]; then
+        echo "tsan: FAIL, reports in $dir/tsan-reports:"; head -n 60 "$dir"/tsan-reports/*
+        failed=$((failed + 1))
+    fi
+}
+
+# cppcheck and clang-tidy (checks and the reasons for those left out: the
+# root's .clang-tidy) over the product sources, with the normal build's
+# config.h: one count per tool, failing on any finding.
+LINT_SOURCES="pam_jwt/*.c jwt-helper/*.c"
+lint_suite() {
+    log="$top/build/lint-cppcheck.log"
+    echo "== lint: cppcheck, clang-tidy"
+    if cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
+            --inline-suppr -I include -I pam_jwt -I jwt-helper -I build/normal \
+            pam_jwt jwt-helper >"$log" 2>&1; then
+        passed=$((passed + 1))
+    else
+        echo "lint: cppcheck FAIL"; head -n 40 "$log"; failed=$((failed + 1))
+    fi
+    LINT_FLAGS="-std=c11 -D_GNU_SOURCE -Iinclude -Ipam_jwt -Ijwt-helper -Ibuild/normal
+      $(pkg-config --cflags json-c libsodium libcrypto pam)"
+    export LINT_FLAGS
+    log="$top/build/lint-clang-tidy.log"
+    # shellcheck disable=SC2086 # the globs and flags are meant to split
+    if ls $LINT_SOURCES | xargs -P2 -n8 sh -c 'clang-tidy --quiet "$@" -- $LINT_FLAGS' sh \
+            >"$log" 2>&1; then
+        passed=$((passed + 1))
+    else
+        echo "lint: clang-tidy FAIL"; grep -E '(error|warning): ' "$log" | head -n 40
+        failed=$((failed + 1))
+    fi
+}
+
 # Fuzz harnesses must keep building and survive a short run each: 15
 # harnesses at 8 s is about two minutes (long runs: tests/fuzz/run).
 fuzz_smoke() {
@@ -132,8 +194,10 @@ package_suite() {
 install_packages || { echo "cannot install packages"; echo "0 passed, 1 failed"; exit 1; }
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
 build_and_check normal
+lint_suite
 valgrind_suite
 build_and_check sanitizers --enable-sanitizers
+tsan_suite
 fuzz_smoke
 package_suite
 echo "$passed passed, $failed failed, $skipped skipped"

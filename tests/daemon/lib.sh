@@ -295,11 +295,16 @@ pam_find() {
         return 1
     fi
     preload=$wrapper
-    asan=$(ldd "$module" 2>/dev/null | sed -n 's/.*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
+    # A sanitizer build's module needs its runtime (ASan or TSan) loaded first.
+    asan=$(ldd "$module" 2>/dev/null | sed -n 's/.*lib[at]san[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
     if [ -n "$asan" ]; then
         preload="$asan:$wrapper"
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
         export ASAN_OPTIONS
+        # TSan refuses pam_wrapper's RTLD_DEEPBIND dlopen of libpam; this
+        # (uid_wrapper's name, which pam_wrapper reads too) turns it off.
+        UID_WRAPPER_DISABLE_DEEPBIND=1
+        export UID_WRAPPER_DISABLE_DEEPBIND
     fi
     mkdir -p "$dir/svc"
     # pam_wrapper copies service files elsewhere: the module by absolute path.
