@@ -15,35 +15,35 @@
 #define CONF_DEFAULT_ONCE_DIR "/run/pam_jwt"
 #define CONF_DEFAULT_PROMPT "Token: "
 #define CONF_MAX_FILE_BYTES (64 * 1024)
-#define CONF_MAX_LIST 32           /* entries in one list option */
-#define CONF_MAX_SERVICES 256      /* service names in all the blocks of a file */
-#define CONF_MAX_VALUE 4096        /* bytes in one value */
-#define CONF_MAX_LEEWAY 3600       /* the largest leeway= accepted */
+#define CONF_MAX_LIST 32      /* entries in one list option */
+#define CONF_MAX_SERVICES 256 /* service names in all the blocks of a file */
+#define CONF_MAX_VALUE 4096   /* bytes in one value */
+#define CONF_MAX_LEEWAY 3600  /* the largest leeway= accepted */
 
 typedef enum {
     CONF_OK = 0,
     CONF_ERR_NOMEM,
-    CONF_ERR_FILE,      /* the config file is missing (when named), unreadable or unsafe */
-    CONF_ERR_INVALID,   /* unknown option, bad value, duplicate, syntax */
+    CONF_ERR_FILE,    /* the config file is missing (when named), unreadable or unsafe */
+    CONF_ERR_INVALID, /* unknown option, bad value, duplicate, syntax */
 } conf_result;
 
 /* Every option of pam_jwt(8), after defaults, file and arguments. Strings and
  * lists are owned by the struct (conf_free). Audiences have %h / %H
  * expanded already. */
 struct conf {
-    char *jwks;                /* NULL when key= was given and jwks= was not */
-    char *key;                 /* PEM public key, or NULL */
+    char *jwks; /* NULL when key= was given and jwks= was not */
+    char *key;  /* PEM public key, or NULL */
     char **issuers;
     size_t n_issuers;
     char **audiences;
     size_t n_audiences;
-    char **client_ids;         /* empty: any client */
+    char **client_ids; /* empty: any client */
     size_t n_client_ids;
-    unsigned algs;             /* mask of JWT_ALG_BIT, never including HS256 */
+    unsigned algs; /* mask of JWT_ALG_BIT, never including HS256 */
     char *user_claim;
     char **scopes;
     size_t n_scopes;
-    int64_t max_auth_age;      /* -1 when unset */
+    int64_t max_auth_age; /* -1 when unset */
     bool once;
     char *once_dir;
     int64_t leeway;
@@ -51,12 +51,12 @@ struct conf {
     size_t max_token_len;
     char **typs;
     size_t n_typs;
-    char *revocation;          /* NULL when unset */
+    char *revocation; /* NULL when unset */
     char *prompt;
     char *socket;
     bool use_first_pass;
     bool try_first_pass;
-    bool try_token;            /* not a JWS, or no usable key set: PAM_IGNORE */
+    bool try_token; /* not a JWS, or no usable key set: PAM_IGNORE */
     bool debug;
     bool quiet;
 };
@@ -252,8 +252,7 @@ struct conf_target {
 
 /* Validates one value or list item; may replace *item (an expansion).
  * Reports through t->rep and returns false when bad. */
-typedef bool (*conf_check_fn)(const struct conf_target *t, const struct conf_row *row,
-                              char **item);
+typedef bool (*conf_check_fn)(const struct conf_target *t, const struct conf_row *row, char **item);
 /* Stores value into row's field of t->base, or clears it when value is
  * NULL (then only t->base is set). */
 typedef void (*conf_special_fn)(const struct conf_target *t, const struct conf_row *row,

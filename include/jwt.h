@@ -16,9 +16,9 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 /* Limits that hold whatever the configuration says. */
 #define JWT_DEFAULT_MAX_TOKEN_LEN 8192
-#define JWT_HARD_MAX_TOKEN_LEN 65536      /* max_token_len may not exceed this */
-#define JWT_JSON_MAX_DEPTH 16             /* nesting of objects and arrays */
-#define JWT_MAX_JWKS_BYTES (1024 * 1024)  /* a key set file larger than this is refused */
+#define JWT_HARD_MAX_TOKEN_LEN 65536     /* max_token_len may not exceed this */
+#define JWT_JSON_MAX_DEPTH 16            /* nesting of objects and arrays */
+#define JWT_MAX_JWKS_BYTES (1024 * 1024) /* a key set file larger than this is refused */
 #define JWT_MAX_JWKS_KEYS 64
 #define JWT_RSA_MIN_BITS 2048
 #define JWT_RSA_MAX_BITS 16384
@@ -27,56 +27,56 @@ typedef struct evp_pkey_st EVP_PKEY;
  * The order of the enum is not an API; the strings are (logs, CLI, tests). */
 typedef enum {
     JWT_OK = 0,
-    JWT_ERR_NOMEM,            /* "out of memory" */
-    JWT_ERR_INTERNAL,         /* "internal error" (a crypto library call failed) */
+    JWT_ERR_NOMEM,    /* "out of memory" */
+    JWT_ERR_INTERNAL, /* "internal error" (a crypto library call failed) */
     /* shape of the token */
-    JWT_ERR_EMPTY,            /* "empty token" */
-    JWT_ERR_TOO_LONG,         /* "token too long" (see jwt_verified.reason for N and limit) */
-    JWT_ERR_SEGMENTS,         /* "not three segments" */
-    JWT_ERR_BASE64,           /* "bad base64url" */
-    JWT_ERR_JSON,             /* "malformed JSON" */
+    JWT_ERR_EMPTY,    /* "empty token" */
+    JWT_ERR_TOO_LONG, /* "token too long" (see jwt_verified.reason for N and limit) */
+    JWT_ERR_SEGMENTS, /* "not three segments" */
+    JWT_ERR_BASE64,   /* "bad base64url" */
+    JWT_ERR_JSON,     /* "malformed JSON" */
     /* header */
-    JWT_ERR_HEADER,           /* "bad header" (not an object, member of the wrong type) */
-    JWT_ERR_ALG_MISSING,      /* "alg missing" */
-    JWT_ERR_ALG_NOT_ALLOWED,  /* "alg not allowed" */
-    JWT_ERR_TYP,              /* "typ not accepted" */
-    JWT_ERR_CRIT,             /* "crit not supported" */
-    JWT_ERR_B64,              /* "b64 not supported" */
-    JWT_ERR_EMBEDDED_KEY,     /* "header carries a key" (jwk, jku, x5u, x5c) */
+    JWT_ERR_HEADER,          /* "bad header" (not an object, member of the wrong type) */
+    JWT_ERR_ALG_MISSING,     /* "alg missing" */
+    JWT_ERR_ALG_NOT_ALLOWED, /* "alg not allowed" */
+    JWT_ERR_TYP,             /* "typ not accepted" */
+    JWT_ERR_CRIT,            /* "crit not supported" */
+    JWT_ERR_B64,             /* "b64 not supported" */
+    JWT_ERR_EMBEDDED_KEY,    /* "header carries a key" (jwk, jku, x5u, x5c) */
     /* key choice and signature */
-    JWT_ERR_KEY_NOT_FOUND,    /* "no matching key" */
-    JWT_ERR_KEY_AMBIGUOUS,    /* "several keys fit" */
-    JWT_ERR_KEY_MISMATCH,     /* "key does not fit alg" */
-    JWT_ERR_KEY_UNUSABLE,     /* "key not usable" (kid names a key we refused to load) */
-    JWT_ERR_SIG_LENGTH,       /* "bad signature length" */
-    JWT_ERR_BAD_SIGNATURE,    /* "bad signature" */
+    JWT_ERR_KEY_NOT_FOUND, /* "no matching key" */
+    JWT_ERR_KEY_AMBIGUOUS, /* "several keys fit" */
+    JWT_ERR_KEY_MISMATCH,  /* "key does not fit alg" */
+    JWT_ERR_KEY_UNUSABLE,  /* "key not usable" (kid names a key we refused to load) */
+    JWT_ERR_SIG_LENGTH,    /* "bad signature length" */
+    JWT_ERR_BAD_SIGNATURE, /* "bad signature" */
     /* payload and claims, checked only after the signature */
-    JWT_ERR_PAYLOAD,          /* "payload is not a JSON object" */
-    JWT_ERR_CLAIM_TYPE,       /* "claim of wrong type" */
-    JWT_ERR_EXP_MISSING,      /* "exp missing" */
-    JWT_ERR_EXPIRED,          /* "expired" */
-    JWT_ERR_NOT_YET_VALID,    /* "not yet valid" (nbf) */
-    JWT_ERR_IAT_FUTURE,       /* "issued in the future" */
-    JWT_ERR_LIFETIME,         /* "lifetime exceeds max_lifetime" */
-    JWT_ERR_ISSUER,           /* "wrong issuer" */
-    JWT_ERR_AUDIENCE,         /* "wrong audience" (see jwt_verified.reason for what is accepted) */
-    JWT_ERR_CLIENT,           /* "wrong client" (client_id, or azp where it is absent) */
-    JWT_ERR_USER,             /* "wrong user" */
-    JWT_ERR_SCOPE,            /* "scope not granted" */
-    JWT_ERR_AUTH_AGE,         /* "auth_time too old" (or missing where max_auth_age is set) */
-    JWT_ERR_ID_TOKEN,         /* "ID token, not an access token" */
-    JWT_ERR_REVOKED,          /* "revoked" */
-    JWT_ERR_KEY_RETIRED,      /* "key retired" (iat after the key's retired + leeway, or none) */
-    JWT_ERR_JTI_MISSING,      /* "jti missing" (once) */
-    JWT_ERR_REPLAYED,         /* "token already used" (once) */
+    JWT_ERR_PAYLOAD,       /* "payload is not a JSON object" */
+    JWT_ERR_CLAIM_TYPE,    /* "claim of wrong type" */
+    JWT_ERR_EXP_MISSING,   /* "exp missing" */
+    JWT_ERR_EXPIRED,       /* "expired" */
+    JWT_ERR_NOT_YET_VALID, /* "not yet valid" (nbf) */
+    JWT_ERR_IAT_FUTURE,    /* "issued in the future" */
+    JWT_ERR_LIFETIME,      /* "lifetime exceeds max_lifetime" */
+    JWT_ERR_ISSUER,        /* "wrong issuer" */
+    JWT_ERR_AUDIENCE,      /* "wrong audience" (see jwt_verified.reason for what is accepted) */
+    JWT_ERR_CLIENT,        /* "wrong client" (client_id, or azp where it is absent) */
+    JWT_ERR_USER,          /* "wrong user" */
+    JWT_ERR_SCOPE,         /* "scope not granted" */
+    JWT_ERR_AUTH_AGE,      /* "auth_time too old" (or missing where max_auth_age is set) */
+    JWT_ERR_ID_TOKEN,      /* "ID token, not an access token" */
+    JWT_ERR_REVOKED,       /* "revoked" */
+    JWT_ERR_KEY_RETIRED,   /* "key retired" (iat after the key's retired + leeway, or none) */
+    JWT_ERR_JTI_MISSING,   /* "jti missing" (once) */
+    JWT_ERR_REPLAYED,      /* "token already used" (once) */
     /* key files and key sets */
-    JWT_ERR_FILE_OPEN,        /* "cannot open file" */
-    JWT_ERR_FILE_UNSAFE,      /* "unsafe file" (not regular, wrong owner, group/other-writable) */
-    JWT_ERR_FILE_TOO_BIG,     /* "file too big" */
-    JWT_ERR_KEY_INVALID,      /* "malformed key" */
-    JWT_ERR_KEY_UNSUPPORTED,  /* "unsupported key" (oct, RSA < 2048, unknown curve) */
-    JWT_ERR_KEYSET_EMPTY,     /* "no usable key in key set" */
-    JWT_ERR_REVOCATION_LIST,  /* "malformed revocation list" */
+    JWT_ERR_FILE_OPEN,       /* "cannot open file" */
+    JWT_ERR_FILE_UNSAFE,     /* "unsafe file" (not regular, wrong owner, group/other-writable) */
+    JWT_ERR_FILE_TOO_BIG,    /* "file too big" */
+    JWT_ERR_KEY_INVALID,     /* "malformed key" */
+    JWT_ERR_KEY_UNSUPPORTED, /* "unsupported key" (oct, RSA < 2048, unknown curve) */
+    JWT_ERR_KEYSET_EMPTY,    /* "no usable key in key set" */
+    JWT_ERR_REVOCATION_LIST, /* "malformed revocation list" */
     JWT_RESULT_COUNT
 } jwt_result;
 
@@ -176,18 +176,18 @@ enum jwt_crv { JWT_CRV_NONE, JWT_CRV_ED25519, JWT_CRV_P256, JWT_CRV_P384 };
 
 struct jwt_jwk {
     enum jwt_kty kty;
-    enum jwt_crv crv;        /* JWT_CRV_NONE for RSA */
-    char *kid;               /* NULL when the JWK has none */
-    bool has_alg;            /* the JWK's own "alg": then it is for that alg only */
+    enum jwt_crv crv; /* JWT_CRV_NONE for RSA */
+    char *kid;        /* NULL when the JWK has none */
+    bool has_alg;     /* the JWK's own "alg": then it is for that alg only */
     enum jwt_alg alg;
-    int64_t retired;         /* the "retired" member (unix time), 0 when absent */
-    unsigned char *x, *y;    /* OKP: x (32 bytes); EC: x, y (field size each) */
+    int64_t retired;      /* the "retired" member (unix time), 0 when absent */
+    unsigned char *x, *y; /* OKP: x (32 bytes); EC: x, y (field size each) */
     size_t x_len, y_len;
-    unsigned char *n, *e;    /* RSA modulus and exponent, big-endian, no leading zero */
+    unsigned char *n, *e; /* RSA modulus and exponent, big-endian, no leading zero */
     size_t n_len, e_len;
     unsigned rsa_bits;
-    EVP_PKEY *pkey;          /* built on first use by jwt_jwk_pkey; freed with the key */
-    void *verify_cache;      /* jwt_sig_prepare's contexts; freed with the key */
+    EVP_PKEY *pkey;     /* built on first use by jwt_jwk_pkey; freed with the key */
+    void *verify_cache; /* jwt_sig_prepare's contexts; freed with the key */
 };
 
 /* Parses one public JWK object. Returns JWT_OK and a new key in *out;
@@ -226,11 +226,11 @@ struct json_object *jwt_jwk_to_json(const struct jwt_jwk *key);
  * parses its header once. The policy checks (alg mask, typ list) run again
  * on every token. Zeroed = empty. */
 struct jwt_jws_header_cache {
-    char *segment;              /* a copy of the header's base64url text */
+    char *segment; /* a copy of the header's base64url text */
     size_t segment_len;
     struct json_object *header; /* one reference, held by the cache */
     enum jwt_alg alg;
-    const char *kid, *typ;      /* NULL when absent; point into header */
+    const char *kid, *typ; /* NULL when absent; point into header */
 };
 
 /* A key that was in the file but refused, remembered by kid so that a token
@@ -276,8 +276,7 @@ void jwt_jwks_free(struct jwt_jwks *set);
  * JWT_ERR_INTERNAL. Thread-safe for a key jwt_sig_prepare set up (it only
  * reads the key); a key it did not is set up anew at each call. */
 jwt_result jwt_sig_verify(struct jwt_jwk *key, enum jwt_alg alg, const unsigned char *msg,
-                          size_t msg_len, const unsigned char *sig,
-                          size_t sig_len) JWT_MUST_CHECK;
+                          size_t msg_len, const unsigned char *sig, size_t sig_len) JWT_MUST_CHECK;
 /* Sets key up for jwt_sig_verify once: its OpenSSL key, and a verify
  * context for every alg it fits, in key->verify_cache (read-only after).
  * jwt_jwks_parse and jwt_jwks_add_pem call it for each key. Not
@@ -290,20 +289,19 @@ void jwt_sig_cache_free(void *cache);
 
 /* HMAC-SHA-256 for the daemon's refresh tokens only; never reachable from
  * access-token verification. secret may be any length >= 32. */
-jwt_result jwt_hs256_sign(const unsigned char *secret, size_t secret_len,
-                          const unsigned char *msg, size_t msg_len,
-                          unsigned char out[32]) JWT_MUST_CHECK;
+jwt_result jwt_hs256_sign(const unsigned char *secret, size_t secret_len, const unsigned char *msg,
+                          size_t msg_len, unsigned char out[32]) JWT_MUST_CHECK;
 /* Constant-time comparison of the tag; JWT_ERR_SIG_LENGTH unless 32 bytes. */
 jwt_result jwt_hs256_verify(const unsigned char *secret, size_t secret_len,
-                            const unsigned char *msg, size_t msg_len,
-                            const unsigned char *sig, size_t sig_len) JWT_MUST_CHECK;
+                            const unsigned char *msg, size_t msg_len, const unsigned char *sig,
+                            size_t sig_len) JWT_MUST_CHECK;
 
 /* ---- compact JWS (jwt_jws.c) ---- */
 
 /* A token split into its parts. Pointers into the token stay valid while
  * the token does; header and sig are owned. */
 struct jwt_jws {
-    const char *signing_input;  /* header "." payload, within the token */
+    const char *signing_input; /* header "." payload, within the token */
     size_t signing_input_len;
     const char *payload_b64;
     size_t payload_b64_len;
@@ -311,8 +309,8 @@ struct jwt_jws {
     size_t sig_len;
     struct json_object *header;
     enum jwt_alg alg;
-    const char *kid;            /* NULL when absent; points into header */
-    const char *typ;            /* NULL when absent; points into header */
+    const char *kid; /* NULL when absent; points into header */
+    const char *typ; /* NULL when absent; points into header */
 };
 
 /* Splits token[0..len) after checking len against max_len (first, before
@@ -370,36 +368,36 @@ bool jwt_typ_is_accepted(const char *typ, const char *const *accepted, size_t n_
 
 /* What an access token must satisfy; filled from the options (conf.h). */
 struct jwt_policy {
-    unsigned algs;                 /* mask of JWT_ALG_BIT; HS256 is masked off */
-    const char *const *typs;       /* accepted header typ values */
+    unsigned algs;           /* mask of JWT_ALG_BIT; HS256 is masked off */
+    const char *const *typs; /* accepted header typ values */
     size_t n_typs;
-    const char *const *issuers;    /* iss must equal one; none configured = any */
+    const char *const *issuers; /* iss must equal one; none configured = any */
     size_t n_issuers;
-    const char *const *audiences;  /* aud must contain one (jwt_audience_matches); none = any */
+    const char *const *audiences; /* aud must contain one (jwt_audience_matches); none = any */
     size_t n_audiences;
     const char *const *client_ids; /* client_id, else azp, must equal one; none = any */
     size_t n_client_ids;
-    const char *user_claim;        /* "sub" by default */
-    const char *user;              /* must equal the user claim; NULL = not checked */
-    const char *const *scopes;     /* every one must be granted */
+    const char *user_claim;    /* "sub" by default */
+    const char *user;          /* must equal the user claim; NULL = not checked */
+    const char *const *scopes; /* every one must be granted */
     size_t n_scopes;
-    int64_t max_auth_age;          /* < 0: unset */
+    int64_t max_auth_age; /* < 0: unset */
     int64_t leeway;
     int64_t max_lifetime;
     size_t max_token_len;
-    int64_t now;                   /* the clock, so tests can pin it */
+    int64_t now; /* the clock, so tests can pin it */
 };
 
 /* The facts of a verified (or partly verified) token, for logs and PAM. */
 struct jwt_verified {
     enum jwt_alg alg;
-    bool sig_ok;                   /* the signature verified (jti/kid are then loggable) */
-    char *kid, *jti, *subject, *scope, *iss;   /* malloc'd copies or NULL */
+    bool sig_ok; /* the signature verified (jti/kid are then loggable) */
+    char *kid, *jti, *subject, *scope, *iss; /* malloc'd copies or NULL */
     int64_t exp, iat, auth_time;
     bool has_iat, has_auth_time;
-    char reason[256];              /* jwt_result_str, with detail where there is some */
-    const char *failed_file;       /* jwt_decide: the configured key set or revocation list
-                                    * that failed closed (the policy's string), else NULL */
+    char reason[256];        /* jwt_result_str, with detail where there is some */
+    const char *failed_file; /* jwt_decide: the configured key set or revocation list
+                              * that failed closed (the policy's string), else NULL */
 };
 
 /* Checks the claims of payload against policy in pam_jwt(8)'s order: types,
@@ -422,8 +420,8 @@ void jwt_audience_reason(const struct jwt_policy *policy, char *buf, size_t len)
 
 /* Verifies an access token end to end: shape, header, key choice from keys,
  * signature, then claims, then the key's "retired" instant (a retired key
- * vouches only for an iat at or before retired + leeway: JWT_ERR_KEY_RETIRED). out is cleared first and filled as far as the
- * checks got; out->reason names the first failure. Free with
+ * vouches only for an iat at or before retired + leeway: JWT_ERR_KEY_RETIRED). out is cleared first
+ * and filled as far as the checks got; out->reason names the first failure. Free with
  * jwt_verified_clear. Not thread-safe per key set (its header cache). */
 jwt_result jwt_verify(const char *token, size_t len, struct jwt_jwks *keys,
                       const struct jwt_policy *policy, struct jwt_verified *out) JWT_MUST_CHECK;

@@ -18,15 +18,15 @@ struct json_object;
  * bytes with the newline (jwt-helperd(8), PROTOCOL). */
 #define PROTO_MAX_LINE 65536
 /* Per-field caps, checked on decode and on encode alike. */
-#define PROTO_MAX_PASSWORD 1024                     /* bytes of UTF-8 */
-#define PROTO_MAX_SCOPE 1024                        /* RFC 6749 §3.3 scope string */
-#define PROTO_MAX_AUDIENCE 255                      /* visible ASCII, e.g. "host:example.org" */
-#define PROTO_MAX_TOKEN JWT_DEFAULT_MAX_TOKEN_LEN   /* access and refresh tokens */
-#define PROTO_MAX_DESCRIPTION 512                   /* error_description */
-#define PROTO_MAX_VERSION 64                        /* status "version" */
-#define PROTO_MAX_KID 255                           /* status "signing_kid", "signing_alg" */
-#define PROTO_MAX_COUNTERS 64                       /* status "counters" members */
-#define PROTO_COUNTER_NAME_MAX 32                   /* [a-z0-9_]{1,32} */
+#define PROTO_MAX_PASSWORD 1024                   /* bytes of UTF-8 */
+#define PROTO_MAX_SCOPE 1024                      /* RFC 6749 §3.3 scope string */
+#define PROTO_MAX_AUDIENCE 255                    /* visible ASCII, e.g. "host:example.org" */
+#define PROTO_MAX_TOKEN JWT_DEFAULT_MAX_TOKEN_LEN /* access and refresh tokens */
+#define PROTO_MAX_DESCRIPTION 512                 /* error_description */
+#define PROTO_MAX_VERSION 64                      /* status "version" */
+#define PROTO_MAX_KID 255                         /* status "signing_kid", "signing_alg" */
+#define PROTO_MAX_COUNTERS 64                     /* status "counters" members */
+#define PROTO_COUNTER_NAME_MAX 32                 /* [a-z0-9_]{1,32} */
 
 #define PROTO_DEFAULT_SOCKET "/run/jwt-helper/socket"
 #define PROTO_DEFAULT_TIMEOUT_MS 10000
@@ -38,17 +38,17 @@ struct json_object;
  * "invalid_request". The order of the enum is not an API. */
 typedef enum {
     PROTO_OK = 0,
-    PROTO_ERR_NOMEM,           /* "out of memory" */
-    PROTO_ERR_TOO_LONG,        /* "line too long" (over PROTO_MAX_LINE with its newline) */
-    PROTO_ERR_NO_NEWLINE,      /* "line not terminated" (no "\n" at its end, or one inside) */
-    PROTO_ERR_JSON,            /* "malformed JSON" (strict scanner, or not an object) */
-    PROTO_ERR_INVALID,         /* "invalid message" (member missing, extra, of wrong type, bad) */
-    PROTO_ERR_UNSUPPORTED_OP,  /* "unsupported op" (op is a string naming no v1 op) */
-    PROTO_ERR_UNREACHABLE,     /* "daemon unreachable" (no socket, no listener, backlog full) */
-    PROTO_ERR_UNTRUSTED_PEER,  /* "untrusted peer" (socket owner is not root or the daemon) */
-    PROTO_ERR_TIMEOUT,         /* "timed out" */
-    PROTO_ERR_CLOSED,          /* "connection closed early" (before a whole response line) */
-    PROTO_ERR_IO,              /* "I/O error" (errno kept) */
+    PROTO_ERR_NOMEM,          /* "out of memory" */
+    PROTO_ERR_TOO_LONG,       /* "line too long" (over PROTO_MAX_LINE with its newline) */
+    PROTO_ERR_NO_NEWLINE,     /* "line not terminated" (no "\n" at its end, or one inside) */
+    PROTO_ERR_JSON,           /* "malformed JSON" (strict scanner, or not an object) */
+    PROTO_ERR_INVALID,        /* "invalid message" (member missing, extra, of wrong type, bad) */
+    PROTO_ERR_UNSUPPORTED_OP, /* "unsupported op" (op is a string naming no v1 op) */
+    PROTO_ERR_UNREACHABLE,    /* "daemon unreachable" (no socket, no listener, backlog full) */
+    PROTO_ERR_UNTRUSTED_PEER, /* "untrusted peer" (socket owner is not root or the daemon) */
+    PROTO_ERR_TIMEOUT,        /* "timed out" */
+    PROTO_ERR_CLOSED,         /* "connection closed early" (before a whole response line) */
+    PROTO_ERR_IO,             /* "I/O error" (errno kept) */
     PROTO_RESULT_COUNT
 } proto_result;
 
@@ -71,11 +71,11 @@ const char *proto_op_name(enum proto_op op);
 
 /* The failure codes of a response (jwt-helperd(8), PROTOCOL), RFC 6749 §5.2 style. */
 enum proto_error {
-    PROTO_E_INVALID_REQUEST,   /* "invalid_request" */
-    PROTO_E_INVALID_GRANT,     /* "invalid_grant" */
-    PROTO_E_UNSUPPORTED_OP,    /* "unsupported_op" */
-    PROTO_E_RATE_LIMITED,      /* "rate_limited" */
-    PROTO_E_SERVER_ERROR,      /* "server_error" */
+    PROTO_E_INVALID_REQUEST, /* "invalid_request" */
+    PROTO_E_INVALID_GRANT,   /* "invalid_grant" */
+    PROTO_E_UNSUPPORTED_OP,  /* "unsupported_op" */
+    PROTO_E_RATE_LIMITED,    /* "rate_limited" */
+    PROTO_E_SERVER_ERROR,    /* "server_error" */
     PROTO_E_COUNT
 };
 
@@ -183,7 +183,7 @@ struct proto_response {
     char *refresh_token;
     int64_t expires_in;
     char *scope;
-    struct json_object *keys;     /* owned; the response's reference */
+    struct json_object *keys; /* owned; the response's reference */
     char *version;
     int64_t uptime;
     struct proto_counter counters[PROTO_MAX_COUNTERS];
@@ -227,10 +227,10 @@ void proto_response_clear(struct proto_response *resp);
 
 /* Where and whom to ask. Zero-initialised fields take the defaults. */
 struct proto_client {
-    const char *socket_path;  /* NULL: PROTO_DEFAULT_SOCKET */
-    const char *daemon_user;  /* NULL: JWT_DAEMON_USER, looked up with jwt_user_find */
-    long extra_uid;           /* >= 0: also trust this uid (tests pass geteuid()); < 0: none */
-    int timeout_ms;           /* whole exchange; <= 0: PROTO_DEFAULT_TIMEOUT_MS */
+    const char *socket_path; /* NULL: PROTO_DEFAULT_SOCKET */
+    const char *daemon_user; /* NULL: JWT_DAEMON_USER, looked up with jwt_user_find */
+    long extra_uid;          /* >= 0: also trust this uid (tests pass geteuid()); < 0: none */
+    int timeout_ms;          /* whole exchange; <= 0: PROTO_DEFAULT_TIMEOUT_MS */
 };
 
 /* Connects to c->socket_path (SOCK_STREAM, SOCK_CLOEXEC) and checks with

@@ -93,8 +93,8 @@ static bool
 write_temp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode, uid_t uid,
            gid_t gid)
 {
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                    mode);
+    int fd =
+        openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
     bool ok = false;
     int saved = 0;
 
@@ -103,8 +103,7 @@ write_temp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode
     /* chown first: it may clear mode bits; fchmod then makes the mode exact
      * whatever the umask took away. */
     if (((uid == (uid_t)-1 && gid == (gid_t)-1) || fchown(fd, uid, gid) == 0) &&
-        fchmod(fd, mode) == 0 &&
-        write_all(fd, data, len) && fsync(fd) == 0)
+        fchmod(fd, mode) == 0 && write_all(fd, data, len) && fsync(fd) == 0)
         ok = true;
     saved = errno;
     if (close(fd) != 0 && ok) {

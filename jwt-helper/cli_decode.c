@@ -56,8 +56,8 @@ print_dates(const struct json_object *claims)
         if (jwt_json_get_int64(claims, names[i], &t) <= 0)
             continue;
         tt = (time_t)t;
-        if (gmtime_r(&tt, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-                                                   &tm) == 0)
+        if (gmtime_r(&tt, &tm) == NULL ||
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
             snprintf(when, sizeof(when), "out of range");
         printf("%s: %s (%+" PRId64 " s from now)\n", names[i], when, t - now);
     }

@@ -55,8 +55,8 @@ int
 cli_jwks(int argc, char **argv)
 {
     static const struct option longopts[] = {{"jwks", required_argument, NULL, 'j'},
-                                              {"socket", required_argument, NULL, 'S'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"socket", required_argument, NULL, 'S'},
+                                             {NULL, 0, NULL, 0}};
     const char *path = CONF_DEFAULT_JWKS;
     struct jwt_jwks *set = NULL;
     struct json_object *out = NULL;

@@ -290,9 +290,9 @@ static int
 temps_write(int dfd, struct out_file *files, gid_t gid, int *failed)
 {
     for (int i = 0; i < F_COUNT; i++) {
-        files[i].tmp = atomic_file_temp_write_at(dfd, files[i].name, files[i].data, files[i].len,
-                                                 files[i].mode, (uid_t)-1,
-                                                 files[i].secret ? gid : (gid_t)-1);
+        files[i].tmp =
+            atomic_file_temp_write_at(dfd, files[i].name, files[i].data, files[i].len,
+                                      files[i].mode, (uid_t)-1, files[i].secret ? gid : (gid_t)-1);
         if (files[i].tmp == NULL) {
             *failed = i;
             return -1;

@@ -96,8 +96,10 @@ static int
 parse_args(int argc, char **argv, struct keys_args *o)
 {
     static const struct option longopts[] = {
-        {"alg", required_argument, NULL, 'a'},     {"config", required_argument, NULL, 'c'},
-        {"socket", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {"alg", required_argument, NULL, 'a'},
+        {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -145,8 +147,9 @@ static int
 dir_lock(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
-                                                            : strndup(path, (size_t)(slash - path));
+    char *dir = slash == NULL   ? strdup(".")
+                : slash == path ? strdup("/")
+                                : strndup(path, (size_t)(slash - path));
     int fd = -1;
 
     if (dir == NULL) {

@@ -15,20 +15,11 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-    {"decode", cli_decode},
-    {"verify", cli_verify},
-    {"keygen", cli_keygen},
-    {"jwks", cli_jwks},
-    {"login", cli_login},
-    {"token", cli_token},
-    {"logout", cli_logout},
-    {"passwd", cli_passwd},
-    {"useradd", cli_useradd},
-    {"usermod", cli_usermod},
-    {"userdel", cli_userdel},
-    {"revoke", cli_revoke},
-    {"keys", cli_keys},
-    {"doctor", cli_doctor},
+    {"decode", cli_decode},   {"verify", cli_verify},   {"keygen", cli_keygen},
+    {"jwks", cli_jwks},       {"login", cli_login},     {"token", cli_token},
+    {"logout", cli_logout},   {"passwd", cli_passwd},   {"useradd", cli_useradd},
+    {"usermod", cli_usermod}, {"userdel", cli_userdel}, {"revoke", cli_revoke},
+    {"keys", cli_keys},       {"doctor", cli_doctor},
 };
 
 static void
@@ -45,13 +36,16 @@ usage(FILE *f)
           "  jwks sync NAME                       root: fetch, check and install a provider's set\n"
           "  login [-u USER] [--password-stdin]   log in: store a refresh token\n"
           "  token [--scope S] [--audience A]     print a valid access token\n"
-          "  logout [--all]                       forget the refresh token; --all ends every session\n"
+          "  logout [--all]                       forget the refresh token; --all ends every "
+          "session\n"
           "  passwd                               change your password\n"
           "  doctor                               check the PAM stacks, policy and files\n"
           "root, on the files of jwt-helperd.conf:\n"
-          "  useradd|usermod|userdel|passwd USER [--scopes LIST] [--lock|--unlock] [--password-stdin]\n"
+          "  useradd|usermod|userdel|passwd USER [--scopes LIST] [--lock|--unlock] "
+          "[--password-stdin]\n"
           "  revoke USER                          end every session of USER at once\n"
-          "  keys rotate|activate|prune           publish the next key; sign with it; drop retired keys\n"
+          "  keys rotate|activate|prune           publish the next key; sign with it; drop retired "
+          "keys\n"
           "global: --socket PATH (or JWT_HELPER_SOCKET), --config PATH\n",
           f);
 }

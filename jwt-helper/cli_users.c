@@ -83,14 +83,10 @@ static int
 parse_args(int argc, char **argv, unsigned allowed, struct admin_args *a)
 {
     static const struct option longopts[] = {
-        {"scopes", required_argument, NULL, 'S'},
-        {"lock", no_argument, NULL, 'l'},
-        {"unlock", no_argument, NULL, 'u'},
-        {"password-stdin", no_argument, NULL, 'p'},
-        {"config", required_argument, NULL, 'c'},
-        {"socket", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"scopes", required_argument, NULL, 'S'}, {"lock", no_argument, NULL, 'l'},
+        {"unlock", no_argument, NULL, 'u'},       {"password-stdin", no_argument, NULL, 'p'},
+        {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     bool bad = false;
     int c;
@@ -201,8 +197,8 @@ admin_open(struct admin_args *a, struct admin *ad)
         fprintf(stderr, "jwt-helper %s: cannot initialise libsodium\n", a->verb);
         return CLI_EXIT_CONFIG;
     }
-    if (helperd_conf_load(a->config, a->config != NULL, cli_report_stderr, &from,
-                          &ad->conf) != CONF_OK) {
+    if (helperd_conf_load(a->config, a->config != NULL, cli_report_stderr, &from, &ad->conf) !=
+        CONF_OK) {
         fprintf(stderr, "jwt-helper %s: cannot use the configuration %s\n", a->verb,
                 a->config != NULL ? a->config : HELPERD_CONF_DEFAULT_PATH);
         return CLI_EXIT_CONFIG;
@@ -305,9 +301,8 @@ publish_now(const struct admin_args *a, const struct admin *ad)
     revocation_publish_result r;
     int saved;
 
-    r = revocation_publish_keep(ad->conf->revocation, ad->daemon_uid, ad->owner_uid,
-                                ad->owner_gid, a->user, (int64_t)time(NULL),
-                                ad->conf->revocation_keep);
+    r = revocation_publish_keep(ad->conf->revocation, ad->daemon_uid, ad->owner_uid, ad->owner_gid,
+                                a->user, (int64_t)time(NULL), ad->conf->revocation_keep);
     if (r == REVOCATION_PUBLISH_OK)
         return -1;
     saved = errno;
@@ -334,12 +329,12 @@ scopes_print(FILE *f, char *const *scopes, size_t n)
 
 struct change {
     const struct admin_args *a;
-    const struct userdb_record *add;  /* useradd */
-    const char *hash;                 /* passwd */
+    const struct userdb_record *add; /* useradd */
+    const char *hash;                /* passwd */
     int64_t now;
-    bool revoked;                     /* out: the generation was bumped */
-    uint64_t gen;                     /* out: the generation written */
-    const char *reason;               /* out: why a change was refused */
+    bool revoked;       /* out: the generation was bumped */
+    uint64_t gen;       /* out: the generation written */
+    const char *reason; /* out: why a change was refused */
 };
 
 /* Ends every refresh token of rec: the daemon compares gen (jwt-helperd(8), Tokens). */
@@ -530,7 +525,8 @@ cli_usermod(int argc, char **argv)
     if ((rc = verb_start(argc, argv, OPT_SCOPES | OPT_LOCK, 1, &a, &ad)) >= 0)
         goto out;
     if (a.scopes == NULL && !a.lock && !a.unlock) {
-        fprintf(stderr, "jwt-helper usermod: nothing to change: give --scopes, --lock or --unlock\n");
+        fprintf(stderr,
+                "jwt-helper usermod: nothing to change: give --scopes, --lock or --unlock\n");
         usage(stderr, a.verb);
         rc = CLI_EXIT_USAGE;
         goto out;

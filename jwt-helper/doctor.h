@@ -33,7 +33,7 @@ struct doctor {
     struct doctor_need *needs; /* filled while the stacks are judged */
     size_t n_needs;
     struct doctor_sshd_value permit_root_login; /* value "" unless sshd's stack uses pam_jwt */
-    char **reaching; /* the services whose auth stack reaches pam_jwt */
+    char **reaching;                            /* the services whose auth stack reaches pam_jwt */
     size_t n_reaching;
 };
 

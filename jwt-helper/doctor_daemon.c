@@ -20,8 +20,8 @@ report_conf(void *ctx, const char *message)
 {
     bool warning = strncmp(message, "warning: ", 9) == 0;
 
-    doctor_finding(ctx, warning ? DOCTOR_WARNING : DOCTOR_ERROR, NULL, 0,
-                   "%s; see jwt-helperd(8)", warning ? message + 9 : message);
+    doctor_finding(ctx, warning ? DOCTOR_WARNING : DOCTOR_ERROR, NULL, 0, "%s; see jwt-helperd(8)",
+                   warning ? message + 9 : message);
 }
 
 static bool

@@ -87,10 +87,14 @@ check_file(struct doctor *d, const struct file_rule *f, const char *daemon_user)
     name_of(true, st.st_gid, group, sizeof(group));
     snprintf(want, sizeof(want), "%s%s%s", f->owner != NULL ? f->owner : daemon_user,
              f->group != NULL || f->group_is_daemon ? ":" : "",
-             f->group != NULL ? f->group : f->group_is_daemon ? daemon_user : "");
+             f->group != NULL     ? f->group
+             : f->group_is_daemon ? daemon_user
+                                  : "");
     doctor_finding(d, DOCTOR_ERROR, f->path, 0,
                    "%s %s:%s %04o is unsafe (%s); make it %s %s %04o (jwt-helperd(8) FILES)",
-                   S_ISDIR(st.st_mode) ? "directory" : S_ISREG(st.st_mode) ? "file" : "non-file",
+                   S_ISDIR(st.st_mode)   ? "directory"
+                   : S_ISREG(st.st_mode) ? "file"
+                                         : "non-file",
                    owner, group, (unsigned)(st.st_mode & 07777), f->what,
                    f->dir ? "a directory" : "a regular file", want, (unsigned)f->mode);
 }

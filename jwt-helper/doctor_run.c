@@ -85,4 +85,3 @@ out:
         close(fds[1]);
     return rc;
 }
-

@@ -49,7 +49,6 @@ ask_sshd(struct doctor *d, struct doctor_sshd_value *usepam, struct doctor_sshd_
     char *argv[] = {SSHD_PATH, "-T", NULL}, *text = NULL;
     int rc = -1;
 
-
     if (doctor_run(argv, &text) != 0) {
         doctor_unreadable(d, SSHD_CONFIG, text != NULL ? first_line(text) : "out of memory",
                           "sshd's UsePAM and prompts (sshd -T failed)");

@@ -57,8 +57,7 @@ include(struct sshd_read *r, const char *args, const char *path, size_t line, in
                        SSHD_INCLUDE_DEPTH);
         return;
     }
-    for (const char *arg = args + strspn(args, " \t"); *arg != '\0';
-         arg += strspn(arg, " \t")) {
+    for (const char *arg = args + strspn(args, " \t"); *arg != '\0'; arg += strspn(arg, " \t")) {
         int len = (int)strcspn(arg, " \t");
         glob_t g;
 

@@ -29,8 +29,9 @@ line_value(const char *text, const char *label, char *val, size_t len)
         return false;
     p += strlen(label);
     n = strcspn(p, "\n");
-    if (n == 0 || n >= len || strspn(p, "abcdefghijklmnopqrstuvwxyz"
-                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+    if (n == 0 || n >= len ||
+        strspn(p, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
         return false;
     memcpy(val, p, n);
     val[n] = '\0';

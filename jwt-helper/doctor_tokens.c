@@ -106,8 +106,7 @@ judge_need(struct doctor *d, const struct signer *s, const struct helperd_conf *
 }
 
 void
-doctor_tokens_check(struct doctor *d, const struct helperd_conf *conf,
-                    const struct userdb *users)
+doctor_tokens_check(struct doctor *d, const struct helperd_conf *conf, const struct userdb *users)
 {
     struct helperd_tokens_params p = {
         .issuer = conf->issuer,

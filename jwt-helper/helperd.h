@@ -63,33 +63,33 @@ struct helperd_state {
     struct helperd_conf *conf;
     struct signer *signer;
     struct helperd_tokens_secret *secret;
-    struct helperd_tokens_params params;   /* points into conf */
-    const char **audience_ptrs;            /* backing store of params.audiences */
-    const char **scope_ptrs;               /* backing store of params.default_scopes */
-    struct json_object *jwks_keys;         /* the "keys" array of jwks.json (public) */
-    struct jwt_file_identity key_id;       /* of signing_key and jwks when last read: */
-    struct jwt_file_identity jwks_id;      /* a change reloads both (helperd_state_sync) */
-    bool signer_retired;                   /* jwks marks the signing key "retired": no
-                                            * token is issued (server_error) */
-    char *dummy_hash;                      /* argon2id of a random password: the record
-                                            * an unknown user is checked against */
+    struct helperd_tokens_params params; /* points into conf */
+    const char **audience_ptrs;          /* backing store of params.audiences */
+    const char **scope_ptrs;             /* backing store of params.default_scopes */
+    struct json_object *jwks_keys;       /* the "keys" array of jwks.json (public) */
+    struct jwt_file_identity key_id;     /* of signing_key and jwks when last read: */
+    struct jwt_file_identity jwks_id;    /* a change reloads both (helperd_state_sync) */
+    bool signer_retired;                 /* jwks marks the signing key "retired": no
+                                          * token is issued (server_error) */
+    char *dummy_hash;                    /* argon2id of a random password: the record
+                                          * an unknown user is checked against */
     /* lazily loaded, after the drop */
-    struct userdb *db;                     /* NULL until first sync or when unreadable */
+    struct userdb *db; /* NULL until first sync or when unreadable */
     struct jwt_file_identity db_id;
-    struct jwt_revocation *rev;            /* NULL: none listed (or file absent) */
+    struct jwt_revocation *rev; /* NULL: none listed (or file absent) */
     struct jwt_file_identity rev_id;
-    bool rev_broken;                       /* the list exists but does not load: fail closed */
-    bool db_synced, rev_synced;            /* looked at once: from then on a file that still
-                                            * cannot be looked at (unknown identity) is no
-                                            * news, neither reloaded nor reported again */
-    bool db_retry, rev_retry;              /* the last load failed for a passing reason
-                                            * (EMFILE, ENOMEM, ...): its identity was not
-                                            * recorded, so the next request loads again */
-    long daemon_uid;                       /* owner we accept for db and list besides root
-                                            * and euid: the configured user's uid, or -1 */
+    bool rev_broken;            /* the list exists but does not load: fail closed */
+    bool db_synced, rev_synced; /* looked at once: from then on a file that still
+                                 * cannot be looked at (unknown identity) is no
+                                 * news, neither reloaded nor reported again */
+    bool db_retry, rev_retry;   /* the last load failed for a passing reason
+                                 * (EMFILE, ENOMEM, ...): its identity was not
+                                 * recorded, so the next request loads again */
+    long daemon_uid;            /* owner we accept for db and list besides root
+                                 * and euid: the configured user's uid, or -1 */
     /* bookkeeping */
-    struct helperd_delay *delay;           /* carried over by helperd_state_adopt */
-    int64_t started;                       /* unix seconds, for "uptime" */
+    struct helperd_delay *delay; /* carried over by helperd_state_adopt */
+    int64_t started;             /* unix seconds, for "uptime" */
     int64_t counters[HELPERD_C_COUNT];
 };
 
@@ -192,17 +192,17 @@ void helperd_delay_release(struct helperd_delay *d, const char *name, enum helpe
 /* The slow part of login and passwd, run on a worker thread: owns copies of
  * everything it needs, so a reload may swap the state meanwhile. */
 struct helperd_job {
-    struct proto_request req;  /* the decoded request (secrets inside) */
+    struct proto_request req; /* the decoded request (secrets inside) */
     uid_t peer_uid;
-    char *hash;                /* the record's hash, or the state's dummy hash */
-    bool known;                /* a usable record exists (not locked, not malformed) */
-    struct helperd_delay *claim; /* where req.username is claimed; helperd_job_free
-                                  * releases it (on the loop's thread) */
+    char *hash;                   /* the record's hash, or the state's dummy hash */
+    bool known;                   /* a usable record exists (not locked, not malformed) */
+    struct helperd_delay *claim;  /* where req.username is claimed; helperd_job_free
+                                   * releases it (on the loop's thread) */
     enum helperd_delay_side side; /* whose delay and claim: the peer's own name or not */
     /* set by helperd_job_run */
-    bool password_ok;          /* the password matched AND known */
-    char *new_hash;            /* passwd with password_ok: hash of new_password */
-    bool failed;               /* hashing itself failed (out of memory): server_error */
+    bool password_ok; /* the password matched AND known */
+    char *new_hash;   /* passwd with password_ok: hash of new_password */
+    bool failed;      /* hashing itself failed (out of memory): server_error */
 };
 
 /* Checks the password (req.password, or req.old_password for passwd)
@@ -255,8 +255,7 @@ struct helperd_now {
  * into st->counters. Never fails: out of memory gives a fixed
  * server_error line. */
 enum helperd_step helperd_handle_line(struct helperd_state *st, const struct helperd_peer *peer,
-                                      const char *line, size_t len,
-                                      const struct helperd_now *now,
+                                      const char *line, size_t len, const struct helperd_now *now,
                                       helperd_report_fn report, void *ctx,
                                       struct helperd_reply *reply, struct helperd_job **job);
 

@@ -29,7 +29,7 @@
 #include "helperd_tokens.h" /* HELPERD_TOKENS_ANY_HOST */
 #include "proto.h"          /* PROTO_DEFAULT_SOCKET */
 
-#define MESSAGE_MAX 1024 /* bytes of one message from the parser */
+#define MESSAGE_MAX 1024          /* bytes of one message from the parser */
 #define PAM_JWT_MAX_LIFETIME 3600 /* pam_jwt's default max_lifetime (pam_jwt(8)) */
 
 /* State of one parse. */

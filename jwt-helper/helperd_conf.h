@@ -18,29 +18,29 @@
 /* Every key of jwt-helperd(8), CONFIGURATION, after defaults and the file. All strings and
  * lists are owned by the struct (helperd_conf_free); none is secret. */
 struct helperd_conf {
-    char *issuer;             /* "iss" of every token, and "aud" of refresh tokens */
-    char *audience;           /* "aud" of an access token when none is requested */
-    char **audiences;         /* requestable audiences; audiences[0] == audience;
-                               * "host:*" allows any one host (helperd_tokens.h) */
+    char *issuer;     /* "iss" of every token, and "aud" of refresh tokens */
+    char *audience;   /* "aud" of an access token when none is requested */
+    char **audiences; /* requestable audiences; audiences[0] == audience;
+                       * "host:*" allows any one host (helperd_tokens.h) */
     size_t n_audiences;
-    int64_t access_ttl;       /* seconds, 60..86400 */
-    int64_t refresh_ttl;      /* seconds, 0 = no "exp"; else >= access_ttl */
+    int64_t access_ttl;  /* seconds, 60..86400 */
+    int64_t refresh_ttl; /* seconds, 0 = no "exp"; else >= access_ttl */
     char *jwks;
     char *signing_key;
     char *refresh_key;
     char *users;
     char *revocation;
-    int64_t revocation_keep;  /* seconds a revocation line is kept: 7200..ten years, and
-                               * more than access_ttl + CONF_MAX_LEEWAY */
-    char **default_scope;     /* words of [a-z0-9_.-]+, the user record grammar */
+    int64_t revocation_keep; /* seconds a revocation line is kept: 7200..ten years, and
+                              * more than access_ttl + CONF_MAX_LEEWAY */
+    char **default_scope;    /* words of [a-z0-9_.-]+, the user record grammar */
     size_t n_default_scope;
     unsigned max_clients;         /* 1..4096 */
     unsigned max_clients_per_uid; /* 1..max_clients */
     unsigned idle_timeout;        /* seconds, 1..3600 */
     unsigned login_delay;         /* seconds, 0..60: base delay, 0 turns it off */
     unsigned max_hashes;          /* 1..16 concurrent argon2id (64 MiB each) */
-    char *user;               /* account to drop to; never "root" */
-    char *socket;             /* --socket on the command line wins */
+    char *user;                   /* account to drop to; never "root" */
+    char *socket;                 /* --socket on the command line wins */
 };
 
 /* Parses a config file's text[0..len) (need not be NUL-terminated; a NUL
@@ -69,8 +69,8 @@ conf_result helperd_conf_parse(const char *text, size_t len, const char *source,
  * unsafe file is CONF_ERR_FILE, reported with its path. *out as for
  * helperd_conf_parse: on any error it is NULL and nothing else changed, so
  * a SIGHUP handler swaps its pointer only on CONF_OK. */
-conf_result helperd_conf_load(const char *path, bool must_exist, conf_report_fn report,
-                              void *ctx, struct helperd_conf **out) JWT_MUST_CHECK;
+conf_result helperd_conf_load(const char *path, bool must_exist, conf_report_fn report, void *ctx,
+                              struct helperd_conf **out) JWT_MUST_CHECK;
 
 /* Frees c and everything it owns; NULL is a no-op. */
 void helperd_conf_free(struct helperd_conf *c);

@@ -220,8 +220,8 @@ table_claim(struct table *d, const char *name)
         return false;
     if (d->n_claims == d->cap_claims) {
         size_t cap = d->cap_claims == 0 ? 16 : 2 * d->cap_claims;
-        void *p = cap > SIZE_MAX / sizeof *d->claims ? NULL
-                                                     : realloc(d->claims, cap * sizeof *d->claims);
+        void *p =
+            cap > SIZE_MAX / sizeof *d->claims ? NULL : realloc(d->claims, cap * sizeof *d->claims);
         if (p == NULL)
             return false; /* fail closed */
         d->claims = p;

@@ -91,7 +91,7 @@ struct loop {
     int64_t refusal_logged_ms;
     int64_t accept_logged_ms;      /* last "accept:" line; 0: none yet */
     unsigned long accept_failures; /* failed accepts since that line */
-    int info_prio; /* ctx of helperd_log_report for decisions */
+    int info_prio;                 /* ctx of helperd_log_report for decisions */
 };
 
 void
@@ -394,8 +394,8 @@ clients_of(const struct loop *lp, uid_t uid)
     /* A connection already closed and waiting for sweep_dead is not held
      * against its uid: a client reconnecting at its limit would be refused. */
     for (i = 0; i < lp->n_conns; i++)
-        n += lp->conns[i]->peer.uid == uid &&
-             !(lp->conns[i]->dead && lp->conns[i]->phase != PH_JOB);
+        n +=
+            lp->conns[i]->peer.uid == uid && !(lp->conns[i]->dead && lp->conns[i]->phase != PH_JOB);
     return n;
 }
 
@@ -489,8 +489,8 @@ evict_for(struct loop *lp, uid_t uid)
         if (c->dead || c->phase != PH_READ)
             continue;
         count = uid_count(uids, n, c->peer.uid);
-        if (count > held && (count > best_count ||
-                             (count == best_count && c->last_io_ms < best->last_io_ms))) {
+        if (count > held &&
+            (count > best_count || (count == best_count && c->last_io_ms < best->last_io_ms))) {
             best = c;
             best_count = count;
         }

@@ -344,8 +344,8 @@ dummy_copy(struct helperd_state *st, const char *dummy, helperd_report_fn report
 }
 
 static int
-state_load(const char *conf_path, bool must_exist, const char *socket_override,
-           const char *dummy, helperd_report_fn report, void *ctx, struct helperd_state **out)
+state_load(const char *conf_path, bool must_exist, const char *socket_override, const char *dummy,
+           helperd_report_fn report, void *ctx, struct helperd_state **out)
 {
     struct helperd_state *st = calloc(1, sizeof *st);
     int rc = -1;

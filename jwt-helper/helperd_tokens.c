@@ -85,8 +85,8 @@ helperd_tokens_secret_from_bytes(const unsigned char key[HELPERD_TOKENS_SECRET_B
         r = JWT_ERR_NOMEM;
         goto out;
     }
-    if (crypto_kdf_derive_from_key(s->sign_key, sizeof(s->sign_key), KDF_SUBKEY_ID,
-                                   KDF_CTX_SIGN, key) != 0 ||
+    if (crypto_kdf_derive_from_key(s->sign_key, sizeof(s->sign_key), KDF_SUBKEY_ID, KDF_CTX_SIGN,
+                                   key) != 0 ||
         crypto_kdf_derive_from_key(s->pwb_key, sizeof(s->pwb_key), KDF_SUBKEY_ID, KDF_CTX_PWB,
                                    key) != 0)
         goto out;
@@ -574,7 +574,7 @@ hs256_token(const struct helperd_tokens_secret *sec, const char *payload, char *
         HELPERD_TOKENS_OK)
         goto out;
     r = (*out = jwt_jws_compact(input, tag, sizeof(tag))) != NULL ? HELPERD_TOKENS_OK
-                                                                   : HELPERD_TOKENS_ERR_NOMEM;
+                                                                  : HELPERD_TOKENS_ERR_NOMEM;
 out:
     sodium_memzero(tag, sizeof(tag));
     secret_free_str(input);
@@ -624,10 +624,9 @@ out:
 
 helperd_tokens_result
 helperd_tokens_issue_refresh(const struct helperd_tokens_secret *sec,
-                             const struct helperd_tokens_params *p,
-                             const struct userdb_record *rec, const struct helperd_tokens_grant *g,
-                             const struct jwt_revocation *rev, int64_t now,
-                             struct helperd_tokens_issued *out)
+                             const struct helperd_tokens_params *p, const struct userdb_record *rec,
+                             const struct helperd_tokens_grant *g, const struct jwt_revocation *rev,
+                             int64_t now, struct helperd_tokens_issued *out)
 {
     struct helperd_tokens_issued t = {0};
     helperd_tokens_result r = HELPERD_TOKENS_ERR_PARAMS;

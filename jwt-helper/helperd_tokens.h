@@ -88,15 +88,15 @@ const char *helperd_tokens_result_str(helperd_tokens_result r);
 /* What the daemon's configuration says about tokens (jwt-helperd(8), CONFIGURATION).
  * Pointers are borrowed for the duration of each call. */
 struct helperd_tokens_params {
-    const char *issuer;                /* iss; also the refresh token's aud */
-    const char *audience;              /* the aud when none is requested */
-    const char *const *audiences;      /* the allow-list for a requested aud; the
-                                        * default audience is always allowed */
+    const char *issuer;           /* iss; also the refresh token's aud */
+    const char *audience;         /* the aud when none is requested */
+    const char *const *audiences; /* the allow-list for a requested aud; the
+                                   * default audience is always allowed */
     size_t n_audiences;
     const char *const *default_scopes; /* default_scope words */
     size_t n_default_scopes;
-    int64_t access_ttl;                /* 1 .. HELPERD_TOKENS_MAX_TTL */
-    int64_t refresh_ttl;               /* 0 = no exp, else 1 .. HELPERD_TOKENS_MAX_TTL */
+    int64_t access_ttl;  /* 1 .. HELPERD_TOKENS_MAX_TTL */
+    int64_t refresh_ttl; /* 0 = no exp, else 1 .. HELPERD_TOKENS_MAX_TTL */
 };
 
 /* ---- the refresh secret ---- */
@@ -134,8 +134,8 @@ void helperd_tokens_secret_free(struct helperd_tokens_secret *s);
 /* What an access token is minted from: whose, which scope, which login. */
 struct helperd_tokens_grant {
     char sub[JWT_USER_NAME_MAX + 1];
-    char *scope;        /* space-separated words, malloc'd; "" when none */
-    int64_t auth_time;  /* the password login this descends from */
+    char *scope;       /* space-separated words, malloc'd; "" when none */
+    int64_t auth_time; /* the password login this descends from */
 };
 
 /* Clears g and frees its scope; safe on a zeroed or cleared grant. */
@@ -149,11 +149,10 @@ void helperd_tokens_grant_clear(struct helperd_tokens_grant *g);
  * the record's order. auth_time = now. Returns OK (*out the caller's,
  * helperd_tokens_grant_clear), ERR_LOCKED, ERR_SCOPE_SYNTAX, ERR_SCOPE,
  * ERR_PARAMS (a record name of the wrong grammar), ERR_NOMEM. */
-helperd_tokens_result helperd_tokens_grant_login(const struct helperd_tokens_params *p,
-                                                 const struct userdb_record *rec,
-                                                 const char *scope, int64_t now,
-                                                 struct helperd_tokens_grant *out)
-    HELPERD_TOKENS_MUST_CHECK;
+helperd_tokens_result
+helperd_tokens_grant_login(const struct helperd_tokens_params *p, const struct userdb_record *rec,
+                           const char *scope, int64_t now,
+                           struct helperd_tokens_grant *out) HELPERD_TOKENS_MUST_CHECK;
 
 /* ---- issuing ---- */
 
@@ -163,7 +162,7 @@ struct helperd_tokens_issued {
     char *token;
     char jti[HELPERD_TOKENS_JTI_LEN + 1];
     int64_t iat;
-    int64_t exp;        /* 0 when has_exp is false */
+    int64_t exp; /* 0 when has_exp is false */
     bool has_exp;
 };
 
@@ -187,13 +186,11 @@ bool helperd_tokens_audience_is_host(const char *want);
  * its budget (helperd_tokens_budget) is wiped and refused: ERR_OVER_BUDGET. rev may be
  * NULL. Returns OK with *out the caller's, ERR_AUDIENCE, ERR_REVOKED,
  * ERR_OVER_BUDGET, ERR_PARAMS, ERR_NOMEM, ERR_INTERNAL. */
-helperd_tokens_result helperd_tokens_issue_access(const struct signer *s,
-                                                  const struct helperd_tokens_params *p,
-                                                  const struct helperd_tokens_grant *g,
-                                                  const char *audience,
-                                                  const struct jwt_revocation *rev, int64_t now,
-                                                  struct helperd_tokens_issued *out)
-    HELPERD_TOKENS_MUST_CHECK;
+helperd_tokens_result
+helperd_tokens_issue_access(const struct signer *s, const struct helperd_tokens_params *p,
+                            const struct helperd_tokens_grant *g, const char *audience,
+                            const struct jwt_revocation *rev, int64_t now,
+                            struct helperd_tokens_issued *out) HELPERD_TOKENS_MUST_CHECK;
 
 /* Returns the prompt budget of an access token whose scope (a
  * space-separated list) is scope: HELPERD_TOKENS_SUDO_BUDGET when it holds
@@ -218,14 +215,12 @@ helperd_tokens_result helperd_tokens_access_length(const struct signer *s,
  * derived signing key. Returns OK with *out the caller's, ERR_REVOKED,
  * ERR_PARAMS (also rec not g's user), ERR_NOMEM, ERR_INTERNAL. Every
  * buffer that held pwb, the hash or the token is wiped. */
-helperd_tokens_result helperd_tokens_issue_refresh(const struct helperd_tokens_secret *sec,
-                                                   const struct helperd_tokens_params *p,
-                                                   const struct userdb_record *rec,
-                                                   const struct helperd_tokens_grant *g,
-                                                   const struct jwt_revocation *rev,
-                                                   int64_t now,
-                                                   struct helperd_tokens_issued *out)
-    HELPERD_TOKENS_MUST_CHECK;
+helperd_tokens_result
+helperd_tokens_issue_refresh(const struct helperd_tokens_secret *sec,
+                             const struct helperd_tokens_params *p, const struct userdb_record *rec,
+                             const struct helperd_tokens_grant *g, const struct jwt_revocation *rev,
+                             int64_t now,
+                             struct helperd_tokens_issued *out) HELPERD_TOKENS_MUST_CHECK;
 
 /* ---- checking refresh tokens ---- */
 
@@ -235,8 +230,8 @@ helperd_tokens_result helperd_tokens_issue_refresh(const struct helperd_tokens_s
  * helperd_tokens_refresh_bind. */
 struct helperd_tokens_refresh {
     char sub[JWT_USER_NAME_MAX + 1];
-    char jti[HELPERD_TOKENS_JTI_LEN + 1];   /* loggable; "" when unusual */
-    char *scope;                            /* malloc'd, space-separated, may be "" */
+    char jti[HELPERD_TOKENS_JTI_LEN + 1]; /* loggable; "" when unusual */
+    char *scope;                          /* malloc'd, space-separated, may be "" */
     int64_t iat, auth_time, exp;
     bool has_exp;
     uint64_t gen;
@@ -256,11 +251,11 @@ void helperd_tokens_refresh_clear(struct helperd_tokens_refresh *rt);
  * non-negative integer, pwb 16 bytes. Returns OK with *out the caller's
  * (helperd_tokens_refresh_clear), ERR_MALFORMED, ERR_NOT_REFRESH,
  * ERR_BAD_SIGNATURE, ERR_CLAIMS, ERR_EXPIRED, ERR_PARAMS, ERR_NOMEM. */
-helperd_tokens_result helperd_tokens_refresh_open(const struct helperd_tokens_secret *sec,
-                                                  const struct helperd_tokens_params *p,
-                                                  const char *token, size_t len, int64_t now,
-                                                  struct helperd_tokens_refresh *out)
-    HELPERD_TOKENS_MUST_CHECK;
+helperd_tokens_result
+helperd_tokens_refresh_open(const struct helperd_tokens_secret *sec,
+                            const struct helperd_tokens_params *p, const char *token, size_t len,
+                            int64_t now,
+                            struct helperd_tokens_refresh *out) HELPERD_TOKENS_MUST_CHECK;
 
 /* Checks an opened refresh token against rec, the current record of rt->sub
  * (NULL when there is none, or its line is malformed), and the revocation
@@ -272,12 +267,9 @@ helperd_tokens_result helperd_tokens_refresh_open(const struct helperd_tokens_se
  * OK with *out the caller's (helperd_tokens_grant_clear), ERR_UNKNOWN_USER,
  * ERR_LOCKED, ERR_STALE, ERR_REVOKED, ERR_SCOPE_SYNTAX, ERR_SCOPE,
  * ERR_NOMEM, ERR_INTERNAL. */
-helperd_tokens_result helperd_tokens_refresh_bind(const struct helperd_tokens_secret *sec,
-                                                  const struct helperd_tokens_refresh *rt,
-                                                  const struct userdb_record *rec,
-                                                  const struct jwt_revocation *rev,
-                                                  const char *scope,
-                                                  struct helperd_tokens_grant *out)
-    HELPERD_TOKENS_MUST_CHECK;
+helperd_tokens_result helperd_tokens_refresh_bind(
+    const struct helperd_tokens_secret *sec, const struct helperd_tokens_refresh *rt,
+    const struct userdb_record *rec, const struct jwt_revocation *rev, const char *scope,
+    struct helperd_tokens_grant *out) HELPERD_TOKENS_MUST_CHECK;
 
 #endif

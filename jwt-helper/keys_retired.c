@@ -19,6 +19,5 @@ keys_retired_is_spent(const struct json_object *entry, int64_t horizon)
     int64_t retired = 0;
 
     /* retired < horizon, not retired + ttl < now: a hostile value cannot overflow. */
-    return jwt_json_get_int64(entry, "retired", &retired) == 1 && retired > 0 &&
-           retired < horizon;
+    return jwt_json_get_int64(entry, "retired", &retired) == 1 && retired > 0 && retired < horizon;
 }

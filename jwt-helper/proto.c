@@ -120,7 +120,10 @@ static const struct member request_members[] = {
 };
 
 /* Every member of a response is required where it is allowed. */
-#define ANSWER(name, kind, field, bits) {name, kind, RESP(field), (bits), (bits)}
+#define ANSWER(name, kind, field, bits)                                                            \
+    {                                                                                              \
+        name, kind, RESP(field), (bits), (bits)                                                    \
+    }
 static const struct member response_members[] = {
     ANSWER("error", K_ERROR, error, FAILURE_BIT),
     ANSWER("error_description", K_DESCRIPTION, error_description, FAILURE_BIT),
@@ -174,8 +177,8 @@ enum verdict { V_OK, V_LONG, V_BAD };
 static bool
 is_token_char(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
 }
 
 /* Returns true when every byte of s[0..len) passes ok. */
@@ -225,10 +228,14 @@ static enum verdict
 string_check(enum kind kind, const char *s, size_t len)
 {
     static const size_t caps[] = {
-        [K_USER] = JWT_USER_NAME_MAX,        [K_SECRET] = PROTO_MAX_PASSWORD,
-        [K_SCOPE] = PROTO_MAX_SCOPE,         [K_SCOPE_ANY] = PROTO_MAX_SCOPE,
-        [K_AUDIENCE] = PROTO_MAX_AUDIENCE,   [K_TOKEN] = PROTO_MAX_TOKEN,
-        [K_DESCRIPTION] = PROTO_MAX_DESCRIPTION, [K_KID] = PROTO_MAX_KID,
+        [K_USER] = JWT_USER_NAME_MAX,
+        [K_SECRET] = PROTO_MAX_PASSWORD,
+        [K_SCOPE] = PROTO_MAX_SCOPE,
+        [K_SCOPE_ANY] = PROTO_MAX_SCOPE,
+        [K_AUDIENCE] = PROTO_MAX_AUDIENCE,
+        [K_TOKEN] = PROTO_MAX_TOKEN,
+        [K_DESCRIPTION] = PROTO_MAX_DESCRIPTION,
+        [K_KID] = PROTO_MAX_KID,
         [K_VERSION] = PROTO_MAX_VERSION,
     };
 
@@ -470,8 +477,7 @@ member_read(const struct member *m, struct json_object *obj, struct json_object 
 /* Reads every member of obj by the table for shape bit: none outside the
  * table's members for bit (the head excepted), each required one present. */
 static proto_result
-members_read(struct json_object *obj, const struct table *t, unsigned bit, void *base,
-             char *detail)
+members_read(struct json_object *obj, const struct table *t, unsigned bit, void *base, char *detail)
 {
     struct json_object *v;
     proto_result r;
@@ -746,8 +752,8 @@ struct shape {
     const struct table *t;
     unsigned bit;
     void *base;
-    const char *head;       /* the line's start up to its first member */
-    const char *keys_text;  /* the key set, already JSON, for a jwks answer */
+    const char *head;      /* the line's start up to its first member */
+    const char *keys_text; /* the key set, already JSON, for a jwks answer */
 };
 
 static void

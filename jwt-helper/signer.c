@@ -45,14 +45,10 @@ static const struct {
     const char *param;
     bool secret;
 } rsa_members[] = {
-    {"n", OSSL_PKEY_PARAM_RSA_N, false},
-    {"e", OSSL_PKEY_PARAM_RSA_E, false},
-    {"d", OSSL_PKEY_PARAM_RSA_D, true},
-    {"p", OSSL_PKEY_PARAM_RSA_FACTOR1, true},
-    {"q", OSSL_PKEY_PARAM_RSA_FACTOR2, true},
-    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1, true},
-    {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2, true},
-    {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1, true},
+    {"n", OSSL_PKEY_PARAM_RSA_N, false},         {"e", OSSL_PKEY_PARAM_RSA_E, false},
+    {"d", OSSL_PKEY_PARAM_RSA_D, true},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1, true},
+    {"q", OSSL_PKEY_PARAM_RSA_FACTOR2, true},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1, true},
+    {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2, true}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1, true},
 };
 #define RSA_MEMBERS (sizeof rsa_members / sizeof rsa_members[0])
 
@@ -112,8 +108,8 @@ object_add_string(struct json_object *obj, const char *name, const char *value)
 
 /* Decodes the base64url string member name; want_len 0 accepts any non-empty length. */
 static jwt_result
-member_decode(const struct json_object *obj, const char *name, size_t want_len,
-              unsigned char **out, size_t *out_len)
+member_decode(const struct json_object *obj, const char *name, size_t want_len, unsigned char **out,
+              size_t *out_len)
 {
     const char *text = NULL;
     jwt_result r;
@@ -459,7 +455,8 @@ signer_load(const char *path, struct signer **out)
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_file_read_secret(path, SIGNER_MAX_JWK_BYTES, jwt_daemon_uid(), &text, &len)) != JWT_OK)
+    if ((r = jwt_file_read_secret(path, SIGNER_MAX_JWK_BYTES, jwt_daemon_uid(), &text, &len)) !=
+        JWT_OK)
         goto out;
     r = signer_from_jwk_json(text, len, out);
 out:

@@ -61,8 +61,8 @@ jwt_result signer_sign(const struct signer *s, const char *header_json, const ch
 
 /* Builds the header {"alg":...,"typ":typ,"kid":...} (typ omitted when NULL),
  * serialises claims compactly and signs both as signer_sign does. */
-jwt_result signer_sign_claims(const struct signer *s, struct json_object *claims,
-                              const char *typ, char **token_out) JWT_MUST_CHECK;
+jwt_result signer_sign_claims(const struct signer *s, struct json_object *claims, const char *typ,
+                              char **token_out) JWT_MUST_CHECK;
 
 /* Returns the public half as a new JWK with kid and alg set (has_alg true);
  * the caller frees it with jwt_jwk_free. Same results as jwt_jwk_from_pkey. */

@@ -498,8 +498,9 @@ unique_bad_names(struct userdb *db)
 bool
 userdb_name_is_malformed(const struct userdb *db, const char *name)
 {
-    return db != NULL && db->n_bad_names > 0 && bsearch(&name, db->bad_names, db->n_bad_names,
-                                          sizeof(*db->bad_names), compare_strings) != NULL;
+    return db != NULL && db->n_bad_names > 0 &&
+           bsearch(&name, db->bad_names, db->n_bad_names, sizeof(*db->bad_names),
+                   compare_strings) != NULL;
 }
 
 /* Marks records sharing a name with another record as malformed (their

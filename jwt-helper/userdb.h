@@ -17,13 +17,13 @@
 typedef enum {
     USERDB_OK = 0,
     USERDB_ERR_NOMEM,
-    USERDB_ERR_IO,          /* open, read, write, fsync, rename failed (errno kept) */
-    USERDB_ERR_UNSAFE,      /* file or directory of wrong type, owner or mode */
-    USERDB_ERR_MALFORMED,   /* a line is malformed: every write is refused until fixed */
-    USERDB_ERR_NOT_FOUND,   /* no such user */
-    USERDB_ERR_EXISTS,      /* useradd of an existing user */
-    USERDB_ERR_INVALID,     /* a bad name, scope list or field value given by the caller */
-    USERDB_ERR_TOO_BIG,     /* text or file over USERDB_MAX_BYTES (added by the userdb helper) */
+    USERDB_ERR_IO,        /* open, read, write, fsync, rename failed (errno kept) */
+    USERDB_ERR_UNSAFE,    /* file or directory of wrong type, owner or mode */
+    USERDB_ERR_MALFORMED, /* a line is malformed: every write is refused until fixed */
+    USERDB_ERR_NOT_FOUND, /* no such user */
+    USERDB_ERR_EXISTS,    /* useradd of an existing user */
+    USERDB_ERR_INVALID,   /* a bad name, scope list or field value given by the caller */
+    USERDB_ERR_TOO_BIG,   /* text or file over USERDB_MAX_BYTES (added by the userdb helper) */
 } userdb_result;
 
 /* Returns a static reason string for r. */
@@ -32,12 +32,12 @@ const char *userdb_result_str(userdb_result r);
 /* One line: name:hash:gen:scopes:flags:changed. */
 struct userdb_record {
     char name[JWT_USER_NAME_MAX + 1];
-    char *hash;            /* crypto_pwhash_str argon2id string; a secret: wiped on free */
-    uint64_t gen;          /* token generation */
-    char **scopes;         /* [a-z0-9_.-]+ words */
+    char *hash;    /* crypto_pwhash_str argon2id string; a secret: wiped on free */
+    uint64_t gen;  /* token generation */
+    char **scopes; /* [a-z0-9_.-]+ words */
     size_t n_scopes;
     bool locked;
-    int64_t changed;       /* unix seconds of the last password change */
+    int64_t changed; /* unix seconds of the last password change */
 };
 
 /* A parsed users file. A malformed line is remembered by number: its user
@@ -49,10 +49,10 @@ struct userdb_record {
 struct userdb {
     struct userdb_record *records;
     size_t n_records;
-    size_t *bad_lines;      /* 1-based line numbers of malformed lines, ascending */
+    size_t *bad_lines;        /* 1-based line numbers of malformed lines, ascending */
     const char **bad_reasons; /* static reason per bad line ("bad gen", "duplicate name") */
     size_t n_bad_lines;
-    char **bad_names;       /* names read from malformed lines, where readable (each once) */
+    char **bad_names; /* names read from malformed lines, where readable (each once) */
     size_t n_bad_names;
 };
 

@@ -44,11 +44,11 @@ struct loader {
     const char *block_service; /* what %s is in the current block */
     bool block_applied;        /* the first block naming service was read */
     const char *block_names[CONF_MAX_SERVICES]; /* every name a block of
-                                * this file named (pointers into its text) */
+                                                 * this file named (pointers into its text) */
     size_t n_block_names;
-    bool scope_unexpanded;     /* real's scope holds a %s kept for want of a
-                                * service (a later source may replace it) */
-    const char *scope_source;  /* where that %s was written, for the report */
+    bool scope_unexpanded;    /* real's scope holds a %s kept for want of a
+                               * service (a later source may replace it) */
+    const char *scope_source; /* where that %s was written, for the report */
     size_t scope_line;
     struct conf_reporter rep; /* source: the file being read, NULL for
                                * arguments and defaults */
@@ -355,8 +355,8 @@ block_name_is_new(struct loader *l, const char *name)
     for (size_t i = 0; i < l->n_block_names; i++)
         if (strcmp(l->block_names[i], name) == 0) {
             conf_quote(name, strlen(name), q, sizeof q);
-            conf_complain(&l->rep, "service", "%s is named by an earlier block: one block a service",
-                          q);
+            conf_complain(&l->rep, "service",
+                          "%s is named by an earlier block: one block a service", q);
             return false;
         }
     if (l->n_block_names == CONF_MAX_SERVICES) {
@@ -457,8 +457,7 @@ load_file(struct loader *l, const char *path, bool named)
  * it is looked at first). Returns the file to read, or NULL for none: a bad
  * or repeated config= reads no file at all rather than a guessed one. */
 static const char *
-find_config(struct loader *l, int argc, const char **argv, const char *default_path,
-            bool *named)
+find_config(struct loader *l, int argc, const char **argv, const char *default_path, bool *named)
 {
     const char *found = NULL, *v;
     bool bad = false;

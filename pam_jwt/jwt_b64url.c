@@ -94,12 +94,18 @@ jwt_b64url_decode_exact(const char *in, size_t in_len, unsigned char *out, size_
 static const unsigned char b64url_value[256] = {
     ROW_BAD, /* 0x00 */
     ROW_BAD, /* 0x10 */
-    BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, BAD, 62, BAD, BAD, /* '-' */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, BAD, BAD, BAD, BAD, BAD, BAD, /* '0'-'9' */
-    BAD, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, /* 'A'-'O' */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, BAD, BAD, BAD, BAD, 63, /* 'P'-'Z', '_' */
-    BAD, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 'a'-'o' */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, BAD, BAD, BAD, BAD, BAD, /* 'p'-'z' */
+    BAD,     BAD,     BAD,     BAD,     BAD,     BAD,     BAD,     BAD,
+    BAD,     BAD,     BAD,     BAD,     BAD,     62,      BAD,     BAD, /* '-' */
+    52,      53,      54,      55,      56,      57,      58,      59,
+    60,      61,      BAD,     BAD,     BAD,     BAD,     BAD,     BAD, /* '0'-'9' */
+    BAD,     0,       1,       2,       3,       4,       5,       6,
+    7,       8,       9,       10,      11,      12,      13,      14, /* 'A'-'O' */
+    15,      16,      17,      18,      19,      20,      21,      22,
+    23,      24,      25,      BAD,     BAD,     BAD,     BAD,     63, /* 'P'-'Z', '_' */
+    BAD,     26,      27,      28,      29,      30,      31,      32,
+    33,      34,      35,      36,      37,      38,      39,      40, /* 'a'-'o' */
+    41,      42,      43,      44,      45,      46,      47,      48,
+    49,      50,      51,      BAD,     BAD,     BAD,     BAD,     BAD,     /* 'p'-'z' */
     ROW_BAD, ROW_BAD, ROW_BAD, ROW_BAD, ROW_BAD, ROW_BAD, ROW_BAD, ROW_BAD, /* 0x80-0xff */
 };
 

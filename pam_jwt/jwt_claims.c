@@ -21,11 +21,11 @@ struct claim_view {
     int64_t exp, nbf, iat, auth_time;
     bool has_exp, has_nbf, has_iat, has_auth_time;
     const char *iss, *sub, *scope, *jti, *user;
-    const char *client_id, *azp;    /* RFC 9068 §2.2, OIDC Core §2 */
-    const char *scp_words;          /* scp when it is a string */
-    const struct json_object *aud;  /* a string or an array of strings */
+    const char *client_id, *azp;   /* RFC 9068 §2.2, OIDC Core §2 */
+    const char *scp_words;         /* scp when it is a string */
+    const struct json_object *aud; /* a string or an array of strings */
     const struct json_object *scp;
-    bool id_token_marker;           /* nonce, at_hash or c_hash: an ID token */
+    bool id_token_marker; /* nonce, at_hash or c_hash: an ID token */
 };
 
 /* Every value's type is checked before any value is used: json-c aborts on
@@ -58,8 +58,14 @@ struct claim_slot {
     size_t value, has; /* offsets in struct claim_view (has: dates only) */
 };
 
-#define DATE(n, f) {n, CLAIM_DATE, offsetof(struct claim_view, f), offsetof(struct claim_view, has_##f)}
-#define SLOT(n, k, f) {n, k, offsetof(struct claim_view, f), 0}
+#define DATE(n, f)                                                                                 \
+    {                                                                                              \
+        n, CLAIM_DATE, offsetof(struct claim_view, f), offsetof(struct claim_view, has_##f)        \
+    }
+#define SLOT(n, k, f)                                                                              \
+    {                                                                                              \
+        n, k, offsetof(struct claim_view, f), 0                                                    \
+    }
 static const struct claim_slot claim_slots[] = {
     DATE("exp", exp),
     DATE("nbf", nbf),
@@ -92,8 +98,8 @@ slot_fill(const struct claim_slot *slot, const struct json_object *v, struct cla
     case CLAIM_STRING:
         return jwt_json_value_string(v, (const char **)(base + slot->value)) > 0;
     case CLAIM_STRINGS:
-        return jwt_json_value_string_or_array(v, (const struct json_object **)(base + slot->value)) >
-               0;
+        return jwt_json_value_string_or_array(
+                   v, (const struct json_object **)(base + slot->value)) > 0;
     case CLAIM_MARKER:
         *(bool *)(base + slot->value) = true;
         return true;
@@ -127,14 +133,16 @@ view_fill(const struct json_object *payload, const char *user_claim, struct clai
     memset(c, 0, sizeof(*c));
     if (user_claim == NULL || !json_object_is_type(payload, json_type_object))
         return JWT_ERR_CLAIM_TYPE;
-    json_object_object_foreach(payload, name, v) {
+    json_object_object_foreach(payload, name, v)
+    {
         if (!member_fill(name, v, user_claim, c))
             return JWT_ERR_CLAIM_TYPE;
     }
     /* scp as a string is a word list like scope. */
     if (c->scp != NULL && json_object_is_type(c->scp, json_type_string))
         c->scp_words = json_object_get_string((struct json_object *)(uintptr_t)c->scp);
-    if (c->scp != NULL && json_object_is_type(c->scp, json_type_array) && !scp_items_are_words(c->scp))
+    if (c->scp != NULL && json_object_is_type(c->scp, json_type_array) &&
+        !scp_items_are_words(c->scp))
         return JWT_ERR_CLAIM_TYPE;
     return JWT_OK;
 }
@@ -306,9 +314,8 @@ check_grants(const struct claim_view *c, const struct jwt_policy *p, struct jwt_
      * A login in the future is a clock fault or a bug at the issuer, and
      * refreshes carry auth_time on: refused too. Compared without
      * subtracting from a value the token chose. */
-    if (p->max_auth_age >= 0 &&
-        (!v->has_auth_time || v->auth_time < p->now - p->max_auth_age ||
-         v->auth_time > p->now + p->leeway))
+    if (p->max_auth_age >= 0 && (!v->has_auth_time || v->auth_time < p->now - p->max_auth_age ||
+                                 v->auth_time > p->now + p->leeway))
         return JWT_ERR_AUTH_AGE;
     return c->id_token_marker ? JWT_ERR_ID_TOKEN : JWT_OK;
 }

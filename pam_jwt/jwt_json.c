@@ -31,8 +31,8 @@
  */
 
 struct name {
-    size_t off, len;           /* decoded bytes in scanner.buf */
-    const unsigned char *p;    /* buf + off, set just before sorting */
+    size_t off, len;        /* decoded bytes in scanner.buf */
+    const unsigned char *p; /* buf + off, set just before sorting */
 };
 
 /* Room for the names of a typical token or key set without touching the
@@ -43,12 +43,12 @@ struct name {
 struct scanner {
     const unsigned char *p, *end;
     size_t depth;
-    unsigned char kind[JWT_JSON_MAX_DEPTH];  /* '{' or '[' per open container */
-    size_t first_name[JWT_JSON_MAX_DEPTH];   /* an object's first entry in names */
-    size_t first_off[JWT_JSON_MAX_DEPTH];    /* ... and its first byte in buf */
-    unsigned char *buf;                      /* buf_local until it outgrows it */
+    unsigned char kind[JWT_JSON_MAX_DEPTH]; /* '{' or '[' per open container */
+    size_t first_name[JWT_JSON_MAX_DEPTH];  /* an object's first entry in names */
+    size_t first_off[JWT_JSON_MAX_DEPTH];   /* ... and its first byte in buf */
+    unsigned char *buf;                     /* buf_local until it outgrows it */
     size_t buf_len, buf_cap;
-    struct name *names;                      /* names_local until they outgrow it */
+    struct name *names; /* names_local until they outgrow it */
     size_t n_names, names_cap;
     unsigned char buf_local[LOCAL_BUF];
     struct name names_local[LOCAL_NAMES];

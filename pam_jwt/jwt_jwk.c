@@ -244,8 +244,7 @@ member_decode_exact(const struct json_object *obj, const char *name, size_t len,
 
 /* Decodes the required member name, whatever its length. */
 static jwt_result
-member_decode(const struct json_object *obj, const char *name, unsigned char **out,
-              size_t *out_len)
+member_decode(const struct json_object *obj, const char *name, unsigned char **out, size_t *out_len)
 {
     const char *text = NULL;
     jwt_result r;
@@ -567,8 +566,8 @@ jwt_jwk_pkey(struct jwt_jwk *key, EVP_PKEY **out)
             r = ec_pkey_build(key, &pkey);
         else if (key->kty == JWT_KTY_RSA)
             r = rsa_pkey_build(key, &pkey);
-        else if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->x,
-                                                     key->x_len)) == NULL)
+        else if ((pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->x, key->x_len)) ==
+                 NULL)
             r = JWT_ERR_INTERNAL;
         ERR_clear_error();
         if (r != JWT_OK)

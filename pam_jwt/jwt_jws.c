@@ -243,8 +243,8 @@ jwt_jws_parse_cached(const char *token, size_t len, size_t max_len, unsigned all
         header_cache_put(cache, token, dot1, &jws);
     /* The signature's encoding only after the header: the reason logged
      * follows pam_jwt(8)'s order of checks. */
-    if ((r = jwt_b64url_decode_public(token + dot2 + 1, len - dot2 - 1, &jws.sig,
-                                      &jws.sig_len)) != JWT_OK)
+    if ((r = jwt_b64url_decode_public(token + dot2 + 1, len - dot2 - 1, &jws.sig, &jws.sig_len)) !=
+        JWT_OK)
         goto out;
     jws.signing_input = token;
     jws.signing_input_len = dot2;
@@ -284,8 +284,8 @@ jwt_jws_payload(const struct jwt_jws *jws, struct json_object **out)
     jwt_result r;
 
     *out = NULL;
-    if ((r = jwt_b64url_decode_public(jws->payload_b64, jws->payload_b64_len, &text,
-                                      &text_len)) != JWT_OK)
+    if ((r = jwt_b64url_decode_public(jws->payload_b64, jws->payload_b64_len, &text, &text_len)) !=
+        JWT_OK)
         return r;
     if (!looks_like_object(text, text_len))
         r = JWT_ERR_PAYLOAD;

@@ -39,13 +39,13 @@ same_path(const char *a, const char *b)
 }
 
 static bool
-entry_is_current(const char *jwks_path, const char *pem_path, const struct jwt_file_identity *jwks_id,
-                 const struct jwt_file_identity *pem_id)
+entry_is_current(const char *jwks_path, const char *pem_path,
+                 const struct jwt_file_identity *jwks_id, const struct jwt_file_identity *pem_id)
 {
     /* A file not owned by root was trusted for the euid of the load: a
      * process that changed euid since must have it checked again. */
-    bool euid_matters = (jwks_path != NULL && jwks_id->uid != 0) ||
-                        (pem_path != NULL && pem_id->uid != 0);
+    bool euid_matters =
+        (jwks_path != NULL && jwks_id->uid != 0) || (pem_path != NULL && pem_id->uid != 0);
 
     if (euid_matters && cache.euid != geteuid())
         return false;

@@ -14,7 +14,7 @@
 
 /* What a successful auth leaves on the handle for account and session. */
 struct module_state {
-    char *user;        /* the PAM user the token was verified for */
+    char *user; /* the PAM user the token was verified for */
     char *subject;
     char *jti;
     char *scope;
@@ -79,8 +79,8 @@ int module_passwd_change(pam_handle_t *pamh, int flags, const struct conf *c, co
 /* Logs one decision line (LOG_AUTHPRIV): service, user, and, only once the
  * signature verified, jti and kid (escaped, at most 64 bytes); the reason on
  * rejection. Never the token. quiet drops successes; debug adds detail. */
-void module_log_decision(pam_handle_t *pamh, const struct conf *c, const char *user,
-                         jwt_result r, const struct jwt_verified *v);
+void module_log_decision(pam_handle_t *pamh, const struct conf *c, const char *user, jwt_result r,
+                         const struct jwt_verified *v);
 /* conf_report_fn that sends each configuration problem to syslog. */
 void module_log_conf_problem(void *pamh, const char *message);
 

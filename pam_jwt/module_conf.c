@@ -213,8 +213,8 @@ load_fresh(pam_handle_t *pamh, const char *service, int argc, const char **argv,
                                        module_log_conf_problem, pamh)) != CONF_OK)
         goto out;
     snap->refs = 1;
-    host_known = host_known && conf_hostname(true, after, sizeof(after)) &&
-                 strcmp(before, after) == 0;
+    host_known =
+        host_known && conf_hostname(true, after, sizeof(after)) && strcmp(before, after) == 0;
     if (slot_fill(&fresh, service, argc, argv, path, id, host_known ? before : NULL) &&
         pthread_mutex_lock(&cache_lock) == 0) {
         fresh.snap = snap;

@@ -63,8 +63,8 @@ module_log_decision(pam_handle_t *pamh, const struct conf *c, const char *user, 
         pam_syslog(pamh, LOG_NOTICE, "rejected: service=%s user=%s jti=%s kid=%s reason=%s",
                    service_of(pamh), who, jti_s, kid_s, v->reason);
     if (c->debug && v->sig_ok)
-        pam_syslog(pamh, LOG_DEBUG, "token: exp=%lld iat=%lld auth_time=%lld",
-                   (long long)v->exp, v->has_iat ? (long long)v->iat : -1LL,
+        pam_syslog(pamh, LOG_DEBUG, "token: exp=%lld iat=%lld auth_time=%lld", (long long)v->exp,
+                   v->has_iat ? (long long)v->iat : -1LL,
                    v->has_auth_time ? (long long)v->auth_time : -1LL);
 }
 

@@ -115,8 +115,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
     } else if (st->exp <= (int64_t)time(NULL) - c->leeway) {
         pam_syslog(pamh, LOG_NOTICE, "account: token expired since authentication");
         rc = PAM_AUTH_ERR;
-    } else if (!jwt_scope_grants(st->scope, (const char *const *)c->scopes,
-                                 c->n_scopes)) {
+    } else if (!jwt_scope_grants(st->scope, (const char *const *)c->scopes, c->n_scopes)) {
         pam_syslog(pamh, LOG_NOTICE, "account: scope not granted");
         rc = PAM_PERM_DENIED;
     }

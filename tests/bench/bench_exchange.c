@@ -38,17 +38,17 @@
 #include "signer.h"
 #include "userdb.h"
 
-#define N_USERS 3           /* user 0 owns the refresh token; 1 and 2 log in in a loop */
+#define N_USERS 3 /* user 0 owns the refresh token; 1 and 2 log in in a loop */
 #define LOGIN_CLIENTS 2
 #define MIXED_REFRESH_CLIENTS 8
 #define MAX_ROUNDS 5
 #define MAX_CLIENTS 64
-#define STARTUP_TIMEOUT_S 30.0  /* the daemon hashes a dummy password before serving */
-#define WARMUP_TIMEOUT_S 5.0    /* a client refused by the per-uid limit retries this long */
-#define STOP_TIMEOUT_S 10.0     /* SIGTERM lets in-flight argon2id jobs finish */
+#define STARTUP_TIMEOUT_S 30.0 /* the daemon hashes a dummy password before serving */
+#define WARMUP_TIMEOUT_S 5.0   /* a client refused by the per-uid limit retries this long */
+#define STOP_TIMEOUT_S 10.0    /* SIGTERM lets in-flight argon2id jobs finish */
 #define EXCHANGE_TIMEOUT_MS 30000
 #define LOG_TAIL_BYTES 4096
-#define MAX_FILLERS 20000       /* BENCH_USERS: userdb_add's duplicate check is linear */
+#define MAX_FILLERS 20000 /* BENCH_USERS: userdb_add's duplicate check is linear */
 
 static const unsigned client_counts[] = {1, 8, 64};
 #define N_COUNTS (sizeof(client_counts) / sizeof(client_counts[0]))
@@ -57,13 +57,13 @@ static const unsigned client_counts[] = {1, 8, 64};
  * itself, e.g. under valgrind. */
 struct options {
     bool quick;
-    unsigned rounds;        /* rounds of each daemon measurement (median taken) */
-    unsigned raw_rounds;    /* rounds of the raw baseline (median taken) */
-    double window_s;        /* timed window of a refresh or login measurement */
-    double mixed_window_s;  /* timed window of refreshes while logins run */
-    double raw_slice_s;     /* CPU time of one raw round */
-    unsigned raw_hashes;    /* argon2id verifies per raw round */
-    unsigned fillers;       /* BENCH_USERS: extra records before the bench's users */
+    unsigned rounds;       /* rounds of each daemon measurement (median taken) */
+    unsigned raw_rounds;   /* rounds of the raw baseline (median taken) */
+    double window_s;       /* timed window of a refresh or login measurement */
+    double mixed_window_s; /* timed window of refreshes while logins run */
+    double raw_slice_s;    /* CPU time of one raw round */
+    unsigned raw_hashes;   /* argon2id verifies per raw round */
+    unsigned fillers;      /* BENCH_USERS: extra records before the bench's users */
 };
 
 /* Everything the run is built from. Secrets: passwords, refresh_token,
@@ -74,16 +74,16 @@ struct fixture {
     pid_t daemon;
     struct proto_client client;
     char *passwords[N_USERS];
-    char *hash;                  /* user 0's argon2id string, for the raw login baseline */
+    char *hash; /* user 0's argon2id string, for the raw login baseline */
     char *refresh_token;
-    size_t rt_input_len;         /* header "." payload of the refresh token */
-    size_t at_input_len;         /* the same for an access token */
-    char *at_input;              /* an access token's signing input (its copy) */
+    size_t rt_input_len; /* header "." payload of the refresh token */
+    size_t at_input_len; /* the same for an access token */
+    char *at_input;      /* an access token's signing input (its copy) */
     unsigned char hmac_key[crypto_auth_hmacsha256_KEYBYTES];
     unsigned char hmac_tag[crypto_auth_hmacsha256_BYTES];
     unsigned char ed_pk[crypto_sign_PUBLICKEYBYTES];
     unsigned char ed_sk[crypto_sign_SECRETKEYBYTES];
-    bool dropped;                /* root: the daemon runs as nobody */
+    bool dropped; /* root: the daemon runs as nobody */
     uid_t nobody_uid;
     gid_t nobody_gid;
 };
@@ -251,8 +251,7 @@ file_write(const struct fixture *fx, const char *name, const char *text, mode_t 
         goto out;
     while (done < len && (n = write(fd, text + done, len - done)) > 0)
         done += (size_t)n;
-    ok = done == len && fchmod(fd, mode) == 0 &&
-         (uid == (uid_t)-1 || fchown(fd, uid, gid) == 0);
+    ok = done == len && fchmod(fd, mode) == 0 && (uid == (uid_t)-1 || fchown(fd, uid, gid) == 0);
 out:
     if (fd >= 0)
         close(fd);
@@ -351,7 +350,8 @@ static bool
 users_write(struct fixture *fx, bool quick, unsigned fillers)
 {
     struct users_ctx u = {.fx = fx, .fillers = fillers};
-    unsigned long long ops = quick ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    unsigned long long ops =
+        quick ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
     size_t mem = quick ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     unsigned char raw[18];
     userdb_result r = USERDB_ERR_NOMEM;
@@ -362,8 +362,8 @@ users_write(struct fixture *fx, bool quick, unsigned fillers)
         fx->passwords[i] = jwt_b64url_encode(raw, sizeof(raw));
         u.hashes[i] = malloc(crypto_pwhash_STRBYTES);
         if (fx->passwords[i] == NULL || u.hashes[i] == NULL ||
-            crypto_pwhash_str(u.hashes[i], fx->passwords[i], strlen(fx->passwords[i]), ops,
-                              mem) != 0)
+            crypto_pwhash_str(u.hashes[i], fx->passwords[i], strlen(fx->passwords[i]), ops, mem) !=
+                0)
             goto out;
     }
     r = userdb_update(fx->users_path, fx->dropped ? (long)fx->nobody_uid : -1,
@@ -535,8 +535,7 @@ daemon_start(struct fixture *fx)
     pid_t pid;
 
     if (access(HELPERD_PATH, X_OK) != 0) {
-        fprintf(stderr, "bench_exchange: %s: %s (build it first)\n", HELPERD_PATH,
-                strerror(errno));
+        fprintf(stderr, "bench_exchange: %s: %s (build it first)\n", HELPERD_PATH, strerror(errno));
         return false;
     }
     fflush(NULL);
@@ -709,8 +708,8 @@ static bool
 raw_setup(struct fixture *fx)
 {
     crypto_auth_hmacsha256_keygen(fx->hmac_key);
-    crypto_auth_hmacsha256(fx->hmac_tag, (const unsigned char *)fx->refresh_token,
-                           fx->rt_input_len, fx->hmac_key);
+    crypto_auth_hmacsha256(fx->hmac_tag, (const unsigned char *)fx->refresh_token, fx->rt_input_len,
+                           fx->hmac_key);
     return crypto_sign_keypair(fx->ed_pk, fx->ed_sk) == 0;
 }
 
@@ -728,8 +727,8 @@ raw_exchange_rate(const struct fixture *fx, double seconds)
             bad += crypto_auth_hmacsha256_verify(fx->hmac_tag,
                                                  (const unsigned char *)fx->refresh_token,
                                                  fx->rt_input_len, fx->hmac_key) != 0;
-            crypto_sign_detached(sig, NULL, (const unsigned char *)fx->at_input,
-                                 fx->at_input_len, fx->ed_sk);
+            crypto_sign_detached(sig, NULL, (const unsigned char *)fx->at_input, fx->at_input_len,
+                                 fx->ed_sk);
         }
         cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     } while (cpu < seconds && clock_s(CLOCK_MONOTONIC) - wall0 < 3 * seconds);
@@ -744,8 +743,7 @@ raw_login_rate(const struct fixture *fx, unsigned n)
     size_t bad = 0;
 
     for (unsigned i = 0; i < n; i++)
-        bad += crypto_pwhash_str_verify(fx->hash, fx->passwords[0],
-                                        strlen(fx->passwords[0])) != 0;
+        bad += crypto_pwhash_str_verify(fx->hash, fx->passwords[0], strlen(fx->passwords[0])) != 0;
     return bad ? -1.0 : (double)n / (clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu0);
 }
 
@@ -753,19 +751,19 @@ raw_login_rate(const struct fixture *fx, unsigned n)
 
 struct run {
     struct fixture *fx;
-    pthread_barrier_t ready;   /* every client connected and warmed up, and main */
+    pthread_barrier_t ready; /* every client connected and warmed up, and main */
     atomic_bool stop;
 };
 
 struct client {
     pthread_t tid;
     struct run *run;
-    int user;                  /* >= 0: logs in as bench<user>; OP_REFRESH: refreshes */
-    uint64_t *lat_ns;          /* one latency per exchange in the window */
+    int user;         /* >= 0: logs in as bench<user>; OP_REFRESH: refreshes */
+    uint64_t *lat_ns; /* one latency per exchange in the window */
     size_t n, cap;
     bool failed;
     char why[PROTO_MAX_DESCRIPTION + 64];
-    uint64_t end_ns;           /* when its last exchange finished */
+    uint64_t end_ns; /* when its last exchange finished */
 };
 
 static bool
@@ -844,7 +842,7 @@ client_main(void *arg)
 
 /* What one timed window measured, for one kind of client. */
 struct window {
-    double rate;          /* exchanges per wall second */
+    double rate; /* exchanges per wall second */
     double p50_ms, p99_ms;
     size_t n;
 };
@@ -891,9 +889,9 @@ window_collect(struct client *clients, size_t n, uint64_t start_ns, struct windo
  * login, and the CPU seconds the daemon and this process used meanwhile. */
 struct measurement {
     struct window refresh, login;
-    double loop_cpu_s;    /* the daemon's event-loop thread */
-    double daemon_cpu_s;  /* the whole daemon, password workers included */
-    double bench_cpu_s;   /* this process: the clients */
+    double loop_cpu_s;   /* the daemon's event-loop thread */
+    double daemon_cpu_s; /* the whole daemon, password workers included */
+    double bench_cpu_s;  /* this process: the clients */
     double wall_s;
 };
 
@@ -950,13 +948,13 @@ window_run(struct fixture *fx, unsigned n_refresh, unsigned n_login, double seco
 
 struct results {
     unsigned rounds, raw_rounds;
-    double raw[MAX_ROUNDS];                    /* raw exchanges per CPU-second */
-    double raw_login[MAX_ROUNDS];              /* raw argon2id verifies per CPU-second */
+    double raw[MAX_ROUNDS];       /* raw exchanges per CPU-second */
+    double raw_login[MAX_ROUNDS]; /* raw argon2id verifies per CPU-second */
     struct measurement refresh[N_COUNTS][MAX_ROUNDS];
-    struct measurement mixed[MAX_ROUNDS];      /* refreshes while logins run */
-    struct measurement logins[MAX_ROUNDS];     /* logins alone */
+    struct measurement mixed[MAX_ROUNDS];  /* refreshes while logins run */
+    struct measurement logins[MAX_ROUNDS]; /* logins alone */
     long rss_idle_kb, hwm_start_kb, rss_end_kb, hwm_end_kb;
-    char loadavg[32];                          /* /proc/loadavg's first three fields */
+    char loadavg[32]; /* /proc/loadavg's first three fields */
 };
 
 /* Rounds interleave the raw baseline with the daemon's windows, so that
@@ -992,8 +990,20 @@ rounds_run(struct fixture *fx, const struct options *o, struct results *res)
 /* The figures of one round, derived from its measurement and the raw
  * rates of the same round; the report prints the median of each. */
 enum figure {
-    F_RATE, F_RATIO, F_P50, F_P99, F_LOOP_US, F_BUSY, F_CLI_US, F_RATIO_LOOP, /* refreshes */
-    F_LOGINS, F_LOGIN_RATIO, F_LOGIN_P50, F_LOGIN_P99, F_HASH_MS, F_RATIO_HASH, /* logins */
+    F_RATE,
+    F_RATIO,
+    F_P50,
+    F_P99,
+    F_LOOP_US,
+    F_BUSY,
+    F_CLI_US,
+    F_RATIO_LOOP, /* refreshes */
+    F_LOGINS,
+    F_LOGIN_RATIO,
+    F_LOGIN_P50,
+    F_LOGIN_P99,
+    F_HASH_MS,
+    F_RATIO_HASH, /* logins */
     F_COUNT
 };
 
@@ -1041,8 +1051,7 @@ refresh_row_print(const char *label, const struct measurement *m, const struct r
 
     figures_median(m, res, f);
     printf("%-20s %8.0f %6.3f %7.3f %7.3f %7.1f %6.0f%% %7.1f %7.3f\n", label, f[F_RATE],
-           f[F_RATIO], f[F_P50], f[F_P99], f[F_LOOP_US], f[F_BUSY], f[F_CLI_US],
-           f[F_RATIO_LOOP]);
+           f[F_RATIO], f[F_P50], f[F_P99], f[F_LOOP_US], f[F_BUSY], f[F_CLI_US], f[F_RATIO_LOOP]);
 }
 
 static void
@@ -1051,8 +1060,8 @@ login_row_print(const char *label, const struct measurement *m, const struct res
     double f[F_COUNT];
 
     figures_median(m, res, f);
-    printf("%-20s %8.2f %6.3f %7.1f %7.1f %7.1f %7.3f\n", label, f[F_LOGINS],
-           f[F_LOGIN_RATIO], f[F_LOGIN_P50], f[F_LOGIN_P99], f[F_HASH_MS], f[F_RATIO_HASH]);
+    printf("%-20s %8.2f %6.3f %7.1f %7.1f %7.1f %7.3f\n", label, f[F_LOGINS], f[F_LOGIN_RATIO],
+           f[F_LOGIN_P50], f[F_LOGIN_P99], f[F_HASH_MS], f[F_RATIO_HASH]);
 }
 
 /* The loop-thread figures assume refreshes are answered on that thread
@@ -1070,15 +1079,16 @@ outside_loop_note(const struct results *res)
     }
     if (all > 1.1 * loop + 0.05)
         printf("note: in refresh-only windows the daemon used %.2f CPU-s, its loop thread only"
-               " %.2f: loop us understates the cost\n", all, loop);
+               " %.2f: loop us understates the cost\n",
+               all, loop);
 }
 
 static void
 legend_print(const struct options *o, const struct results *res)
 {
     printf("\n(medians of %u rounds; %.1f s windows, %.1f s with logins; raw: %u rounds."
-           " Load average %s at the start.\n", res->rounds, o->window_s, o->mixed_window_s,
-           res->raw_rounds, res->loadavg);
+           " Load average %s at the start.\n",
+           res->rounds, o->window_s, o->mixed_window_s, res->raw_rounds, res->loadavg);
     printf(" x raw    exchanges per wall-second / raw exchanges per CPU-second (the target)\n"
            " loop us  CPU time of the daemon's event-loop thread per refresh; busy: its share"
            " of the window\n"
@@ -1104,7 +1114,8 @@ report_print(const struct fixture *fx, const struct options *o, const struct res
     char label[32];
 
     printf("\nraw crypto per refresh (HMAC-SHA-256 verify of %zu B + Ed25519 sign of %zu B):"
-           " %.0f per CPU-second\n", fx->rt_input_len, fx->at_input_len, raw);
+           " %.0f per CPU-second\n",
+           fx->rt_input_len, fx->at_input_len, raw);
     printf("\n%-20s %8s %6s %7s %7s %7s %7s %7s %7s\n", "refresh", "exch/s", "x raw", "p50 ms",
            "p99 ms", "loop us", "busy", "cli us", "x raw/l");
     for (size_t k = 0; k < N_COUNTS; k++) {
@@ -1211,9 +1222,10 @@ main(int argc, char **argv)
     int rc = 1;
 
     if (!options_parse(argc, argv, &o)) {
-        fprintf(stderr, "usage: [BENCH_QUICK=1] [BENCH_USERS=N] bench_exchange [--quick]\n"
-                        "  --quick, BENCH_QUICK=1: short windows, cheap hashes (for valgrind)\n"
-                        "  BENCH_USERS=N: N (<= %d) extra records ahead of the bench's users\n",
+        fprintf(stderr,
+                "usage: [BENCH_QUICK=1] [BENCH_USERS=N] bench_exchange [--quick]\n"
+                "  --quick, BENCH_QUICK=1: short windows, cheap hashes (for valgrind)\n"
+                "  BENCH_USERS=N: N (<= %d) extra records ahead of the bench's users\n",
                 MAX_FILLERS);
         return 2;
     }
@@ -1223,8 +1235,9 @@ main(int argc, char **argv)
     if (!fixture_setup(&fx, &o) || !daemon_start(&fx))
         goto out;
     printf("jwt-helperd exchange benchmark (EdDSA access tokens, HS256 refresh tokens;"
-           " daemon %s, pid %ld%s; %u user records)\n", HELPERD_PATH, (long)fx.daemon,
-           fx.dropped ? ", running as nobody" : "", o.fillers + N_USERS);
+           " daemon %s, pid %ld%s; %u user records)\n",
+           HELPERD_PATH, (long)fx.daemon, fx.dropped ? ", running as nobody" : "",
+           o.fillers + N_USERS);
     loadavg_read(res.loadavg, sizeof(res.loadavg));
     res.rss_idle_kb = proc_status_kb(fx.daemon, "VmRSS");
     res.hwm_start_kb = proc_status_kb(fx.daemon, "VmHWM");

@@ -185,13 +185,13 @@ setup(struct bench_env *env)
      * default host-bound audience. */
     snprintf(conf, sizeof(conf), "jwks = %s/jwks.json\nissuer = bench\nrevocation = %s/revoked\n",
              env->dir, env->dir);
-    snprintf(svc, sizeof(svc),
-             "auth required %s config=%s/pam_jwt.conf\naccount required %s config=%s/pam_jwt.conf\n",
-             MODULE_PATH, env->dir, MODULE_PATH, env->dir);
+    snprintf(
+        svc, sizeof(svc),
+        "auth required %s config=%s/pam_jwt.conf\naccount required %s config=%s/pam_jwt.conf\n",
+        MODULE_PATH, env->dir, MODULE_PATH, env->dir);
     if (write_file(env->dir, "jwks.json", set) != 0 ||
         write_file(env->dir, "pam_jwt.conf", conf) != 0 ||
-        write_file(env->dir, "revoked", "") != 0 ||
-        write_file(env->dir, "bench-jwt", svc) != 0 ||
+        write_file(env->dir, "revoked", "") != 0 || write_file(env->dir, "bench-jwt", svc) != 0 ||
         write_file(env->dir, "bench-permit",
                    "auth required pam_permit.so\naccount required pam_permit.so\n") != 0)
         goto out;
@@ -239,8 +239,8 @@ bench_warm(const struct bench_env *env)
         raw[r] = time_raw_verify(env, WARM_OPS, &failures);
         extra[r] = (jwt[r] - permit[r]) / raw[r];
     }
-    printf("warm, %d rounds of %d round trips (pam_start + pam_authenticate + pam_end):\n",
-           ROUNDS, WARM_OPS);
+    printf("warm, %d rounds of %d round trips (pam_start + pam_authenticate + pam_end):\n", ROUNDS,
+           WARM_OPS);
     if (failures != 0)
         printf("  WARNING: %d operations failed: figures are not meaningful\n", failures);
     printf("  pam_permit round trip   %8.1f us (median)\n", median(permit, ROUNDS) * 1e6);

@@ -70,11 +70,11 @@ struct peers {
 struct alg_spec {
     enum jwt_alg alg;
     const char *kid;
-    const char *keytype;        /* EVP_PKEY_Q_keygen type */
-    const char *group;          /* EC curve, NULL otherwise */
-    const EVP_MD *(*md)(void);  /* NULL for EdDSA */
+    const char *keytype;       /* EVP_PKEY_Q_keygen type */
+    const char *group;         /* EC curve, NULL otherwise */
+    const EVP_MD *(*md)(void); /* NULL for EdDSA */
     bool pss;
-    size_t ec_field;            /* bytes of r and of s in a JWS ES signature, 0 otherwise */
+    size_t ec_field; /* bytes of r and of s in a JWS ES signature, 0 otherwise */
 };
 
 static const struct alg_spec alg_specs[] = {
@@ -86,7 +86,7 @@ static const struct alg_spec alg_specs[] = {
 #define N_ALGS (sizeof(alg_specs) / sizeof(alg_specs[0]))
 
 struct token {
-    char *text;                 /* the compact JWS, NUL-terminated */
+    char *text; /* the compact JWS, NUL-terminated */
     size_t len;
     size_t signing_input_len;   /* header "." payload */
     unsigned char sig[MAX_SIG]; /* what the raw contender verifies: DER for ES */
@@ -95,10 +95,10 @@ struct token {
 
 struct bench_alg {
     const struct alg_spec *spec;
-    EVP_PKEY *priv;             /* signs the tokens */
-    EVP_PKEY *pub;              /* read back from the PEM, as a verifier loads it */
+    EVP_PKEY *priv; /* signs the tokens */
+    EVP_PKEY *pub;  /* read back from the PEM, as a verifier loads it */
     unsigned char ed_pk[32];
-    char *jwk_json;             /* the public JWK, kid included */
+    char *jwk_json; /* the public JWK, kid included */
     char *pem;
     struct jwt_jwks *set;
     struct token tok[N_TOKENS];
@@ -365,8 +365,7 @@ bench_alg_setup(struct bench_alg *b, const struct alg_spec *spec, int64_t now)
     if ((b->priv = key_generate(spec)) == NULL || (b->pem = key_pem_public(b->priv)) == NULL ||
         (b->pub = key_from_pem(b->pem)) == NULL || (b->raw_ctx = EVP_MD_CTX_new()) == NULL)
         return false;
-    if (spec->alg == JWT_ALG_EDDSA &&
-        EVP_PKEY_get_raw_public_key(b->pub, b->ed_pk, &pk_len) != 1)
+    if (spec->alg == JWT_ALG_EDDSA && EVP_PKEY_get_raw_public_key(b->pub, b->ed_pk, &pk_len) != 1)
         return false;
     if (!keyset_build(b))
         return false;
@@ -594,8 +593,8 @@ cell_print(const struct results *res, size_t a, enum contender c, double pam)
 static void
 report_print(const struct results *res)
 {
-    printf("\n%-6s %10s %10s %7s %10s %7s %10s %7s   %s\n", "alg", "raw/s", "pam_jwt/s",
-           "p/raw", "cjose/s", "p/cjose", "libjwt/s", "p/ljwt", "pam_jwt/raw per round min/med/max");
+    printf("\n%-6s %10s %10s %7s %10s %7s %10s %7s   %s\n", "alg", "raw/s", "pam_jwt/s", "p/raw",
+           "cjose/s", "p/cjose", "libjwt/s", "p/ljwt", "pam_jwt/raw per round min/med/max");
     for (size_t a = 0; a < N_ALGS; a++) {
         double raw = median(res->rate[a][C_RAW], N_ROUNDS);
         double pam = median(res->rate[a][C_PAMJWT], N_ROUNDS), ratio[N_ROUNDS], lo, hi;
@@ -676,7 +675,7 @@ main(int argc, char **argv)
             return 1;
         }
     } else if (argc > 1 && !(sscanf(argv[1], "%lf", &slice_seconds) == 1 && slice_seconds > 0.0 &&
-                      slice_seconds <= 10.0)) {
+                             slice_seconds <= 10.0)) {
         fprintf(stderr, "usage: bench_verify [seconds per contender per round, <= 10 | "
                         "--count N]\n");
         return 1;

@@ -46,8 +46,7 @@ shapes_check(const char *aud)
     char prompt[ASKPASS_AUDIENCE_MAX + 64];
     bool v6 = strchr(host, ':') != NULL;
 
-    snprintf(prompt, sizeof prompt, "fuzz@%s%s%s's password: ", v6 ? "[" : "", host,
-             v6 ? "]" : "");
+    snprintf(prompt, sizeof prompt, "fuzz@%s%s%s's password: ", v6 ? "[" : "", host, v6 ? "]" : "");
     same_audience(prompt, aud);
     snprintf(prompt, sizeof prompt, "(fuzz@%s%s%s) Verification code: ", v6 ? "[" : "", host,
              v6 ? "]" : "");

@@ -89,8 +89,8 @@ check_and_free(conf_result r, struct conf *c)
         return;
     }
     if (c->algs == 0 || (c->algs & ~JWT_ALGS_ACCESS) != 0 || c->leeway > 3600 ||
-        c->max_token_len < 16 || c->max_token_len > JWT_HARD_MAX_TOKEN_LEN ||
-        c->prompt == NULL || c->n_typs == 0 || (c->jwks == NULL && c->key == NULL))
+        c->max_token_len < 16 || c->max_token_len > JWT_HARD_MAX_TOKEN_LEN || c->prompt == NULL ||
+        c->n_typs == 0 || (c->jwks == NULL && c->key == NULL))
         abort();
     conf_policy(c, &policy);
     conf_free(c);

@@ -43,14 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PW_BOB "Fuzz Bob Pass 3!"
 /* argon2id at the minimum limits (a fast login), fixed so that the token
  * binding to the password hash, and with it the seeds, survive restarts. */
-#define HASH_ALICE "$argon2id$v=19$m=8,t=1,p=1$fTw3oPe7Es4styccluxPAQ$kBcb72Mm4aBOpyetkdpBack2pycTXG03fSyWBgX0g3Q"
-#define HASH_CAROL "$argon2id$v=19$m=8,t=1,p=1$rTwYyQFqVPnQDN7ZlGCEHA$JPJbWl0Jozvyf4wxzCta5tYJmLNMVgx0mb/vsfGPj04"
-#define HASH_BOB "$argon2id$v=19$m=8,t=1,p=1$gLNKeMvLqzJoq6+IQy0wBg$P/o92RAF1H5DU1kCdYWQ2C+f1KqSC6nvkVHbqOuB+R4"
+#define HASH_ALICE                                                                                 \
+    "$argon2id$v=19$m=8,t=1,p=1$fTw3oPe7Es4styccluxPAQ$"                                           \
+    "kBcb72Mm4aBOpyetkdpBack2pycTXG03fSyWBgX0g3Q"
+#define HASH_CAROL                                                                                 \
+    "$argon2id$v=19$m=8,t=1,p=1$rTwYyQFqVPnQDN7ZlGCEHA$JPJbWl0Jozvyf4wxzCta5tYJmLNMVgx0mb/"        \
+    "vsfGPj04"
+#define HASH_BOB                                                                                   \
+    "$argon2id$v=19$m=8,t=1,p=1$gLNKeMvLqzJoq6+IQy0wBg$P/"                                         \
+    "o92RAF1H5DU1kCdYWQ2C+f1KqSC6nvkVHbqOuB+R4"
 /* 32 bytes ("pam_jwt fuzz refresh key, fixed!"), base64url. */
 #define REFRESH_KEY "cGFtX2p3dCBmdXp6IHJlZnJlc2gga2V5LCBmaXhlZCE"
 #define REVOKED "bob:1700000000\n"
 
-static const char *const secrets[] = {PW_ALICE, PW_CAROL, PW_BOB,      HASH_ALICE,
+static const char *const secrets[] = {PW_ALICE,   PW_CAROL, PW_BOB,      HASH_ALICE,
                                       HASH_CAROL, HASH_BOB, REFRESH_KEY, "eyJ"};
 
 static struct helperd_state *st;
@@ -120,8 +126,7 @@ record_append(char *text, size_t size, const char *name, const char *hash, const
     rec.locked = locked;
     rec.changed = FUZZ_NOW - 1000;
     if (userdb_scopes_parse(scopes, &rec.scopes, &rec.n_scopes) != USERDB_OK ||
-        userdb_record_format(&rec, &line) != USERDB_OK ||
-        strlen(text) + strlen(line) + 2 > size)
+        userdb_record_format(&rec, &line) != USERDB_OK || strlen(text) + strlen(line) + 2 > size)
         abort();
     strcat(text, line);
     strcat(text, "\n");

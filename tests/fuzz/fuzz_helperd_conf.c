@@ -104,9 +104,8 @@ check_accepted(const struct helperd_conf *c, const uint8_t *data, size_t size)
         (c->refresh_ttl != 0 && c->refresh_ttl < c->access_ttl))
         abort();
     if (c->max_clients < 1 || c->max_clients > 4096 || c->max_clients_per_uid < 1 ||
-        c->max_clients_per_uid > c->max_clients || c->idle_timeout < 1 ||
-        c->idle_timeout > 3600 || c->login_delay > HELPERD_CONF_LOGIN_DELAY_CAP ||
-        c->max_hashes < 1 || c->max_hashes > 16)
+        c->max_clients_per_uid > c->max_clients || c->idle_timeout < 1 || c->idle_timeout > 3600 ||
+        c->login_delay > HELPERD_CONF_LOGIN_DELAY_CAP || c->max_hashes < 1 || c->max_hashes > 16)
         abort();
     if (!is_path(c->jwks) || !is_path(c->signing_key) || !is_path(c->refresh_key) ||
         !is_path(c->users) || !is_path(c->revocation) || !is_path(c->socket) ||

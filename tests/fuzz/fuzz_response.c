@@ -47,8 +47,7 @@ request_make(enum proto_op op, struct proto_request *req)
 /* The daemon's side: the answer bytes, then EOF. The socket buffer holds
  * them all (a few hundred KiB against PROTO_MAX_LINE and -max_len). */
 static proto_result
-exchange(const uint8_t *data, size_t size, struct proto_request *req,
-         struct proto_response *resp)
+exchange(const uint8_t *data, size_t size, struct proto_request *req, struct proto_response *resp)
 {
     int sv[2];
     size_t done = 0;

@@ -64,12 +64,12 @@ sign_check(const struct signer *s)
     if ((dot = strrchr(token, '.')) == NULL ||
         jwt_b64url_decode_public(dot + 1, strlen(dot + 1), &sig, &sig_len) != JWT_OK)
         abort();
-    if (jwt_sig_verify(pub, signer_alg(s), (const unsigned char *)token, (size_t)(dot - token),
-                       sig, sig_len) != JWT_OK)
+    if (jwt_sig_verify(pub, signer_alg(s), (const unsigned char *)token, (size_t)(dot - token), sig,
+                       sig_len) != JWT_OK)
         abort();
     token[0] ^= 1;
-    if (jwt_sig_verify(pub, signer_alg(s), (const unsigned char *)token, (size_t)(dot - token),
-                       sig, sig_len) == JWT_OK)
+    if (jwt_sig_verify(pub, signer_alg(s), (const unsigned char *)token, (size_t)(dot - token), sig,
+                       sig_len) == JWT_OK)
         abort();
     free(sig);
     free(token);

@@ -61,8 +61,9 @@ token_shaped(const uint8_t *t, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (t[i] == '.')
             dots++;
-        else if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                        t[i]) == NULL || t[i] == '\0')
+        else if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", t[i]) ==
+                     NULL ||
+                 t[i] == '\0')
             return false;
     }
     return dots == 2;
@@ -107,8 +108,8 @@ store_round_trip(void)
         abort();
     if (cli_store_read(&st, CLI_STORE_REFRESH, &tok, &len) == 0) {
         if (cli_store_write(&st, "access-token-fuzz", tok, len) != 0 ||
-            cli_store_read(&st, "access-token-fuzz", &again, &again_len) != 0 ||
-            again_len != len || memcmp(tok, again, len) != 0 || strlen(again) != len)
+            cli_store_read(&st, "access-token-fuzz", &again, &again_len) != 0 || again_len != len ||
+            memcmp(tok, again, len) != 0 || strlen(again) != len)
             abort();
         secret_free(again, again_len);
         secret_free(tok, len);

@@ -74,8 +74,9 @@ harness_jwks_write(const char *path, struct signer *const *keys, size_t n, bool 
     if (ok) {
         json_object_object_add(set, "keys", arr);
         arr = NULL;
-        ok = harness_file_write(&none, path, json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN),
-                                0644, atomic, NULL);
+        ok = harness_file_write(&none, path,
+                                json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN), 0644,
+                                atomic, NULL);
     }
     json_object_put(arr);
     json_object_put(set);
@@ -180,8 +181,8 @@ harness_token_with(const struct signer *s, const char *user, const char *extra)
     return harness_mint(s, "at+jwt",
                         "{\"iss\":\"" HARNESS_ISSUER "\",\"aud\":\"" HARNESS_AUDIENCE
                         "\",\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"jti-%ld-%u\"%s}",
-                        user, now - 10, now + 300, (long)getpid(), atomic_fetch_add(&jti_counter, 1),
-                        extra);
+                        user, now - 10, now + 300, (long)getpid(),
+                        atomic_fetch_add(&jti_counter, 1), extra);
 }
 
 char *

@@ -27,12 +27,12 @@
 /* One test's world: every file lives under dir (mkdtemp). */
 struct harness {
     char dir[256];
-    char pamd[300];   /* service files: the confdir of pam_start_confdir */
-    char jwks[300];   /* the key set the default config names */
-    char conf[300];   /* the default config file (config=) */
+    char pamd[300];     /* service files: the confdir of pam_start_confdir */
+    char jwks[300];     /* the key set the default config names */
+    char conf[300];     /* the default config file (config=) */
     struct signer *key; /* signs harness tokens; its public half is in jwks */
-    int log_fd;       /* listening socket at /dev/log, or -1 */
-    bool dev_replaced; /* /dev was replaced in our private mount namespace */
+    int log_fd;         /* listening socket at /dev/log, or -1 */
+    bool dev_replaced;  /* /dev was replaced in our private mount namespace */
     char olddev[300];
     int log_conn[HARNESS_LOG_CONNS]; /* syslog(3)'s connections, accepted */
     int log_nconn;
@@ -77,8 +77,7 @@ char *harness_token_with(const struct signer *s, const char *user, const char *e
 int harness_start(const struct harness *h, const char *service, const char *user,
                   struct harness_conv *conv, pam_handle_t **pamh);
 /* Start, authenticate with token typed at the prompt, end: the pam_authenticate code. */
-int harness_auth(const struct harness *h, const char *service, const char *user,
-                 const char *token);
+int harness_auth(const struct harness *h, const char *service, const char *user, const char *token);
 
 /* Sets up syslog capture: a private mount namespace in which /dev/log is a
  * datagram socket of ours. Returns false with a reason when not possible. */
@@ -87,13 +86,13 @@ bool harness_log_capture(struct harness *h, char *why, size_t why_len);
 int harness_log_drain(struct harness *h, char *buf, size_t len);
 
 /* TAP check of a PAM code printing both codes and their strings. */
-#define CHECK_PAM(got, want, what)                                                          \
-    do {                                                                                    \
-        int check_pg_ = (got), check_pw_ = (want);                                          \
-        check_report(check_pg_ == check_pw_, __FILE__, __LINE__, (what));                   \
-        if (check_pg_ != check_pw_)                                                         \
-            printf("#   got %d \"%s\", want %d \"%s\"\n", check_pg_,                        \
-                   pam_strerror(NULL, check_pg_), check_pw_, pam_strerror(NULL, check_pw_)); \
+#define CHECK_PAM(got, want, what)                                                                 \
+    do {                                                                                           \
+        int check_pg_ = (got), check_pw_ = (want);                                                 \
+        check_report(check_pg_ == check_pw_, __FILE__, __LINE__, (what));                          \
+        if (check_pg_ != check_pw_)                                                                \
+            printf("#   got %d \"%s\", want %d \"%s\"\n", check_pg_,                               \
+                   pam_strerror(NULL, check_pg_), check_pw_, pam_strerror(NULL, check_pw_));       \
     } while (0)
 
 #endif

@@ -209,8 +209,8 @@ test_auth_claims(void)
          "\"exp\":%lld}",
          NULL, PAM_SUCCESS},
     };
-    long long times[][2] = {{t - 10, t + 300}, {t - 1000, t - 500}, {t - 10, t + 300},
-                            {t - 10, t + 300}, {t - 10, t + 300}, {t - 10, t + 300},
+    long long times[][2] = {{t - 10, t + 300},  {t - 1000, t - 500}, {t - 10, t + 300},
+                            {t - 10, t + 300},  {t - 10, t + 300},   {t - 10, t + 300},
                             {t - 10, t + 7200}, {t - 10, t + 300}};
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -218,8 +218,9 @@ test_auth_claims(void)
         char what[128];
         snprintf(what, sizeof(what), "auth: %s", cases[i].what);
         CHECK_PAM(harness_auth(&h, "basic", "alice", tok), cases[i].want, what);
-        check_log(cases[i].what, tok, NULL, cases[i].want == PAM_SUCCESS ? "accepted:" : "rejected:",
-                  cases[i].reason, "user=alice");
+        check_log(cases[i].what, tok, NULL,
+                  cases[i].want == PAM_SUCCESS ? "accepted:" : "rejected:", cases[i].reason,
+                  "user=alice");
         free(tok);
     }
 }
@@ -242,12 +243,14 @@ test_auth_length(void)
     snprintf(reason, sizeof(reason), "reason=token length %zu exceeds max_token_len 512",
              strlen(tok));
     check_log("too long", tok, NULL, reason, "jti=- kid=-", NULL);
-    CHECK_PAM(harness_auth(&h, "long", "alice", tok), PAM_SUCCESS, "auth: same token, larger limit");
+    CHECK_PAM(harness_auth(&h, "long", "alice", tok), PAM_SUCCESS,
+              "auth: same token, larger limit");
     log_skip();
     /* Cut to a prompt's limit, as the ssh client (1023) and PAM_MAX_RESP_SIZE
      * users (511) do silently: the log names the likely cause. */
     check_cut_token(1023, "reason=token length 1023 is the ssh client limit: probably cut short");
-    check_cut_token(511, "reason=token length 511 is the PAM_MAX_RESP_SIZE limit: probably cut short");
+    check_cut_token(511,
+                    "reason=token length 511 is the PAM_MAX_RESP_SIZE limit: probably cut short");
     check_cut_token(510, "reason=bad signature");
     conversation_fails();
     CHECK_PAM(harness_auth(&h, "basic", "alice", ""), PAM_AUTH_ERR, "auth: empty token");
@@ -311,8 +314,7 @@ test_keyset_problems(void)
     CHECK_PAM(harness_auth(&h, "link", "alice", tok), PAM_AUTHINFO_UNAVAIL, "keys: symlinked set");
     log_skip();
     harness_file_write(&h, path, "{\"keys\":[{\"kty\":\"OKP\",", 0644, true, NULL);
-    CHECK_PAM(harness_auth(&h, "copy", "alice", tok), PAM_AUTHINFO_UNAVAIL,
-              "keys: truncated set");
+    CHECK_PAM(harness_auth(&h, "copy", "alice", tok), PAM_AUTHINFO_UNAVAIL, "keys: truncated set");
     check_log("truncated key set", tok, NULL, "reason=key set:", NULL, NULL);
     harness_file_write(&h, path, "{\"keys\":[]}", 0644, true, NULL);
     CHECK_PAM(harness_auth(&h, "copy", "alice", tok), PAM_AUTHINFO_UNAVAIL, "keys: empty set");
@@ -351,7 +353,8 @@ test_config_errors(void)
         }
     }
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s/nope.conf\n", h.dir);
-    CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR, "config: missing config=");
+    CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR,
+              "config: missing config=");
     log_skip();
     harness_file_write(&h, "bad.conf", "jwks = /x\nthis is not a line\n", 0644, true, path);
     harness_service(&h, "badconf", "auth required " MODULE_PATH " config=%s\n", path);
@@ -363,7 +366,8 @@ test_config_errors(void)
     CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SERVICE_ERR,
               "config: world-writable config file");
     chmod(path, 0644);
-    CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SUCCESS, "config: same file, mode fixed");
+    CHECK_PAM(harness_auth(&h, "badconf", "alice", tok), PAM_SUCCESS,
+              "config: same file, mode fixed");
     log_skip();
     /* Module arguments win over the file. */
     harness_service(&h, "argwins", "auth required " JWT_LINE " audience=ssh\n", h.conf);
@@ -408,18 +412,21 @@ test_revocation(void)
     CHECK_PAM(harness_auth(&h, "rev", "alice", before), PAM_AUTH_ERR,
               "revocation: issued before the instant");
     check_log("revoked", before, NULL, "reason=revoked", "jti=", NULL);
-    CHECK_PAM(harness_auth(&h, "rev", "alice", at), PAM_AUTH_ERR, "revocation: issued at the instant");
+    CHECK_PAM(harness_auth(&h, "rev", "alice", at), PAM_AUTH_ERR,
+              "revocation: issued at the instant");
     log_skip();
     CHECK_PAM(harness_auth(&h, "rev", "alice", after), PAM_SUCCESS, "revocation: issued after");
     log_skip();
     CHECK_PAM(harness_auth(&h, "rev", "bob", bob), PAM_SUCCESS, "revocation: unlisted user");
     log_skip();
     harness_file_write(&h, "revoked", "alice:yesterday\n", 0644, true, NULL);
-    CHECK_PAM(harness_auth(&h, "rev", "bob", bob), PAM_AUTHINFO_UNAVAIL, "revocation: malformed list");
+    CHECK_PAM(harness_auth(&h, "rev", "bob", bob), PAM_AUTHINFO_UNAVAIL,
+              "revocation: malformed list");
     check_log("malformed revocation list", bob, NULL, "reason=malformed revocation list", NULL,
               NULL);
     unlink(path);
-    CHECK_PAM(harness_auth(&h, "rev", "bob", bob), PAM_AUTHINFO_UNAVAIL, "revocation: missing list");
+    CHECK_PAM(harness_auth(&h, "rev", "bob", bob), PAM_AUTHINFO_UNAVAIL,
+              "revocation: missing list");
     log_skip();
     harness_file_write(&h, "revoked", "", 0644, true, NULL);
     CHECK_PAM(harness_auth(&h, "rev", "alice", before), PAM_SUCCESS, "revocation: empty list");
@@ -877,8 +884,8 @@ test_try_token(void)
     log_skip();
     CHECK(padded != NULL && snprintf(padded, strlen(tok) + 3, " %s\n", tok) > 0,
           "try_token: a token with blanks around it");
-    CHECK_PAM(auth_counting("trytok", "alice", padded != NULL ? padded : "", &calls),
-              PAM_AUTH_ERR, "try_token: a token pasted with blanks around it fails, never passed on");
+    CHECK_PAM(auth_counting("trytok", "alice", padded != NULL ? padded : "", &calls), PAM_AUTH_ERR,
+              "try_token: a token pasted with blanks around it fails, never passed on");
     log_skip();
     CHECK_PAM(auth_counting("trytok", "alice", "eyJhbGciOiJub25lIn0.e30.", &calls), PAM_AUTH_ERR,
               "try_token: an empty signature (alg none) is a token that fails");
@@ -1031,8 +1038,10 @@ test_options(void)
                     h.dir);
     CHECK_PAM(harness_auth(&h, "pem", "alice", tok), PAM_AUTHINFO_UNAVAIL, "key=: missing PEM");
 
-    harness_service(&h, "sock", "auth required " JWT_LINE " socket=%s/nosuch.sock\n", h.conf, h.dir);
-    CHECK_PAM(harness_auth(&h, "sock", "alice", tok), PAM_SUCCESS, "socket=: accepted as an option");
+    harness_service(&h, "sock", "auth required " JWT_LINE " socket=%s/nosuch.sock\n", h.conf,
+                    h.dir);
+    CHECK_PAM(harness_auth(&h, "sock", "alice", tok), PAM_SUCCESS,
+              "socket=: accepted as an option");
     harness_service(&h, "sock", "auth required " JWT_LINE " socket=relative.sock\n", h.conf);
     CHECK_PAM(harness_auth(&h, "sock", "alice", tok), PAM_SERVICE_ERR, "socket=: must be absolute");
     log_skip();
@@ -1218,8 +1227,8 @@ test_account(void)
                     "auth required " JWT_LINE "\naccount required " JWT_LINE " scope=sudo\n",
                     h.conf, h.conf);
     harness_service(&h, "acct-ssh",
-                    "auth required " JWT_LINE "\naccount required " JWT_LINE " scope=ssh\n",
-                    h.conf, h.conf);
+                    "auth required " JWT_LINE "\naccount required " JWT_LINE " scope=ssh\n", h.conf,
+                    h.conf);
     harness_service(&h, "acct-other",
                     "auth required %s\naccount required " JWT_LINE " scope=sudo\n"
                     "account required %s\n",
@@ -1262,8 +1271,9 @@ test_failure_forgets_success(void)
     const char *const deny = PAM_DIR "pam_deny.so";
 
     harness_service(&h, "acct-retry",
-                    "auth required " JWT_LINE "\naccount [success=die ignore=ignore default=die] "
-                    JWT_LINE "\naccount required %s\n",
+                    "auth required " JWT_LINE
+                    "\naccount [success=die ignore=ignore default=die] " JWT_LINE
+                    "\naccount required %s\n",
                     h.conf, h.conf, deny);
     harness_start(&h, "acct-retry", "alice", &conv, &pamh);
     CHECK_PAM(pam_authenticate(pamh, 0), PAM_SUCCESS, "retry: first auth succeeds");

@@ -18,8 +18,8 @@
 #include "userdb.h"
 
 /* A real argon2id string (password "test-password", the minimum limits). */
-#define TEST_HASH                                                                           \
-    "$argon2id$v=19$m=8,t=1,p=1$SrKESSaCu51V8hg0NByx8g$"                                    \
+#define TEST_HASH                                                                                  \
+    "$argon2id$v=19$m=8,t=1,p=1$SrKESSaCu51V8hg0NByx8g$"                                           \
     "UEOBtCgYTnNB6Y1G4tniFkj+MPuFkNZ40ut4F7pZ2Mw"
 
 struct add_ctx {

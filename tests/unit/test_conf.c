@@ -200,8 +200,7 @@ check_all_set(const struct conf *c, const char *how)
 #define SAYS(x) (snprintf(what, sizeof what, "%s: %s", how, (x)), what)
     CHECK_STR(c->jwks, "/k/jwks.json", SAYS("jwks"));
     CHECK_STR(c->key, "/k/key.pem", SAYS("key"));
-    CHECK(c->n_issuers == 1 && strcmp(c->issuers[0], "https://idp.example/") == 0,
-          SAYS("issuer"));
+    CHECK(c->n_issuers == 1 && strcmp(c->issuers[0], "https://idp.example/") == 0, SAYS("issuer"));
     CHECK(c->n_audiences == 1 && strcmp(c->audiences[0], "ssh") == 0, SAYS("audience"));
     CHECK_INT(c->algs, JWT_ALG_BIT(JWT_ALG_EDDSA) | JWT_ALG_BIT(JWT_ALG_PS512), SAYS("algs"));
     CHECK_STR(c->user_claim, "preferred_username", SAYS("user_claim"));
@@ -239,30 +238,31 @@ test_all_options(void)
     check_all_set(&c, "args");
     conf_free(&c);
 
-    CHECK_INT(load(&c, conf_file("# every option\n"
-                                 "jwks = /k/jwks.json\n"
-                                 "  key=/k/key.pem  \n"
-                                 "\n"
-                                 "issuer\t=\thttps://idp.example/\n"
-                                 "audience = ssh\r\n"
-                                 "algs = EdDSA , PS512\n"
-                                 "user_claim = preferred_username\n"
-                                 "scope = sudo, User.Read\n"
-                                 "max_auth_age = 300\n"
-                                 "once = yes\n"
-                                 "once_dir = /tmp/once\n"
-                                 "leeway = 0\n"
-                                 "   # indented comment = ignored\n"
-                                 "max_lifetime = 600\n"
-                                 "max_token_len = 65536\n"
-                                 "typ = application/at+jwt\n"
-                                 "revocation = /var/lib/jwt-helper/revoked\n"
-                                 "prompt = \"JWT # please: \"\n"
-                                 "socket = /tmp/sock\n"
-                                 "use_first_pass = yes\n"
-                                 "try_first_pass = yes\n"
-                                 "debug = yes\n"
-                                 "quiet = yes"),
+    CHECK_INT(load(&c,
+                   conf_file("# every option\n"
+                             "jwks = /k/jwks.json\n"
+                             "  key=/k/key.pem  \n"
+                             "\n"
+                             "issuer\t=\thttps://idp.example/\n"
+                             "audience = ssh\r\n"
+                             "algs = EdDSA , PS512\n"
+                             "user_claim = preferred_username\n"
+                             "scope = sudo, User.Read\n"
+                             "max_auth_age = 300\n"
+                             "once = yes\n"
+                             "once_dir = /tmp/once\n"
+                             "leeway = 0\n"
+                             "   # indented comment = ignored\n"
+                             "max_lifetime = 600\n"
+                             "max_token_len = 65536\n"
+                             "typ = application/at+jwt\n"
+                             "revocation = /var/lib/jwt-helper/revoked\n"
+                             "prompt = \"JWT # please: \"\n"
+                             "socket = /tmp/sock\n"
+                             "use_first_pass = yes\n"
+                             "try_first_pass = yes\n"
+                             "debug = yes\n"
+                             "quiet = yes"),
                    0, NULL),
               CONF_OK, "all options from the file (last line without newline)");
     CHECK_INT(n_messages, 0, "all options from the file: nothing reported");
@@ -352,11 +352,9 @@ test_bounds(void)
 {
     struct conf c;
 
-    CHECK_INT(LOAD(&c, NULL, "leeway=3600", "max_lifetime=1", "max_auth_age=0",
-                   "max_token_len=16"),
+    CHECK_INT(LOAD(&c, NULL, "leeway=3600", "max_lifetime=1", "max_auth_age=0", "max_token_len=16"),
               CONF_OK, "bounds: edges accepted");
-    CHECK(c.leeway == 3600 && c.max_lifetime == 1 && c.max_auth_age == 0 &&
-              c.max_token_len == 16,
+    CHECK(c.leeway == 3600 && c.max_lifetime == 1 && c.max_auth_age == 0 && c.max_token_len == 16,
           "bounds: edge values stored");
     conf_free(&c);
     CHECK_INT(LOAD(&c, NULL, "max_lifetime=31536000", "max_auth_age=31536000"), CONF_OK,
@@ -553,8 +551,7 @@ test_algs_typ(void)
     CHECK_INT(LOAD(&c, NULL, "algs=ES256,none,HS256,ES512"), CONF_ERR_INVALID,
               "algs with none, HS256, ES512");
     CHECK_INT(n_messages, 3, "each bad alg reported");
-    CHECK(reported("\"none\"") && reported("\"HS256\"") && reported("\"ES512\""),
-          "bad algs named");
+    CHECK(reported("\"none\"") && reported("\"HS256\"") && reported("\"ES512\""), "bad algs named");
     conf_free(&c);
     CHECK_INT(LOAD(&c, NULL, "typ=JWT,at+jwt,application/JWT"), CONF_OK, "typ list");
     CHECK_INT(c.n_typs, 3, "three typs");
@@ -591,8 +588,7 @@ test_flags(void)
               "flags in the file");
     CHECK(c.once && !c.debug && c.quiet, "yes and no in the file");
     conf_free(&c);
-    CHECK_INT(LOAD(&c, conf_file("once = no\n"), "once", "try_first_pass"), CONF_OK,
-              "bare flags");
+    CHECK_INT(LOAD(&c, conf_file("once = no\n"), "once", "try_first_pass"), CONF_OK, "bare flags");
     CHECK(c.once && c.try_first_pass && !c.use_first_pass, "bare flags set");
     conf_free(&c);
     CHECK_INT(load(&c, conf_file("debug\n"), 0, NULL), CONF_ERR_INVALID,
@@ -680,12 +676,14 @@ check_longest_host_name(void)
     CHECK_STR(got, "a23456789b123456789c123456789", "longest host name: %h to the first dot");
     CHECK(conf_hosts_expand("host:%h,host:%H", SIZE_MAX, &out) == CONF_EXPAND_OK,
           "longest host name: %h and %H expand");
-    CHECK_STR(out, "host:a23456789b123456789c123456789,host:a23456789b123456789c123456789."
-                   "d123456789e123456789f123456789g123",
+    CHECK_STR(out,
+              "host:a23456789b123456789c123456789,host:a23456789b123456789c123456789."
+              "d123456789e123456789f123456789g123",
               "longest host name: expanded");
     free(out);
-    check_default_audiences(full, "host:a23456789b123456789c123456789",
-                            "host:a23456789b123456789c123456789.d123456789e123456789f123456789g123");
+    check_default_audiences(
+        full, "host:a23456789b123456789c123456789",
+        "host:a23456789b123456789c123456789.d123456789e123456789f123456789g123");
 }
 
 /* pam_jwt(8) audience=: audience defaults to host:%h and host:%H, one when they are
@@ -930,11 +928,13 @@ test_text_expand(void)
 
     host_names(full, shortname, sizeof full);
     CHECK(conf_hosts_expand("a%%b", SIZE_MAX, &out) == CONF_EXPAND_OK && out != NULL &&
-              strcmp(out, "a%b") == 0, "expand: %% is one %");
+              strcmp(out, "a%b") == 0,
+          "expand: %% is one %");
     free(out);
     snprintf(want, sizeof want, "%s-%s", shortname, full);
     CHECK(conf_hosts_expand("%h-%H", SIZE_MAX, &out) == CONF_EXPAND_OK && out != NULL &&
-              strcmp(out, want) == 0, "expand: %h short, %H full host name");
+              strcmp(out, want) == 0,
+          "expand: %h short, %H full host name");
     free(out);
     CHECK(conf_hosts_expand("a%x", SIZE_MAX, &out) == CONF_EXPAND_BAD_ESCAPE && out == NULL,
           "expand: %x is refused");
@@ -943,8 +943,8 @@ test_text_expand(void)
     CHECK(conf_hosts_expand("%H", strlen(full), &out) == CONF_EXPAND_OK && out != NULL,
           "expand: a result of exactly max bytes");
     free(out);
-    CHECK(conf_hosts_expand("%H", strlen(full) - 1, &out) == CONF_EXPAND_TOO_LONG &&
-              out == NULL, "expand: one byte over max");
+    CHECK(conf_hosts_expand("%H", strlen(full) - 1, &out) == CONF_EXPAND_TOO_LONG && out == NULL,
+          "expand: one byte over max");
     CHECK(conf_hosts_expand("abc%x", 2, &out) == CONF_EXPAND_TOO_LONG,
           "expand: problems in text order (too long before the bad escape)");
     CHECK(conf_hosts_expand("a%xbc", 2, &out) == CONF_EXPAND_BAD_ESCAPE,
@@ -1093,7 +1093,8 @@ test_text_list_append(void)
     CHECK(conf_list_append(&r, &list, &n, a) && n == 1 && strcmp(list[0], "a") == 0,
           "list append: first entry");
     CHECK(conf_list_append(&r, &list, &n, b) && n == 2 && strcmp(list[1], "b") == 0 &&
-              strcmp(list[0], "a") == 0, "list append: second entry, first kept");
+              strcmp(list[0], "a") == 0,
+          "list append: second entry, first kept");
     CHECK(n_messages == 0 && !r.invalid, "list append: nothing reported");
     conf_list_free(list, n); /* valgrind: both entries and the array freed */
     conf_list_free(NULL, 0);

@@ -378,7 +378,8 @@ test_number_values(void)
 
     CHECK_INT(parse("access_ttl = 61\nrefresh_ttl = 0\nmax_clients = 100\n"
                     "max_clients_per_uid = 99\nidle_timeout = 7\nlogin_delay = 3\n"
-                    "max_hashes = 4\n", &c),
+                    "max_hashes = 4\n",
+                    &c),
               CONF_OK, "numbers: all set");
     CHECK(c != NULL && c->access_ttl == 61 && c->refresh_ttl == 0 && c->max_clients == 100 &&
               c->max_clients_per_uid == 99 && c->idle_timeout == 7 && c->login_delay == 3 &&
@@ -407,8 +408,7 @@ test_across(void)
 
     CHECK_INT(parse("max_clients_per_uid = 65\n", &c), CONF_ERR_INVALID,
               "across: more per uid than overall");
-    CHECK(reported("max_clients_per_uid: 65 is more than max_clients (64)"),
-          "across: message");
+    CHECK(reported("max_clients_per_uid: 65 is more than max_clients (64)"), "across: message");
     CHECK_INT(parse("max_clients_per_uid = 64\n", &c), CONF_OK, "across: per uid = overall");
     helperd_conf_free(c);
     CHECK_INT(parse("max_clients = 4\nmax_clients_per_uid = 5\n", &c), CONF_ERR_INVALID,
@@ -455,8 +455,8 @@ test_warnings(void)
 static void
 test_paths(void)
 {
-    static const char *const path_keys[] = {"jwks", "signing_key", "refresh_key", "users",
-                                            "revocation", "socket"};
+    static const char *const path_keys[] = {"jwks",  "signing_key", "refresh_key",
+                                            "users", "revocation",  "socket"};
     struct helperd_conf *c;
     char what[128], buf[256];
 
@@ -475,7 +475,8 @@ test_paths(void)
           "paths: quotes keep inner blanks");
     helperd_conf_free(c);
     c = one("users", "/tmp/u");
-    CHECK(c != NULL && strcmp(c->users, "/tmp/u") == 0 && strcmp(c->jwks, "/etc/jwt-helper/jwks.json") == 0,
+    CHECK(c != NULL && strcmp(c->users, "/tmp/u") == 0 &&
+              strcmp(c->jwks, "/etc/jwt-helper/jwks.json") == 0,
           "paths: stored in its own field only");
     helperd_conf_free(c);
     memset(buf, 'a', sizeof buf);
@@ -534,8 +535,8 @@ test_syntax(void)
               CONF_ERR_INVALID, "syntax: NUL byte");
     CHECK(c == NULL && reported("NUL byte"), "syntax: NUL reported");
     reset_messages();
-    CHECK_INT(helperd_conf_parse("access_ttl = 700\nx", 17, "t.conf", collect, NULL, &c),
-              CONF_OK, "syntax: length is respected, not the NUL");
+    CHECK_INT(helperd_conf_parse("access_ttl = 700\nx", 17, "t.conf", collect, NULL, &c), CONF_OK,
+              "syntax: length is respected, not the NUL");
     helperd_conf_free(c);
     reset_messages();
     CHECK_INT(helperd_conf_parse("bogus = 1\n", 10, NULL, collect, NULL, &c), CONF_ERR_INVALID,
@@ -600,7 +601,8 @@ test_all_problems(void)
     struct helperd_conf *c = NULL;
 
     CHECK_INT(parse("bogus = 1\naccess_ttl = 1\nuser = root\naccess_ttl = 600\n"
-                    "audiences = a,,a\n", &c),
+                    "audiences = a,,a\n",
+                    &c),
               CONF_ERR_INVALID, "all: a file with many problems");
     CHECK(c == NULL, "all: no config");
     CHECK(reported("t.conf:1: unknown key"), "all: line 1");
@@ -693,10 +695,16 @@ test_files(void)
 /* The keys of jwt-helperd.conf (jwt-helperd(8), CONFIGURATION, and socket): the
  * public interface the shipped file must document, one line each. */
 static const char *const shipped_keys[] = {
-    "issuer",      "audience",   "audiences",       "access_ttl",    "refresh_ttl",
-    "jwks",        "signing_key", "refresh_key",    "users",         "revocation",
-    "revocation_keep", "default_scope", "max_clients", "max_clients_per_uid", "idle_timeout",
-    "login_delay", "max_hashes", "user",            "socket",
+    "issuer",          "audience",
+    "audiences",       "access_ttl",
+    "refresh_ttl",     "jwks",
+    "signing_key",     "refresh_key",
+    "users",           "revocation",
+    "revocation_keep", "default_scope",
+    "max_clients",     "max_clients_per_uid",
+    "idle_timeout",    "login_delay",
+    "max_hashes",      "user",
+    "socket",
 };
 
 /* Writes the shipped file with every "# key = value" line of a listed key

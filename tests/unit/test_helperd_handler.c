@@ -733,9 +733,9 @@ test_concurrent_guesses(void)
 
     CHECK_INT(helperd_handle_line(st, &peer, line, strlen(line), &now, collect, NULL, &first, &job),
               HELPERD_STEP_JOB, "concurrent: the first guess is hashed");
-    CHECK_INT(helperd_handle_line(st, &peer, line2, strlen(line2), &now, collect, NULL, &second,
-                                  &job2),
-              HELPERD_STEP_REPLY, "concurrent: a second guess for the name is answered at once");
+    CHECK_INT(
+        helperd_handle_line(st, &peer, line2, strlen(line2), &now, collect, NULL, &second, &job2),
+        HELPERD_STEP_REPLY, "concurrent: a second guess for the name is answered at once");
     expect_error(&second, PROTO_E_RATE_LIMITED, NULL, "concurrent: ... as rate_limited");
     helperd_reply_clear(&second);
     if (job != NULL) {

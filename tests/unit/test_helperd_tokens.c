@@ -26,13 +26,13 @@
 #define ISS "jwt-helper@test"
 #define HT_OK HELPERD_TOKENS_OK
 
-#define CHECK_HT(got, want, what)                                                           \
-    do {                                                                                    \
-        helperd_tokens_result ht_g_ = (got), ht_w_ = (want);                                \
-        check_report(ht_g_ == ht_w_, __FILE__, __LINE__, (what));                           \
-        if (ht_g_ != ht_w_)                                                                 \
-            printf("#   got \"%s\", want \"%s\"\n", helperd_tokens_result_str(ht_g_),       \
-                   helperd_tokens_result_str(ht_w_));                                       \
+#define CHECK_HT(got, want, what)                                                                  \
+    do {                                                                                           \
+        helperd_tokens_result ht_g_ = (got), ht_w_ = (want);                                       \
+        check_report(ht_g_ == ht_w_, __FILE__, __LINE__, (what));                                  \
+        if (ht_g_ != ht_w_)                                                                        \
+            printf("#   got \"%s\", want \"%s\"\n", helperd_tokens_result_str(ht_g_),              \
+                   helperd_tokens_result_str(ht_w_));                                              \
     } while (0)
 
 static struct signer *signer;
@@ -136,8 +136,8 @@ has_member(struct json_object *o, const char *name)
 
 /* Verifies an access token as pam_jwt would, for user, aud and one scope. */
 static jwt_result
-verify_access(const char *token, const char *user, const char *aud, const char *scope,
-              int64_t now, int64_t max_auth_age)
+verify_access(const char *token, const char *user, const char *aud, const char *scope, int64_t now,
+              int64_t max_auth_age)
 {
     static const char *const typs[] = {"at+jwt"};
     const char *issuers[] = {ISS}, *auds[] = {aud}, *scopes[] = {scope};
@@ -199,8 +199,8 @@ login_refresh(const struct helperd_tokens_params *p, const struct userdb_record 
  * scope_out (may be NULL). */
 static helperd_tokens_result
 refresh_check(const struct helperd_tokens_params *p, const char *token,
-              const struct userdb_record *rec, const struct jwt_revocation *rev,
-              const char *scope, int64_t now, struct helperd_tokens_grant *gout)
+              const struct userdb_record *rec, const struct jwt_revocation *rev, const char *scope,
+              int64_t now, struct helperd_tokens_grant *gout)
 {
     struct helperd_tokens_refresh rt;
     struct helperd_tokens_grant g;
@@ -386,7 +386,8 @@ test_secret_loader(void)
              "the loaded secret opens tokens of the same bytes");
     helperd_tokens_secret_free(s);
     write_file("world", text, 44, 0644);
-    CHECK_RESULT(load_named("world", &s), JWT_ERR_FILE_UNSAFE, "world-readable refresh.key refused");
+    CHECK_RESULT(load_named("world", &s), JWT_ERR_FILE_UNSAFE,
+                 "world-readable refresh.key refused");
     CHECK(s == NULL, "world-readable: nothing loaded");
     write_file("nonl", text, 43, 0600);
     CHECK_RESULT(load_named("nonl", &s), JWT_OK, "refresh.key without the newline");
@@ -475,9 +476,8 @@ test_derived_keys(void)
 
     record_make(&alice, "alice", hash_a, 1, "ssh,sudo", false);
     CHECK_HT(login_refresh(&p, &alice, NULL, NULL, NOW, &rt), HT_OK, "refresh token issued");
-    if (rt.token == NULL ||
-        jwt_jws_parse(rt.token, strlen(rt.token), 4096, JWT_ALG_BIT(JWT_ALG_HS256), NULL, 0,
-                      &jws) != JWT_OK)
+    if (rt.token == NULL || jwt_jws_parse(rt.token, strlen(rt.token), 4096,
+                                          JWT_ALG_BIT(JWT_ALG_HS256), NULL, 0, &jws) != JWT_OK)
         exit(99);
     CHECK_RESULT(jwt_hs256_verify(sign_key, 32, (const unsigned char *)jws.signing_input,
                                   jws.signing_input_len, jws.sig, jws.sig_len),
@@ -530,7 +530,7 @@ test_grants(void)
 {
     struct helperd_tokens_params p = params_default();
     struct userdb_record all, ssh_only, none, locked;
-    static const char *const malformed[] = {"", " ssh", "ssh ", "ssh  sudo", "ssh,sudo",
+    static const char *const malformed[] = {"",    " ssh",    "ssh ",      "ssh  sudo", "ssh,sudo",
                                             "SSH", "ssh ssh", "ssh\tsudo", "ss/h"};
 
     record_make(&all, "alice", hash_a, 1, "admin,sudo,ssh", false);
@@ -544,8 +544,7 @@ test_grants(void)
     check_grant(&p, &all, "sudo", HT_OK, "sudo", "requested subset");
     check_grant(&p, &all, "ssh admin", HT_OK, "admin ssh", "requested in the record's order");
     check_grant(&p, &ssh_only, "sudo", HELPERD_TOKENS_ERR_SCOPE, NULL, "requested not held");
-    check_grant(&p, &ssh_only, "ssh sudo", HELPERD_TOKENS_ERR_SCOPE, NULL,
-                "requested partly held");
+    check_grant(&p, &ssh_only, "ssh sudo", HELPERD_TOKENS_ERR_SCOPE, NULL, "requested partly held");
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
         check_grant(&p, &all, malformed[i], HELPERD_TOKENS_ERR_SCOPE_SYNTAX, NULL,
                     "malformed requested scope");
@@ -627,13 +626,13 @@ test_access_token(void)
     CHECK_HT(login_access(&p, &alice, NULL, "pam", NULL, NOW, &t2), HT_OK,
              "the default audience may be requested");
     helperd_tokens_issued_clear(&t2);
-    CHECK_HT(login_access(&p, &alice, NULL, "host-c", NULL, NOW, &t2),
-             HELPERD_TOKENS_ERR_AUDIENCE, "audience not in the allow-list refused");
+    CHECK_HT(login_access(&p, &alice, NULL, "host-c", NULL, NOW, &t2), HELPERD_TOKENS_ERR_AUDIENCE,
+             "audience not in the allow-list refused");
     CHECK(t2.token == NULL, "no token on refusal");
     CHECK_HT(login_access(&p, &alice, NULL, "", NULL, NOW, &t2), HELPERD_TOKENS_ERR_AUDIENCE,
              "empty audience refused");
-    CHECK_HT(login_access(&p, &alice, NULL, "HOST-A", NULL, NOW, &t2),
-             HELPERD_TOKENS_ERR_AUDIENCE, "audience compared exactly");
+    CHECK_HT(login_access(&p, &alice, NULL, "HOST-A", NULL, NOW, &t2), HELPERD_TOKENS_ERR_AUDIENCE,
+             "audience compared exactly");
     CHECK_HT(login_access(&p, &alice, NULL, "host:web2", NULL, NOW, &t2),
              HELPERD_TOKENS_ERR_AUDIENCE, "host:web2 refused without host:*");
     helperd_tokens_issued_clear(&t);
@@ -717,8 +716,7 @@ token_len(struct signer *s, const struct userdb_record *rec, const char *scope, 
  * own) makes a token longer than budget; checks that scope is accepted up to
  * there and refused beyond, and returns the longest accepted length. */
 static size_t
-check_budget(struct signer *s, const char *scope, const char *twin, size_t budget,
-             const char *what)
+check_budget(struct signer *s, const char *scope, const char *twin, size_t budget, const char *what)
 {
     struct userdb_record rec;
     char aud[1200];
@@ -761,9 +759,9 @@ test_budget(void)
     CHECK_INT(check_budget(signer, "sudo", "sudx", HELPERD_TOKENS_SUDO_BUDGET,
                            "EdDSA sudo token: budget 511"),
               510, "EdDSA: longest sudo token 510 bytes accepted, 512 refused");
-    CHECK_INT(check_budget(signer, "ssh", "ssx", HELPERD_TOKENS_BUDGET,
-                           "EdDSA ssh token: budget 1023"),
-              1022, "EdDSA: longest ssh token 1022 accepted, 1024 refused");
+    CHECK_INT(
+        check_budget(signer, "ssh", "ssx", HELPERD_TOKENS_BUDGET, "EdDSA ssh token: budget 1023"),
+        1022, "EdDSA: longest ssh token 1022 accepted, 1024 refused");
     CHECK_INT(check_budget(signer, "ssh sudo", "ssh sudx", HELPERD_TOKENS_SUDO_BUDGET,
                            "ssh+sudo token: the sudo budget"),
               510, "a scope holding sudo among others gets the sudo budget");
@@ -772,9 +770,9 @@ test_budget(void)
     CHECK_INT(check_budget(es384, "sudo", "sudx", HELPERD_TOKENS_SUDO_BUDGET,
                            "ES384 sudo token: budget 511"),
               511, "ES384: a sudo token of exactly 511 bytes accepted, longer refused");
-    CHECK_INT(check_budget(es384, "ssh", "ssx", HELPERD_TOKENS_BUDGET,
-                           "ES384 ssh token: budget 1023"),
-              1023, "ES384: an ssh token of exactly 1023 bytes accepted, longer refused");
+    CHECK_INT(
+        check_budget(es384, "ssh", "ssx", HELPERD_TOKENS_BUDGET, "ES384 ssh token: budget 1023"),
+        1023, "ES384: an ssh token of exactly 1023 bytes accepted, longer refused");
     signer_free(es384);
 }
 
@@ -818,8 +816,8 @@ test_refresh_token_shape(void)
     /* A refresh token never passes pam_jwt, however its policy is set. */
     test_policy_defaults(&policy);
     policy.now = NOW;
-    CHECK_RESULT(jwt_verify(rt.token, strlen(rt.token), jwks, &policy, &v),
-                 JWT_ERR_ALG_NOT_ALLOWED, "pam_jwt refuses HS256");
+    CHECK_RESULT(jwt_verify(rt.token, strlen(rt.token), jwks, &policy, &v), JWT_ERR_ALG_NOT_ALLOWED,
+                 "pam_jwt refuses HS256");
     jwt_verified_clear(&v);
     policy.algs = ~0u;
     policy.typs = rt_typs;
@@ -835,9 +833,9 @@ test_refresh_token_shape(void)
     CHECK(c != NULL && !has_member(c, "exp"), "refresh_ttl 0: no exp");
     CHECK(!rt.has_exp, "refresh_ttl 0: reported without exp");
     json_object_put(c);
-    CHECK_HT(rt.token ? refresh_check(&p, rt.token, &alice, NULL, NULL, NOW + 9 * 366 * 86400LL,
-                                      NULL)
-                      : HT_OK,
+    CHECK_HT(rt.token
+                 ? refresh_check(&p, rt.token, &alice, NULL, NULL, NOW + 9 * 366 * 86400LL, NULL)
+                 : HT_OK,
              HT_OK, "refresh_ttl 0: accepted nine years later");
     p.refresh_ttl = 86400;
     CHECK_HT(rt.token ? refresh_check(&p, rt.token, &alice, NULL, NULL, NOW, NULL) : HT_OK,
@@ -906,8 +904,8 @@ test_refresh_binding(void)
     CHECK_HT(login_refresh(&p, &alice_bumped, NULL, NULL, NOW, &rt_a), HT_OK, "login after bump");
     CHECK_HT(refresh_check(&p, rt_a.token, &alice_bumped, NULL, NULL, NOW, NULL), HT_OK,
              "new token works with the bumped record");
-    CHECK_HT(refresh_check(&p, rt_a.token, &alice, NULL, NULL, NOW, NULL),
-             HELPERD_TOKENS_ERR_STALE, "and not with the old one");
+    CHECK_HT(refresh_check(&p, rt_a.token, &alice, NULL, NULL, NOW, NULL), HELPERD_TOKENS_ERR_STALE,
+             "and not with the old one");
     {
         struct helperd_tokens_grant lg = {.sub = "alice", .scope = (char *)"ssh", .auth_time = NOW};
         struct helperd_tokens_issued t;
@@ -994,8 +992,8 @@ test_refresh_tampering(void)
         CHECK_HT(refresh_check(&p, hdr, &alice, NULL, NULL, NOW, NULL),
                  HELPERD_TOKENS_ERR_NOT_REFRESH, "typ missing refused");
         free(hdr);
-        hdr = forge_hs256(sign_key, "{\"alg\":\"HS256\",\"typ\":\"application/rt+jwt\"}",
-                          (char *)pl);
+        hdr =
+            forge_hs256(sign_key, "{\"alg\":\"HS256\",\"typ\":\"application/rt+jwt\"}", (char *)pl);
         CHECK_HT(refresh_check(&p, hdr, &alice, NULL, NULL, NOW, NULL),
                  HELPERD_TOKENS_ERR_NOT_REFRESH, "typ with media prefix refused");
         free(hdr);
@@ -1142,8 +1140,8 @@ test_refresh_expiry(void)
     CHECK_HT(refresh_check(&p, rt.token, &alice, NULL, NULL, NOW + 2592000, NULL),
              HELPERD_TOKENS_ERR_EXPIRED, "at exp: expired");
     p.refresh_ttl = 86400;
-    CHECK_HT(refresh_check(&p, rt.token, &alice, NULL, NULL, NOW, NULL),
-             HELPERD_TOKENS_ERR_EXPIRED, "refresh_ttl lowered below its life: refused");
+    CHECK_HT(refresh_check(&p, rt.token, &alice, NULL, NULL, NOW, NULL), HELPERD_TOKENS_ERR_EXPIRED,
+             "refresh_ttl lowered below its life: refused");
     p = params_default();
     p.issuer = "jwt-helper@elsewhere";
     CHECK_HT(refresh_check(&p, rt.token, &alice, NULL, NULL, NOW, NULL), HELPERD_TOKENS_ERR_CLAIMS,
@@ -1270,9 +1268,9 @@ test_result_strings(void)
 static void
 cleanup_dir(void)
 {
-    static const char *const names[] = {"good",  "nonl", "other", "short",    "long",  "pad",
-                                        "crlf",  "twonl", "long2", "space",   "std",   "noncanon",
-                                        "canon", "gw",   "ow",    "ro",       "link",  "big"};
+    static const char *const names[] = {"good",  "nonl",  "other", "short", "long", "pad",
+                                        "crlf",  "twonl", "long2", "space", "std",  "noncanon",
+                                        "canon", "gw",    "ow",    "ro",    "link", "big"};
     char path[128];
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -163,7 +163,8 @@ test_identity(void)
     snprintf(buf, sizeof(buf), "%s\"iss\":\"jwt-helper@host\",\"sub\":\"alice\"}", base);
     CHECK_RESULT(check_with(&p, buf), JWT_ERR_AUDIENCE, "missing audience refused");
     snprintf(buf, sizeof(buf),
-             "%s\"iss\":\"jwt-helper@host\",\"sub\":\"alice\",\"aud\":[\"x\",\"host:web1\"]}", base);
+             "%s\"iss\":\"jwt-helper@host\",\"sub\":\"alice\",\"aud\":[\"x\",\"host:web1\"]}",
+             base);
     CHECK_RESULT(check_with(&p, buf), JWT_OK, "aud array containing a configured one accepted");
     snprintf(buf, sizeof(buf), "%s\"iss\":\"jwt-helper@host\",\"sub\":\"Alice\",\"aud\":\"pam\"}",
              base);
@@ -304,9 +305,9 @@ test_scope_and_step_up(void)
                  JWT_OK, "scp array accepted");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":\"sudo\""), JWT_OK,
                  "scp string accepted");
-    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000",
-                               ",\"scope\":\"ssh\",\"scp\":[\"sudo\"]"),
-                 JWT_ERR_SCOPE, "scp ignored where scope is present");
+    CHECK_RESULT(
+        check_payload(&p, "1800000300", "1800000000", ",\"scope\":\"ssh\",\"scp\":[\"sudo\"]"),
+        JWT_ERR_SCOPE, "scp ignored where scope is present");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"ssh sudo\"]"),
                  JWT_ERR_CLAIM_TYPE, "scp element holding two words refused");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"scp\":[\"\"]"),
@@ -327,8 +328,8 @@ test_scope_and_step_up(void)
                  "auth_time missing refused under max_auth_age");
     CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"auth_time\":1800000061"),
                  JWT_ERR_AUTH_AGE, "auth_time beyond now + leeway refused");
-    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"auth_time\":1800000060"),
-                 JWT_OK, "auth_time within leeway accepted");
+    CHECK_RESULT(check_payload(&p, "1800000300", "1800000000", ",\"auth_time\":1800000060"), JWT_OK,
+                 "auth_time within leeway accepted");
 }
 
 static void

@@ -247,8 +247,8 @@ test_owner(void)
 static void
 remove_dir(void)
 {
-    static const char *const names[] = {"plain", "binary", "empty", "mode", "target", "link",
-                                        "subdir", "fifo", "sized", "owned"};
+    static const char *const names[] = {"plain", "binary", "empty", "mode",  "target",
+                                        "link",  "subdir", "fifo",  "sized", "owned"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (unlink(path_in_dir(names[i])) != 0)

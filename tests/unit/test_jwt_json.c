@@ -45,8 +45,7 @@ parse_bytes(const char *text, size_t len, struct json_object **out)
 
 /* sizeof, not strlen: literals may hold "\0" on purpose. */
 #define SCAN_OK(lit) CHECK_RESULT(scan_bytes(lit, sizeof(lit) - 1), JWT_OK, "accepts " #lit)
-#define SCAN_BAD(lit) \
-    CHECK_RESULT(scan_bytes(lit, sizeof(lit) - 1), JWT_ERR_JSON, "refuses " #lit)
+#define SCAN_BAD(lit) CHECK_RESULT(scan_bytes(lit, sizeof(lit) - 1), JWT_ERR_JSON, "refuses " #lit)
 
 /* n nested containers: "[[...]]" or {"a":{"a":...{}}} */
 static char *
@@ -97,29 +96,29 @@ out:
 static void
 test_utf8(void)
 {
-    SCAN_OK("\"\xC3\xA9\"");              /* é */
-    SCAN_BAD("\"\xC0\xA9\"");             /* overlong é-ish */
-    SCAN_BAD("\"\xC1\xBF\"");             /* overlong 2-byte */
-    SCAN_BAD("\"\x80\"");                 /* lone continuation */
-    SCAN_BAD("\"\xC3\"");                 /* lead byte, no continuation */
-    SCAN_BAD("\"\xC3");                   /* lead byte at the end of the text */
-    SCAN_OK("\"\xE0\xA0\x80\"");          /* U+0800 */
-    SCAN_BAD("\"\xE0\x80\x80\"");         /* overlong 3-byte */
-    SCAN_OK("\"\xED\x9F\xBF\"");          /* U+D7FF */
-    SCAN_BAD("\"\xED\xA0\x80\"");         /* U+D800 as a raw surrogate */
-    SCAN_OK("\"\xF0\x9F\x98\x80\"");      /* U+1F600 */
+    SCAN_OK("\"\xC3\xA9\"");                  /* é */
+    SCAN_BAD("\"\xC0\xA9\"");                 /* overlong é-ish */
+    SCAN_BAD("\"\xC1\xBF\"");                 /* overlong 2-byte */
+    SCAN_BAD("\"\x80\"");                     /* lone continuation */
+    SCAN_BAD("\"\xC3\"");                     /* lead byte, no continuation */
+    SCAN_BAD("\"\xC3");                       /* lead byte at the end of the text */
+    SCAN_OK("\"\xE0\xA0\x80\"");              /* U+0800 */
+    SCAN_BAD("\"\xE0\x80\x80\"");             /* overlong 3-byte */
+    SCAN_OK("\"\xED\x9F\xBF\"");              /* U+D7FF */
+    SCAN_BAD("\"\xED\xA0\x80\"");             /* U+D800 as a raw surrogate */
+    SCAN_OK("\"\xF0\x9F\x98\x80\"");          /* U+1F600 */
     SCAN_BAD("\"\xED\xA0\xBD\xED\xB8\x80\""); /* the same as CESU-8 surrogates */
-    SCAN_BAD("\"\xF0\x8F\xBF\xBF\"");     /* overlong 4-byte */
-    SCAN_OK("\"\xF4\x8F\xBF\xBF\"");      /* U+10FFFF */
-    SCAN_BAD("\"\xF4\x90\x80\x80\"");     /* U+110000 */
-    SCAN_BAD("\"\xF5\x80\x80\x80\"");     /* F5 lead */
+    SCAN_BAD("\"\xF0\x8F\xBF\xBF\"");         /* overlong 4-byte */
+    SCAN_OK("\"\xF4\x8F\xBF\xBF\"");          /* U+10FFFF */
+    SCAN_BAD("\"\xF4\x90\x80\x80\"");         /* U+110000 */
+    SCAN_BAD("\"\xF5\x80\x80\x80\"");         /* F5 lead */
     SCAN_BAD("\"\xFF\"");
-    SCAN_BAD("\"\xF0\x9F\x98\"");         /* truncated 4-byte */
+    SCAN_BAD("\"\xF0\x9F\x98\""); /* truncated 4-byte */
     SCAN_BAD("\"\xE2\x82\"");
-    SCAN_OK("{\"\xC3\xA9\":1}");          /* in a member name */
+    SCAN_OK("{\"\xC3\xA9\":1}"); /* in a member name */
     SCAN_BAD("{\"\xC0\xA9\":1}");
-    SCAN_BAD("\xEF\xBB\xBF{}");           /* a BOM is not whitespace */
-    SCAN_OK("\"\x7F\"");                  /* DEL needs no escape */
+    SCAN_BAD("\xEF\xBB\xBF{}"); /* a BOM is not whitespace */
+    SCAN_OK("\"\x7F\"");        /* DEL needs no escape */
 }
 
 static void
@@ -133,9 +132,9 @@ test_duplicates(void)
     SCAN_BAD("{\"\xC3\xA9\":1,\"\\u00e9\":2}");
     SCAN_BAD("{\"\xF0\x9F\x98\x80\":1,\"\\ud83d\\ude00\":2}");
     SCAN_BAD("{\"\\/\":1,\"/\":2}");
-    SCAN_OK("{\"a\":1,\"ab\":2,\"\":3}");  /* prefixes are other names */
+    SCAN_OK("{\"a\":1,\"ab\":2,\"\":3}"); /* prefixes are other names */
     SCAN_BAD("{\"\":1,\"\":2}");
-    SCAN_OK("{\"a\":{\"a\":1}}");          /* one name in two objects */
+    SCAN_OK("{\"a\":{\"a\":1}}"); /* one name in two objects */
     SCAN_OK("[{\"a\":1},{\"a\":1}]");
     SCAN_OK("{\"a\":{\"b\":1,\"c\":2},\"b\":3,\"c\":{}}");
     SCAN_BAD("{\"a\":{\"b\":1,\"b\":2},\"c\":3}");
@@ -153,7 +152,7 @@ test_trailing(void)
     SCAN_BAD("{\"a\":1}{}");
     SCAN_BAD("{\"a\":1}\v");
     SCAN_BAD("{\"a\":1}\f");
-    SCAN_BAD("{\"a\":1}\xC2\xA0");        /* NBSP */
+    SCAN_BAD("{\"a\":1}\xC2\xA0"); /* NBSP */
     SCAN_BAD("{\"a\":1}\0");
     SCAN_BAD("1 2");
     SCAN_OK("1 ");
@@ -168,12 +167,13 @@ static void
 test_numbers(void)
 {
     static const struct number_case cases[] = {
-        {"0", true}, {"-0", true}, {"1e5", true}, {"1.5e-3", true}, {"1E+5", true},
-        {"123", true}, {"-12.5e10", true}, {"0.0", true}, {"0e0", true}, {"-0.5", true},
-        {"01", false}, {"+1", false}, {".5", false}, {"1.", false}, {"1e", false},
-        {"-", false}, {"-01", false}, {"1e+", false}, {"0x1", false}, {"1.e5", false},
-        {"--1", false}, {"NaN", false}, {"Infinity", false}, {"00", false}, {"-.5", false},
-        {"1.5.5", false}, {"1e5e5", false}, {"- 1", false},
+        {"0", true},    {"-0", true},     {"1e5", true},       {"1.5e-3", true},
+        {"1E+5", true}, {"123", true},    {"-12.5e10", true},  {"0.0", true},
+        {"0e0", true},  {"-0.5", true},   {"01", false},       {"+1", false},
+        {".5", false},  {"1.", false},    {"1e", false},       {"-", false},
+        {"-01", false}, {"1e+", false},   {"0x1", false},      {"1.e5", false},
+        {"--1", false}, {"NaN", false},   {"Infinity", false}, {"00", false},
+        {"-.5", false}, {"1.5.5", false}, {"1e5e5", false},    {"- 1", false},
     };
     char buf[64];
     size_t i;
@@ -196,9 +196,9 @@ test_strings(void)
     SCAN_OK("\"\\u0001\"");
     SCAN_BAD("\"\\u0000\"");
     SCAN_BAD("{\"a\\u0000\":1}");
-    SCAN_BAD("\"a\0b\"");                 /* raw NUL */
+    SCAN_BAD("\"a\0b\""); /* raw NUL */
     SCAN_OK("\"\\u001f\"");
-    SCAN_BAD("\"\x1F\"");                 /* raw control character */
+    SCAN_BAD("\"\x1F\""); /* raw control character */
     SCAN_BAD("\"\t\"");
     SCAN_BAD("\"\n\"");
     SCAN_OK("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"");

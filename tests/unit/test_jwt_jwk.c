@@ -681,10 +681,11 @@ test_jwks_shape(void)
     CHECK_RESULT(jwks_result("{\"keys\":{}}"), JWT_ERR_KEY_INVALID, "keys an object");
     CHECK_RESULT(jwks_result("{\"keys\":[1]}"), JWT_ERR_KEY_INVALID, "key a number");
     CHECK_RESULT(jwks_result("{\"keys\":[]}"), JWT_ERR_KEYSET_EMPTY, "no keys");
-    CHECK_RESULT(jwks_result("{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}"),
-                 JWT_ERR_KEYSET_EMPTY, "only unsupported keys");
+    CHECK_RESULT(jwks_result("{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}"), JWT_ERR_KEYSET_EMPTY,
+                 "only unsupported keys");
     CHECK_RESULT(jwks_result("{\"keys\":[]"), JWT_ERR_KEY_INVALID, "truncated JSON");
-    CHECK_RESULT(jwks_result("{\"keys\":[],\"keys\":[]}"), JWT_ERR_KEY_INVALID, "duplicate keys member");
+    CHECK_RESULT(jwks_result("{\"keys\":[],\"keys\":[]}"), JWT_ERR_KEY_INVALID,
+                 "duplicate keys member");
     m[0] = good;
     m[1] = bad;
     text = set_text(m, 2);

@@ -129,7 +129,8 @@ test_allowed_mask(void)
                  JWT_OK, "alg in the mask accepted");
     CHECK_INT(jws.alg, JWT_ALG_RS256, "alg recorded");
     CHECK_INT(jws.sig_len, 3, "signature decoded");
-    CHECK_INT(jws.signing_input_len, strchr(strchr(t, '.') + 1, '.') - t, "signing input ends at 2nd dot");
+    CHECK_INT(jws.signing_input_len, strchr(strchr(t, '.') + 1, '.') - t,
+              "signing input ends at 2nd dot");
     jwt_jws_clear(&jws);
 }
 
@@ -140,19 +141,23 @@ test_payload(void)
     struct json_object *obj = NULL;
     const char *t = make_token("{\"alg\":\"EdDSA\"}", "It is a dangerous business", "c2ln");
 
-    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK, "text payload");
+    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK,
+                 "text payload");
     CHECK_RESULT(jwt_jws_payload(&jws, &obj), JWT_ERR_PAYLOAD, "text is not a JSON object");
     jwt_jws_clear(&jws);
     t = make_token("{\"alg\":\"EdDSA\"}", " [1]", "c2ln");
-    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK, "array payload");
+    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK,
+                 "array payload");
     CHECK_RESULT(jwt_jws_payload(&jws, &obj), JWT_ERR_PAYLOAD, "array is not a JSON object");
     jwt_jws_clear(&jws);
     t = make_token("{\"alg\":\"EdDSA\"}", "{\"a\":1,\"a\":2}", "c2ln");
-    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK, "dup payload");
+    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK,
+                 "dup payload");
     CHECK_RESULT(jwt_jws_payload(&jws, &obj), JWT_ERR_JSON, "duplicate member is malformed");
     jwt_jws_clear(&jws);
     t = make_token("{\"alg\":\"EdDSA\"}", "{\"a\":1}", "c2ln");
-    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK, "good payload");
+    CHECK_RESULT(jwt_jws_parse(t, strlen(t), 8192, ALL_ACCESS, typs, 2, &jws), JWT_OK,
+                 "good payload");
     CHECK_RESULT(jwt_jws_payload(&jws, &obj), JWT_OK, "object payload parses");
     json_object_put(obj);
     jwt_jws_clear(&jws);

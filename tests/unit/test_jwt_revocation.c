@@ -148,26 +148,16 @@ test_user_names(void)
         const char *name;
         bool valid;
     } cases[] = {
-        {"a", true},
-        {"_", true},
-        {"root", true},
-        {"a-b.c_9", true},
-        {"_jwt-helper", true},
-        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true}, /* 32 */
-        {"", false},
-        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false}, /* 33 */
-        {"1abc", false},
-        {"-a", false},
-        {".a", false},
-        {"aB", false},
-        {"A", false},
-        {"a b", false},
-        {"a/b", false},
-        {"a:b", false},
-        {"a$", false},
-        {"a\n", false},
-        {"\xc3\xa9", false},
-        {"a\xc3\xa9", false},
+        {"a", true},           {"_", true},
+        {"root", true},        {"a-b.c_9", true},
+        {"_jwt-helper", true}, {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true},   /* 32 */
+        {"", false},           {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false}, /* 33 */
+        {"1abc", false},       {"-a", false},
+        {".a", false},         {"aB", false},
+        {"A", false},          {"a b", false},
+        {"a/b", false},        {"a:b", false},
+        {"a$", false},         {"a\n", false},
+        {"\xc3\xa9", false},   {"a\xc3\xa9", false},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -179,8 +169,7 @@ test_user_names(void)
         shown[k] = '\0';
         snprintf(what, sizeof(what), "user name \"%s\" %s", shown,
                  cases[i].valid ? "valid" : "invalid");
-        CHECK(jwt_user_name_is_valid(cases[i].name, strlen(cases[i].name)) == cases[i].valid,
-              what);
+        CHECK(jwt_user_name_is_valid(cases[i].name, strlen(cases[i].name)) == cases[i].valid, what);
     }
     CHECK(!jwt_user_name_is_valid("a\0b", 3), "NUL inside the length invalid");
     CHECK(jwt_user_name_is_valid("alice!", 5), "only len bytes are looked at");

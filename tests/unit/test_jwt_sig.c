@@ -127,8 +127,7 @@ curve_order(int nid, unsigned char *out, size_t field)
 
 /* n - s, the other valid s of an ECDSA signature (big-endian, field bytes). */
 static void
-scalar_negate(const unsigned char *order, const unsigned char *s, unsigned char *out,
-              size_t field)
+scalar_negate(const unsigned char *order, const unsigned char *s, unsigned char *out, size_t field)
 {
     int borrow = 0;
 
@@ -255,8 +254,7 @@ test_es_cross(void)
     CHECK_RESULT(verify(k384, JWT_ALG_ES384, sig, len), JWT_OK, "ES384 sig, P-384 key");
     CHECK_RESULT(verify(k256, JWT_ALG_ES384, sig, len), JWT_ERR_KEY_MISMATCH,
                  "ES384 sig checked with a P-256 key");
-    CHECK_RESULT(verify(k256, JWT_ALG_ES256, sig, len), JWT_ERR_SIG_LENGTH,
-                 "96-byte sig as ES256");
+    CHECK_RESULT(verify(k256, JWT_ALG_ES256, sig, len), JWT_ERR_SIG_LENGTH, "96-byte sig as ES256");
     /* Same curve, other key: the signature must not carry over. */
     len = es_sign_raw(p256, "SHA256", 32, sig, NULL);
     CHECK_RESULT(verify(k256, JWT_ALG_ES256, sig, len), JWT_OK, "ES256 own key");
@@ -432,12 +430,12 @@ test_hs256_rfc7515(void)
     CHECK_RESULT(jwt_hs256_verify(key, key_len, in, strlen(input) - 1, want, 32),
                  JWT_ERR_BAD_SIGNATURE, "A.1: shorter input refused");
     want[31] ^= 0x80;
-    CHECK_RESULT(jwt_hs256_verify(key, key_len, in, strlen(input), want, 32),
-                 JWT_ERR_BAD_SIGNATURE, "A.1: flipped bit refused");
+    CHECK_RESULT(jwt_hs256_verify(key, key_len, in, strlen(input), want, 32), JWT_ERR_BAD_SIGNATURE,
+                 "A.1: flipped bit refused");
     key[0] ^= 1;
     want[31] ^= 0x80;
-    CHECK_RESULT(jwt_hs256_verify(key, key_len, in, strlen(input), want, 32),
-                 JWT_ERR_BAD_SIGNATURE, "A.1: other key refused");
+    CHECK_RESULT(jwt_hs256_verify(key, key_len, in, strlen(input), want, 32), JWT_ERR_BAD_SIGNATURE,
+                 "A.1: other key refused");
 out:
     free(key);
     free(want);

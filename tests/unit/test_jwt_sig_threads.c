@@ -41,10 +41,10 @@ verify_many(void *arg)
     const struct case_data *c = t->c;
 
     for (int i = 0; i < ROUNDS; i++) {
-        jwt_result g = jwt_sig_verify(c->key, c->alg, (const unsigned char *)c->input,
-                                      c->input_len, c->good, c->sig_len);
-        jwt_result b = jwt_sig_verify(c->key, c->alg, (const unsigned char *)c->input,
-                                      c->input_len, c->bad, c->sig_len);
+        jwt_result g = jwt_sig_verify(c->key, c->alg, (const unsigned char *)c->input, c->input_len,
+                                      c->good, c->sig_len);
+        jwt_result b = jwt_sig_verify(c->key, c->alg, (const unsigned char *)c->input, c->input_len,
+                                      c->bad, c->sig_len);
         t->accepted += g == JWT_OK;
         t->refused += b == JWT_ERR_BAD_SIGNATURE;
         t->other += (g != JWT_OK) + (b != JWT_ERR_BAD_SIGNATURE);

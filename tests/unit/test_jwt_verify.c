@@ -88,7 +88,8 @@ static void
 test_good_and_tampered(struct jwt_jwks *set)
 {
     struct jwt_verified v;
-    char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"a\"}", good_payload);
+    char *t =
+        sign_token(&key_a, "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"a\"}", good_payload);
 
     CHECK_RESULT(verify(set, t, &v), JWT_OK, "valid token accepted");
     CHECK(v.sig_ok, "signature reported verified");
@@ -158,8 +159,8 @@ test_null_typs_still_checked(struct jwt_jwks *set)
 {
     struct jwt_policy p;
     struct jwt_verified v;
-    char *t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"rt+jwt\"}",
-                         good_payload);
+    char *t =
+        sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"rt+jwt\"}", good_payload);
 
     test_policy_defaults(&p);
     p.now = NOW;
@@ -169,8 +170,7 @@ test_null_typs_still_checked(struct jwt_jwks *set)
                  "a policy without a typ list still refuses rt+jwt");
     jwt_verified_clear(&v);
     free(t);
-    t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"at+jwt\"}",
-                   good_payload);
+    t = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"typ\":\"at+jwt\"}", good_payload);
     CHECK_RESULT(jwt_verify(t, strlen(t), set, &p, &v), JWT_OK,
                  "and accepts at+jwt by the defaults");
     jwt_verified_clear(&v);
@@ -237,8 +237,8 @@ test_header_cache(void)
     char *good = sign_token(&key_a, h1, good_payload);
     char *forged = sign_token(&key_b, h1, good_payload); /* same header, b's signature */
     char *other = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\"}", good_payload);
-    char *crit = sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"crit\":[\"x\"]}",
-                            good_payload);
+    char *crit =
+        sign_token(&key_a, "{\"alg\":\"EdDSA\",\"kid\":\"a\",\"crit\":[\"x\"]}", good_payload);
 
     CHECK(set != NULL && set->header_cache.header == NULL, "a new key set has no cached header");
     CHECK_RESULT(verify(set, good, &v), JWT_OK, "cache: first token accepted");

@@ -20,13 +20,13 @@
 #include "proto.h"
 #include "secret.h"
 
-#define CHECK_PROTO(got, want, what)                                                        \
-    do {                                                                                    \
-        proto_result check_pg_ = (got), check_pw_ = (want);                                 \
-        check_report(check_pg_ == check_pw_, __FILE__, __LINE__, (what));                   \
-        if (check_pg_ != check_pw_)                                                         \
-            printf("#   got \"%s\", want \"%s\"\n", proto_result_str(check_pg_),           \
-                   proto_result_str(check_pw_));                                            \
+#define CHECK_PROTO(got, want, what)                                                               \
+    do {                                                                                           \
+        proto_result check_pg_ = (got), check_pw_ = (want);                                        \
+        check_report(check_pg_ == check_pw_, __FILE__, __LINE__, (what));                          \
+        if (check_pg_ != check_pw_)                                                                \
+            printf("#   got \"%s\", want \"%s\"\n", proto_result_str(check_pg_),                   \
+                   proto_result_str(check_pw_));                                                   \
     } while (0)
 
 /* ---- helpers ---- */
@@ -81,8 +81,8 @@ filled(size_t n, char c)
 
 struct fspec {
     const char *name;
-    const char *good;  /* JSON text of a good value */
-    size_t cap;        /* longest good string, 0 for the boolean */
+    const char *good; /* JSON text of a good value */
+    size_t cap;       /* longest good string, 0 for the boolean */
     char fill;
     bool required;
 };
@@ -233,8 +233,8 @@ test_request_values(void)
                 "user name with _ . - digits accepted");
     CHECK_PROTO(req("{\"op\":\"login\",\"username\":\"9a\",\"password\":\"p\"}\n"),
                 PROTO_ERR_INVALID, "user name starting with a digit refused");
-    static const char *const bad_scopes[] = {"a  b", " a", "a ", "a\\\"b", "a\\\\b", "a\\tb",
-                                             "\\u00e9"};
+    static const char *const bad_scopes[] = {"a  b",   " a",    "a ",     "a\\\"b",
+                                             "a\\\\b", "a\\tb", "\\u00e9"};
     char line[256];
     for (size_t i = 0; i < sizeof bad_scopes / sizeof bad_scopes[0]; i++) {
         snprintf(line, sizeof line,
@@ -363,8 +363,8 @@ test_request_encode(void)
     secret_free(line, len);
     proto_request_clear(&out);
 
-    in = (struct proto_request){.op = PROTO_OP_PASSWD, .username = "bob", .old_password = "o",
-                                .new_password = "n"};
+    in = (struct proto_request){
+        .op = PROTO_OP_PASSWD, .username = "bob", .old_password = "o", .new_password = "n"};
     CHECK_PROTO(roundtrip(&in, &out, &line, &len), PROTO_OK, "passwd round trip");
     CHECK(out.op == PROTO_OP_PASSWD && strcmp(out.old_password, "o") == 0 &&
               strcmp(out.new_password, "n") == 0 && strcmp(out.username, "bob") == 0,
@@ -410,8 +410,8 @@ test_error_strings(void)
 {
     static const char *const want[PROTO_E_COUNT] = {
         "invalid_request", "invalid_grant", "unsupported_op", "rate_limited", "server_error"};
-    static const char *const ops[PROTO_OP_COUNT] = {"login", "refresh", "logout",
-                                                    "passwd", "jwks", "status"};
+    static const char *const ops[PROTO_OP_COUNT] = {"login",  "refresh", "logout",
+                                                    "passwd", "jwks",    "status"};
 
     for (int e = 0; e < PROTO_E_COUNT; e++)
         CHECK_STR(proto_error_str((enum proto_error)e), want[e], want[e]);
@@ -557,9 +557,9 @@ test_response_jwks_status(void)
         return;
     }
     CHECK_INT(json_object_array_length(d.keys), 1, "one key");
-    CHECK_STR(json_object_get_string(json_object_object_get(json_object_array_get_idx(d.keys, 0),
-                                                            "x")),
-              "abc", "key kept unwiped");
+    CHECK_STR(
+        json_object_get_string(json_object_object_get(json_object_array_get_idx(d.keys, 0), "x")),
+        "abc", "key kept unwiped");
     CHECK_PROTO(proto_response_encode(&d, PROTO_OP_JWKS, &line, &len), PROTO_OK, "re-encodes");
     CHECK_STR(line, "{\"ok\":true,\"keys\":[{\"kty\":\"OKP\",\"x\":\"abc\"}]}\n", "jwks line");
     secret_free(line, len);
@@ -715,8 +715,10 @@ call_served(enum mode mode, const char *reply, size_t reply_len, int timeout_ms,
             struct proto_request *rq, struct proto_response *rs, struct server *s)
 {
     char path[128];
-    struct proto_client c = {.socket_path = path, .daemon_user = "no-such-user-here",
-                             .extra_uid = (long)geteuid(), .timeout_ms = timeout_ms};
+    struct proto_client c = {.socket_path = path,
+                             .daemon_user = "no-such-user-here",
+                             .extra_uid = (long)geteuid(),
+                             .timeout_ms = timeout_ms};
     pthread_t t;
     proto_result r;
 
@@ -748,8 +750,10 @@ test_client_exchange(void)
     CHECK_PROTO(call_served(SERVE_REPLY, login_ok, strlen(login_ok), 0, &rq, &rs, &s), PROTO_OK,
                 "client: login answered");
     CHECK(rs.ok && strcmp(rs.access_token, "a.b.c") == 0, "client: token received");
-    CHECK(s.got_len > 0 && strncmp(s.got, "{\"op\":\"login\",\"username\":\"alice\","
-                                          "\"password\":\"hunter2\"}\n", s.got_len) == 0,
+    CHECK(s.got_len > 0 && strncmp(s.got,
+                                   "{\"op\":\"login\",\"username\":\"alice\","
+                                   "\"password\":\"hunter2\"}\n",
+                                   s.got_len) == 0,
           "server received the encoded line");
     proto_response_clear(&rs);
 
@@ -829,8 +833,8 @@ static void
 test_peer_self(void)
 {
     char path[128];
-    struct proto_client c = {.socket_path = path, .daemon_user = "no-such-user-here",
-                             .extra_uid = -1};
+    struct proto_client c = {
+        .socket_path = path, .daemon_user = "no-such-user-here", .extra_uid = -1};
     int fd = -1, lfd;
     proto_result want = geteuid() == 0 ? PROTO_OK : PROTO_ERR_UNTRUSTED_PEER;
 

@@ -556,22 +556,18 @@ test_other_refusals(void)
     text = malloc(len + 64);
     snprintf(text, len + 64, "{\"d\":\"%s\",%s",
              json_object_get_string(json_object_object_get(other, "d")), t + 1);
-    CHECK_RESULT(load_text(text, strlen(text)), JWT_ERR_JSON,
-                 "duplicate d refused");
+    CHECK_RESULT(load_text(text, strlen(text)), JWT_ERR_JSON, "duplicate d refused");
     snprintf(text, len + 64, "{\"alg\":\"EdDSA\",%s", t + 1);
     CHECK_RESULT(load_text(text, strlen(text)), JWT_ERR_JSON,
                  "duplicate alg with the same value refused");
     snprintf(text, len + 64, "%s x", t);
-    CHECK_RESULT(load_text(text, strlen(text)), JWT_ERR_JSON,
-                 "trailing garbage refused");
+    CHECK_RESULT(load_text(text, strlen(text)), JWT_ERR_JSON, "trailing garbage refused");
     CHECK_RESULT(load_text(t, len), JWT_OK, "the untouched text loads");
     secret_free(text, len + 64);
     json_object_put(o);
     json_object_put(other);
-    CHECK_RESULT(load_text("[]", 2), JWT_ERR_KEY_INVALID,
-                 "a JSON array is not a JWK");
-    CHECK_RESULT(load_text("", 0), JWT_ERR_JSON,
-                 "empty text refused");
+    CHECK_RESULT(load_text("[]", 2), JWT_ERR_KEY_INVALID, "a JSON array is not a JWK");
+    CHECK_RESULT(load_text("", 0), JWT_ERR_JSON, "empty text refused");
 }
 
 static void

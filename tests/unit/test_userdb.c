@@ -21,13 +21,13 @@
 #include "revocation_publish.h"
 #include "userdb.h"
 
-#define CHECK_UDB(got, want, what)                                                          \
-    do {                                                                                    \
-        userdb_result check_g_ = (got), check_w_ = (want);                                  \
-        check_report(check_g_ == check_w_, __FILE__, __LINE__, (what));                     \
-        if (check_g_ != check_w_)                                                           \
-            printf("#   got \"%s\", want \"%s\"\n", userdb_result_str(check_g_),           \
-                   userdb_result_str(check_w_));                                            \
+#define CHECK_UDB(got, want, what)                                                                 \
+    do {                                                                                           \
+        userdb_result check_g_ = (got), check_w_ = (want);                                         \
+        check_report(check_g_ == check_w_, __FILE__, __LINE__, (what));                            \
+        if (check_g_ != check_w_)                                                                  \
+            printf("#   got \"%s\", want \"%s\"\n", userdb_result_str(check_g_),                   \
+                   userdb_result_str(check_w_));                                                   \
     } while (0)
 
 static char hash_a[crypto_pwhash_STRBYTES]; /* argon2id, made at start */
@@ -151,8 +151,7 @@ test_round_trip(void)
     char text[2048];
     struct userdb *db;
 
-    snprintf(text, sizeof(text), "%s\n%s\n%s\n",
-             line_of("alice", hash_a, "0:ssh,sudo::1700000000"),
+    snprintf(text, sizeof(text), "%s\n%s\n%s\n", line_of("alice", hash_a, "0:ssh,sudo::1700000000"),
              line_of("_b.o-b9", hash_b, "18446744073709551615::locked:0"),
              line_of("carol", hash_a, "42:a_b.c-1::9223372036854775807"));
     db = parse_text(text, strlen(text));
@@ -184,7 +183,7 @@ test_round_trip(void)
 
 struct variant {
     const char *what;
-    const char *line;  /* NULL: built from fields below */
+    const char *line; /* NULL: built from fields below */
     const char *name, *hash, *rest;
     bool name_readable;
 };
@@ -276,8 +275,8 @@ test_malformed(void)
         {"33 scopes", NULL, "bob", hash_a, many, true},
     };
     for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
-        const char *line = vs[i].line != NULL ? vs[i].line
-                                              : line_of(vs[i].name, vs[i].hash, vs[i].rest);
+        const char *line =
+            vs[i].line != NULL ? vs[i].line : line_of(vs[i].name, vs[i].hash, vs[i].rest);
         if (i == 0) {
             /* the failing twin of every case below: this line is fine */
             char text[1024];

@@ -20,26 +20,26 @@
 #define RFC7515_EXP INT64_C(1300819380)
 
 struct rfc_vector {
-    const char *name;      /* file stem under VECTORS_DIR/rfc */
-    int64_t now;           /* 0: the real clock */
-    jwt_result want;       /* the vector as published */
+    const char *name; /* file stem under VECTORS_DIR/rfc */
+    int64_t now;      /* 0: the real clock */
+    jwt_result want;  /* the vector as published */
     bool want_sig_ok;
-    jwt_result want_twin;  /* one signature character changed */
+    jwt_result want_twin; /* one signature character changed */
 };
 
 static const struct rfc_vector vectors[] = {
     /* the RFC 7515 examples verify but expired in 2011 */
-    { "rfc7515_a2", 0, JWT_ERR_EXPIRED, true, JWT_ERR_BAD_SIGNATURE },
-    { "rfc7515_a3", 0, JWT_ERR_EXPIRED, true, JWT_ERR_BAD_SIGNATURE },
+    {"rfc7515_a2", 0, JWT_ERR_EXPIRED, true, JWT_ERR_BAD_SIGNATURE},
+    {"rfc7515_a3", 0, JWT_ERR_EXPIRED, true, JWT_ERR_BAD_SIGNATURE},
     /* ... and are accepted on a clock pinned before their exp */
-    { "rfc7515_a2", RFC7515_EXP - 100, JWT_OK, true, JWT_ERR_BAD_SIGNATURE },
-    { "rfc7515_a3", RFC7515_EXP - 100, JWT_OK, true, JWT_ERR_BAD_SIGNATURE },
+    {"rfc7515_a2", RFC7515_EXP - 100, JWT_OK, true, JWT_ERR_BAD_SIGNATURE},
+    {"rfc7515_a3", RFC7515_EXP - 100, JWT_OK, true, JWT_ERR_BAD_SIGNATURE},
     /* signed text that is no claims set: signature fine, payload refused */
-    { "rfc8037_a4", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE },
-    { "rfc7520_4_1", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE },
-    { "rfc7520_4_2", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE },
+    {"rfc8037_a4", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE},
+    {"rfc7520_4_1", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE},
+    {"rfc7520_4_2", 0, JWT_ERR_PAYLOAD, true, JWT_ERR_BAD_SIGNATURE},
     /* ES512 is not ours: refused at the header, before any signature work */
-    { "rfc7520_4_3", 0, JWT_ERR_ALG_NOT_ALLOWED, false, JWT_ERR_ALG_NOT_ALLOWED },
+    {"rfc7520_4_3", 0, JWT_ERR_ALG_NOT_ALLOWED, false, JWT_ERR_ALG_NOT_ALLOWED},
 };
 
 /* Reads VECTORS_DIR/rfc/<stem><ext> whole, without its trailing newlines. */
@@ -97,8 +97,8 @@ signature_flip(char *token, size_t len)
 
 /* Verifies token with the key set of the vector and checks the outcome. */
 static void
-verify_check(const char *token, size_t len, struct jwt_jwks *keys, int64_t now,
-             jwt_result want, bool want_sig_ok, const char *what)
+verify_check(const char *token, size_t len, struct jwt_jwks *keys, int64_t now, jwt_result want,
+             bool want_sig_ok, const char *what)
 {
     struct jwt_policy policy;
     struct jwt_verified v;
@@ -211,7 +211,8 @@ thumbprint_run(void)
     CHECK(jwk_text != NULL && want != NULL, "rfc7638_3_1: data files read");
     if (jwk_text == NULL || want == NULL)
         goto out;
-    CHECK_RESULT(thumbprint_b64(jwk_text, jwk_len, &got), JWT_OK, "rfc7638_3_1: thumbprint computed");
+    CHECK_RESULT(thumbprint_b64(jwk_text, jwk_len, &got), JWT_OK,
+                 "rfc7638_3_1: thumbprint computed");
     CHECK_STR(got, want, "rfc7638_3_1: thumbprint is the published one");
     free(got);
     got = NULL;
