@@ -10,6 +10,8 @@
  *   exec         execve /bin/true (not on the filter's list)
  *   inet         socket(AF_INET) (sockets other than AF_UNIX are not)
  *   fork         fork (clone without CLONE_THREAD)
+ *   unlisted     getpriority(2), on neither list: prints the errno name
+ *                (EPERM) and exits 0, the process alive
  * Exit status: 0 after read/create whatever the outcome (the output says
  * it), 3 when a forbidden system call returned instead of ending the
  * process, 2 on a usage or confinement error. */
@@ -20,6 +22,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +95,7 @@ main(int argc, char **argv)
 
     if (argc < 3 ||
         ((strcmp(argv[2], "read") == 0 || strcmp(argv[2], "create") == 0) && argc != 4)) {
-        fprintf(stderr, "usage: confine_probe CONF read|create PATH | exec|inet|fork\n");
+        fprintf(stderr, "usage: confine_probe CONF read|create PATH | exec|inet|fork|unlisted\n");
         return 2;
     }
     if (helperd_conf_load(argv[1], true, to_stderr, NULL, &conf) != CONF_OK)
@@ -106,5 +109,13 @@ main(int argc, char **argv)
         return try_open(argv[3], O_RDONLY);
     if (strcmp(argv[2], "create") == 0)
         return try_open(argv[3], O_WRONLY | O_CREAT | O_EXCL);
+    if (strcmp(argv[2], "unlisted") == 0) {
+        errno = 0;
+        if (getpriority(PRIO_PROCESS, 0) == -1 && errno != 0)
+            say(strerrorname_np(errno), "");
+        else
+            say("getpriority succeeded", "");
+        return 0;
+    }
     return forbidden(argv[2]);
 }
