@@ -466,11 +466,14 @@ uid_count(const uid_t *uids, size_t n, uid_t uid)
 
 /* All max_clients slots are taken (MUST 5): a newcomer whose uid holds
  * fewer connections than another uid takes the slot of that uid's
- * connection that has waited longest for a request line (never one with
- * work in progress). So silent connections, from however many uids, never
- * shut out a uid that holds fewer than they do: attackers holding every
- * slot only compete with each other. O(n log n) per full-house accept.
- * Returns true when a slot was freed. */
+ * connection that has waited longest: one waiting for a request line, or
+ * one whose failed login's answer waits out the login delay (the delay is
+ * kept per name, so an answer left unsent loses nothing; a password job
+ * still running is never cut off). So connections, silent or busy with
+ * failed logins, from however many uids, never shut out a uid that holds
+ * fewer than they do: attackers holding every slot only compete with each
+ * other. O(n log n) per full-house accept. Returns true when a slot was
+ * freed. */
 static bool
 evict_for(struct loop *lp, uid_t uid)
 {
@@ -486,7 +489,7 @@ evict_for(struct loop *lp, uid_t uid)
     held = uid_count(uids, n, uid);
     for (i = 0; i < n; i++) {
         c = lp->conns[i];
-        if (c->dead || c->phase != PH_READ)
+        if (c->dead || (c->phase != PH_READ && c->phase != PH_DELAY))
             continue;
         count = uid_count(uids, n, c->peer.uid);
         if (count > held &&

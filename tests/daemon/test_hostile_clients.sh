@@ -146,4 +146,36 @@ check_true "daemon log: no token" log_clean
 lib_stop
 check "$exit_status" 0 "SIGTERM: exits 0"
 echo "# good refresh p99: $p99 ms"
+
+# ---- busy attackers: every slot held by a failed login waiting out its
+# delay, none silent. A newcomer of a uid holding fewer connections still
+# gets in: a delayed failure's answer may go unsent (the delay is kept per
+# name, so nothing is lost), where it once held its slot to the end. ----
+conf2="$dir/helperd-busy.conf"
+lib_conf "$conf2" "max_clients = 16" "max_clients_per_uid = 8" "login_delay = 1"
+if ! lib_start "$conf2"; then
+    not_ok "daemon starts (busy attackers)"
+    tap_end
+fi
+busy=""
+for u in 1 2; do
+    hostile $((61100 + u)) delayed 8 >"$dir/h.delayed$u" 2>&1 &
+    busy="$busy $!"
+done
+sleep 3
+served=0 tries=20
+i=0
+while [ $i -lt $tries ]; do
+    wire --timeout 10 send "$sock" '{"op":"jwks"}' 2>/dev/null | grep -q '"ok":true' &&
+        served=$((served + 1))
+    sleep 0.2
+    i=$((i + 1))
+done
+# shellcheck disable=SC2086 # the pids are meant to split
+wait $busy
+check "$served" "$tries" "busy attackers on all 16 slots: root still served ($served of $tries)"
+check_true "the busy attackers did hold the house ($(cat "$dir/h.delayed1"))" \
+    grep -q 'invalid_grant=[1-9]' "$dir/h.delayed1"
+check_true "the daemon is alive" daemon_alive
+lib_stop
 tap_end

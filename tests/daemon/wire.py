@@ -42,6 +42,8 @@ Every wait is bounded by --timeout (default 10 s).
           junk                                 lines of random binary bytes, in a loop
           badlogin USER                        logins with wrong passwords for USER and for
                                                random unknown names, in a loop
+          delayed N                            N connections at once, each a failed login for a
+                                               new unknown name, waiting for its delayed answer
   wire.py refresh-loop SOCK TOKEN SECONDS      refreshes TOKEN over and over (a new connection
                                                each) for SECONDS; prints "good N failed F p50_ms
                                                A p99_ms B max_ms C" and every failure on stderr
@@ -500,6 +502,26 @@ def cmd_hostile(args):
             tally(counts, error_of(resp))
             if closed:
                 tally(counts, "closed")
+    elif kind == "delayed":
+        # N connections at once, each a failed login for a new unknown name
+        # (a hash on a worker, then the login delay), waiting for its answer:
+        # every slot it holds is busy, none silent.
+        import threading
+        lock = threading.Lock()
+
+        def loop(i):
+            rnd = random.Random(os.getpid() * 1000 + i)
+            while time.monotonic() < end:
+                data = json.dumps({"op": "login", "username": "nobody%06d" % rnd.randrange(10 ** 6),
+                                   "password": "wrong"}).encode() + b"\n"
+                resp, _ = one_exchange(path, data, 10.0, False)
+                with lock:
+                    tally(counts, error_of(resp))
+        threads = [threading.Thread(target=loop, args=(i,)) for i in range(int(args[3]))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     else:
         die("hostile: unknown kind %s" % kind, 2)
     out((kind + " " + " ".join("%s=%d" % kv for kv in sorted(counts.items())) + "\n").encode())
