@@ -2,15 +2,22 @@
 /* Fetches a provider's key set with the curl program, without privilege.
  *
  * MUST:
- * 1. curl never runs as root: the child drops to JWKS_SYNC_FETCH_USER for
- *    good (helperd_privdrop proves root cannot come back) before exec.
+ * 1. curl never runs as root, and never as an id another process has: the
+ *    child drops for good to a uid and gid that no account and no running
+ *    process holds (systemd's range for dynamic users), so no other
+ *    process may ptrace curl or write its memory and change the body, as
+ *    any other process of `nobody` could. Root cannot come back.
  * 2. https only, redirects included; an HTTP error is a failure, not a body.
  * 3. No more than JWT_MAX_JWKS_BYTES is ever taken, whatever curl does.
  * 4. The body reaches the root side over a pipe: no file an unprivileged
  *    user could swap between the fetch and the check. */
 #include "config.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,19 +28,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helperd_privdrop.h"
+#include <sodium.h>
+
 #include "jwks_install.h"
 #include "jwks_sync.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-
-static void
-report_stderr(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "jwt-helper: jwks sync: %s\n", message);
-}
 
 /* The environment curl gets: a fixed PATH, and only the variables an
  * administrator uses to point curl at a CA bundle or a proxy. */
@@ -57,6 +58,90 @@ curl_environment(void)
     }
     env[n] = NULL;
     return env;
+}
+
+/* systemd's range for dynamic users (61184-65519): no static account is
+ * made there, and a running DynamicUser service is seen by the scan. */
+#define FETCH_ID_FIRST 61184u
+#define FETCH_ID_COUNT 4336u
+
+/* True when a line "Uid:" or "Gid:" of a /proc status text names id. */
+static bool
+status_names(const char *text, unsigned id)
+{
+    const char *keys[] = {"\nUid:", "\nGid:"};
+
+    for (size_t k = 0; k < 2; k++) {
+        const char *p = strstr(text, keys[k]);
+        char *end;
+
+        if (p == NULL)
+            return true; /* unreadable: count it as taken */
+        p += strlen(keys[k]);
+        for (int i = 0; i < 4; i++) {
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p)
+                break;
+            if (v == id)
+                return true;
+            p = end;
+        }
+    }
+    return false;
+}
+
+/* True when an account, a group or a running process holds id. */
+static bool
+id_in_use(unsigned id)
+{
+    DIR *d;
+    struct dirent *e;
+    bool used = getpwuid((uid_t)id) != NULL || getgrgid((gid_t)id) != NULL;
+
+    if (used || (d = opendir("/proc")) == NULL)
+        return true;
+    while (!used && (e = readdir(d)) != NULL) {
+        char path[300], text[4096];
+        ssize_t n;
+        int fd;
+
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            continue; /* gone meanwhile */
+        n = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        text[n] = '\0';
+        used = status_names(text, id);
+    }
+    closedir(d);
+    return used;
+}
+
+/* Drops root for good to uid = gid = id, no supplementary groups; false
+ * (the child then exits) when any step fails or root could come back. */
+static bool
+drop_to_fetch_id(void)
+{
+    unsigned start = randombytes_uniform(FETCH_ID_COUNT), id = 0;
+    uid_t r, e, s;
+
+    for (unsigned i = 0; i < FETCH_ID_COUNT && id == 0; i++) {
+        unsigned cand = FETCH_ID_FIRST + (start + i) % FETCH_ID_COUNT;
+        if (!id_in_use(cand))
+            id = cand;
+    }
+    if (id == 0) {
+        fprintf(stderr, "jwt-helper: jwks sync: no free uid in %u-%u to fetch as\n", FETCH_ID_FIRST,
+                FETCH_ID_FIRST + FETCH_ID_COUNT - 1);
+        return false;
+    }
+    if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 || setresuid(id, id, id) != 0)
+        return false;
+    return getresuid(&r, &e, &s) == 0 && r == id && e == id && s == id && setuid(0) != 0;
 }
 
 static void run_curl(const char *url, int out_fd) __attribute__((noreturn));
@@ -83,13 +168,12 @@ run_curl(const char *url, int out_fd)
     };
     /* clang-format on */
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    uid_t uid;
 
     snprintf(max_bytes, sizeof max_bytes, "%d", JWT_MAX_JWKS_BYTES);
     if (url_arg == NULL || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
         dup2(out_fd, STDOUT_FILENO) < 0)
         _exit(126);
-    if (chdir("/") != 0 || helperd_privdrop(JWKS_SYNC_FETCH_USER, report_stderr, NULL, &uid) != 0)
+    if (chdir("/") != 0 || !drop_to_fetch_id())
         _exit(126);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         _exit(126);

@@ -16,8 +16,6 @@
 #define JWKS_SYNC_MAX_NAME 64
 /* A sync file is two short lines and comments. */
 #define JWKS_SYNC_MAX_CONF_BYTES 4096
-/* The user the fetch runs as: it holds no file the module trusts. */
-#define JWKS_SYNC_FETCH_USER "nobody"
 /* curl's whole-transfer limit, in seconds: the timer comes back in an hour. */
 #define JWKS_SYNC_FETCH_SECONDS 60
 
@@ -49,8 +47,8 @@ bool jwks_sync_conf_load(const char *path, struct conf_reporter *r, struct jwks_
 /* Frees what c holds; a zeroed c is a no-op. */
 void jwks_sync_conf_free(struct jwks_sync_conf *c);
 
-/* Fetches url with the curl program as JWKS_SYNC_FETCH_USER (a child that
- * drops every privilege first), https only (redirects too), failing on an
+/* Fetches url with the curl program as a uid and gid no account or process
+ * holds (a child that drops every privilege first), https only (redirects too), failing on an
  * HTTP error, at most JWT_MAX_JWKS_BYTES, within JWKS_SYNC_FETCH_SECONDS
  * (jwks_fetch.c). The body comes back over a pipe only this process reads:
  * nothing is written to disk. Returns 0 with *out malloc'd and

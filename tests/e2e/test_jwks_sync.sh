@@ -113,9 +113,14 @@ sync_refused bad/status 1 "an HTTP error"
 sync_refused bad/redirect 1 "a redirect to http://"
 sync_refused no-such-path 1 "a 404"
 
-# The fetch runs as nobody: a CA bundle only root may read is no use to it.
+# The fetch runs under a uid of its own: a CA bundle only root may read is
+# no use to it.
 chmod 600 "$OIDC_CA"
 sync_refused jwks 1 "a CA bundle only root can read (curl is not root)"
+# ... nor nobody, whose other processes could trace it and change the body
+chown nobody "$OIDC_CA"
+sync_refused jwks 1 "a CA bundle only nobody can read (curl is not nobody either)"
+chown root "$OIDC_CA"
 chmod 644 "$OIDC_CA"
 
 # --- the sync file and the name are checked before any fetch ---
