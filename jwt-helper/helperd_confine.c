@@ -58,6 +58,12 @@ load_before_confining(void)
 
     (void)getpwuid_r(getuid(), &pw, buf, sizeof buf, &found);
     (void)getpwnam_r("root", &pw, buf, sizeof buf, &found);
+    /* Both above are answered by "files"; a name and a uid no module
+     * knows walk the whole chain, so sss, ldap or systemd modules listed
+     * after it are loaded now too, while they still may be: else every
+     * account they hold would fall on the delay side of strangers. */
+    (void)getpwnam_r("jwt-helperd-nss-preload.invalid", &pw, buf, sizeof buf, &found);
+    (void)getpwuid_r((uid_t)0x7ffffffe, &pw, buf, sizeof buf, &found);
     tzset();
 }
 

@@ -59,7 +59,7 @@ static const int allowed[] = {
     /* signals (the loop's signalfd) and time */
     SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigreturn), SCMP_SYS(signalfd4),
     SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-    SCMP_SYS(restart_syscall),
+    SCMP_SYS(restart_syscall), SCMP_SYS(gettimeofday), /* TSan calls it directly */
     /* the loop: clients, the workers' eventfd, the open files limit */
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(accept4), SCMP_SYS(getsockopt),
     SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendto), SCMP_SYS(sendmsg),
