@@ -150,6 +150,13 @@ as_daemon sh -c 'cat "$1" >>"$2"' sh "$dir/more-users" "$users"
 check_true "301 user records: user299 logs in, confined" sh -c \
     "'$py' '$wire_py' send '$sock' '$(req op=login username=user299 "password=$TEST_PASSWORD")' | grep -q '\"ok\":true'"
 check_true "... and the daemon lives" daemon_alive
+# Any local user's request line with many members: the strict JSON scanner
+# sorts their names, a large qsort again (this line once killed the daemon).
+many=$(i=0; while [ $i -lt 60 ]; do printf '"x%d":1,' $i; i=$((i + 1)); done)
+resp=$(wire send "$sock" "{$many\"op\":\"jwks\"}" 2>/dev/null)
+check "$(printf '%s' "$resp" | field ok >/dev/null && echo answered)" answered \
+    "a request line with 61 members is answered, confined"
+check_true "... and the daemon lives" daemon_alive
 lib_stop
 check "$exit_status" 0 "SIGTERM: the confined daemon exits cleanly"
 
