@@ -21,10 +21,14 @@
 #define SSHD_DIR "/etc/ssh"
 #define SSHD_CONFIG_MAX_BYTES (256 * 1024)
 #define SSHD_INCLUDE_DEPTH 16 /* sshd's own READCONF_MAX_DEPTH */
+/* Files read in one run: depth alone lets a file that includes itself
+ * twice ask for 2^16 reads, which would hang doctor. */
+#define SSHD_INCLUDE_FILES 256
 
 struct sshd_read {
     struct doctor *d;
     struct doctor_sshd_value *usepam, *kbd, *password, *root;
+    size_t files; /* read so far, at most SSHD_INCLUDE_FILES */
 };
 
 static void read_file(struct sshd_read *r, const char *path, int depth);
@@ -64,8 +68,15 @@ include(struct sshd_read *r, const char *args, const char *path, size_t line, in
         snprintf(pattern, sizeof(pattern), "%s%.*s", arg[0] == '/' ? "" : SSHD_DIR "/", len, arg);
         arg += len;
         if (glob(pattern, 0, NULL, &g) == 0)
-            for (size_t i = 0; i < g.gl_pathc; i++)
+            for (size_t i = 0; i < g.gl_pathc; i++) {
+                if (++r->files > SSHD_INCLUDE_FILES) {
+                    doctor_finding(r->d, DOCTOR_ERROR, path, line,
+                                   "Includes reach more than %d files (a loop?); fix the line",
+                                   SSHD_INCLUDE_FILES);
+                    break;
+                }
                 read_file(r, g.gl_pathv[i], depth + 1);
+            }
         globfree(&g);
     }
 }
@@ -148,7 +159,7 @@ doctor_sshd_config_read(struct doctor *d, const char *path, struct doctor_sshd_v
                         struct doctor_sshd_value *kbd, struct doctor_sshd_value *password,
                         struct doctor_sshd_value *root)
 {
-    struct sshd_read r = {d, usepam, kbd, password, root};
+    struct sshd_read r = {d, usepam, kbd, password, root, 0};
     size_t before = d->unreadable + d->errors;
 
     if (access(path, F_OK) != 0 && errno == ENOENT)

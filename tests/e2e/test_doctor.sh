@@ -408,6 +408,17 @@ printf 'PasswordAuthentication no\n' >/etc/ssh/sshd_config.d/pam_jwt.conf
 doctor_is "without sshd: both prompts off (KbdInteractive no in sshd_config): error, exit 1" 1 \
     "error: /etc/ssh/sshd_config:$(grep -n '^KbdInteractiveAuthentication' /etc/ssh/sshd_config | cut -d: -f1): KbdInteractiveAuthentication and PasswordAuthentication are both off: no prompt reaches pam_jwt; set KbdInteractiveAuthentication yes"
 
+clean_setup
+printf 'Include /etc/ssh/sshd_config.d/loop.conf /etc/ssh/sshd_config.d/loop.conf\n' \
+    >/etc/ssh/sshd_config.d/loop.conf
+started=$(date +%s)
+doctor_like "without sshd: an Include that names itself twice: errors, and doctor ends" 1 \
+    "error: /etc/ssh/sshd_config.d/loop.conf:1: Includes nested more than 16 deep \\(a loop\\?\\); sshd refuses this; fix the line" \
+    "error: /etc/ssh/sshd_config.d/loop.conf:1: Includes reach more than 256 files \\(a loop\\?\\); fix the line" \
+    "error: /etc/ssh/sshd_config:[0-9]*: Includes reach more than 256 files \\(a loop\\?\\); fix the line"
+echo "# doctor took $(($(date +%s) - started)) s on the self-including file"
+rm -f /etc/ssh/sshd_config.d/loop.conf
+
 [ -e /usr/sbin/sshd ] && umount /usr/sbin/sshd
 
 # ---- not root ----
