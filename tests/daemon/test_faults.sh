@@ -197,6 +197,9 @@ echo "# daemon rounds: $R_PASSWD in $(($(now_ms) - t_part)) ms"
 echo "# of $KILL_ROUNDS kills: $new left the new content, $acked came after the writer said ok"
 check "$bad" 0 "kill -9: after each of $KILL_ROUNDS kills both files parse and hold old or new content"
 check "$lost" 0 "kill -9: every acknowledged change is there ($acked acknowledged)"
+# else the kills all landed before or after every write, and proved nothing
+landed() { [ "$new" -ge 1 ] && [ "$acked" -ge 1 ] && [ "$new" -lt "$KILL_ROUNDS" ]; }
+check_true "kill -9: some kills left the new content, some the old, some writers had said ok" landed
 check "$restarts" "$R_PASSWD" "kill -9: the daemon started again after each of its $R_PASSWD kills"
 check "$(stat -c %a "$users"):$(stat -c %a "$revoked")" 600:644 "kill -9: modes still 600 and 644"
 # the next writers sweep what killed ones left

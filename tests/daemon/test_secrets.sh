@@ -261,9 +261,9 @@ if [ -n "$dpid" ]; then
     sleep 0.5
     gone() { [ ! -d "/proc/$dpid" ] || [ "$(proc_state "$dpid")" = Z ]; }
     check_true "the daemon died of SIGABRT" gone
-    check "$(ls "$dir/cores" | tr '\n' ' ')" "" "the daemon killed by SIGABRT leaves no core file"
-    no_root_core() { [ ! -e /core ] && [ ! -e "/core.$dpid" ]; }
-    check_true "... nor a core in / (where a daemon that chdir'd would write it)" no_root_core
+    # No check for its core file: the daemon works in /, where nobody may
+    # not write, so even a dumpable daemon would leave none and the check
+    # could not fail. Not dumpable is proved above, by environ's owner.
 else
     not_ok "the daemon starts again with cores enabled"
     sed 's/^/#   /' "$dir/core.start"
