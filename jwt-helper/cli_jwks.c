@@ -130,6 +130,10 @@ check_and_install(const char *text, size_t len, const char *to, const char *from
                 to);
         return CLI_EXIT_CONFIG;
     }
+    if (!jwks_install_may_replace(to, &why)) {
+        fprintf(stderr, "jwt-helper: will not replace %s: %s; left as it was\n", to, why);
+        return CLI_EXIT_CONFIG;
+    }
     if (!jwks_install_write(to, text, len)) {
         fprintf(stderr, "jwt-helper: cannot replace %s: %s; left as it was\n", to, strerror(errno));
         return CLI_EXIT_CONFIG;

@@ -71,6 +71,37 @@ jwks_install_check(const char *text, size_t len, const char **why, size_t *usabl
     return JWT_OK;
 }
 
+bool
+jwks_install_may_replace(const char *path, const char **why)
+{
+    struct json_object *root = NULL, *keys = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    bool ok;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+    *why = NULL;
+    if (fd < 0 && errno == ENOENT)
+        return true; /* a new file */
+    if (fd < 0) {
+        *why = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
+        return false;
+    }
+    /* OUT= or --to naming the wrong file (sshd's stack, /etc/passwd) must
+     * not turn it into a key set: only a key set, or an empty file (made
+     * ready by hand), is replaced. */
+    ok = jwks_read_fd(fd, JWT_MAX_JWKS_BYTES, &text, &len) == 0 &&
+         (len == 0 || (jwt_json_parse_object(text, len, &root) == JWT_OK &&
+                       json_object_object_get_ex(root, "keys", &keys) &&
+                       json_object_is_type(keys, json_type_array)));
+    if (!ok)
+        *why = "it exists and is not a JWK Set";
+    json_object_put(root);
+    free(text);
+    close(fd);
+    return ok;
+}
+
 /* Opens path's directory (O_DIRECTORY, the last component not followed if
  * a symlink) and points *base at path's last component. */
 static int

@@ -37,6 +37,12 @@ bool jwks_stamp_write(const char *path, long long now) JWT_MUST_CHECK;
  * (the caller frees), or NULL when out of memory. */
 char *jwks_stamp_path(const char *path);
 
+/* True when path may be replaced by a key set: it does not exist, or it
+ * is a regular file (not a symbolic link) holding a JWK Set already, or
+ * nothing. Else
+ * false with *why saying what it is. */
+bool jwks_install_may_replace(const char *path, const char **why) JWT_MUST_CHECK;
+
 /* Reads all of fd up to cap bytes into a new NUL-terminated buffer (the
  * caller frees). Returns 0 with *out and *len set; 1 when fd holds more
  * than cap bytes (nothing returned); -1 with errno set on a read error. */

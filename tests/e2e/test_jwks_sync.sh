@@ -212,6 +212,17 @@ install_is "a file others may write" 4 "$E2E_HELPER" jwks install "$T/theirs.jso
 install_is "no --to" 2 "$E2E_HELPER" jwks install "$OUT"
 install_is "not root" 4 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
     "$E2E_HELPER" jwks install "$OUT" --to "$INST"
+# --to (or OUT=) naming a file that is no key set: a careless path must not
+# turn sshd's stack or the password file into a key set
+printf 'auth required pam_unix.so\n' >"$T/not-a-keyset"
+cp "$T/not-a-keyset" "$T/not-a-keyset.before"
+"$E2E_HELPER" jwks install "$OUT" --to "$T/not-a-keyset" >/dev/null 2>"$T/install.err"
+e2e_check "$?:$(cmp -s "$T/not-a-keyset" "$T/not-a-keyset.before" && echo same)" 4:same \
+    "jwks install --to a file that is no JWK Set: exit 4, the file left as it was"
+ln -s "$INST" "$T/link-to-keyset"
+"$E2E_HELPER" jwks install "$OUT" --to "$T/link-to-keyset" >/dev/null 2>"$T/install.err"
+e2e_check "$?:$([ -L "$T/link-to-keyset" ] && echo link)" 4:link \
+    "jwks install --to a symbolic link: exit 4, the link left as it was"
 
 # --- doctor: the stamp, not the file's time, says when the set was last good ---
 # doctor_sync_lines: doctor's findings about the sync files.
