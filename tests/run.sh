@@ -24,6 +24,11 @@ install_packages() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
             missing="$missing $p"
     done
+    # The OpenID Provider test runs node and npm: Debian's, unless the
+    # machine has its own (a nodesource nodejs brings npm and conflicts
+    # with Debian's npm package).
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+        missing="$missing nodejs npm"
     [ -z "$missing" ] && return 0
     echo "installing:$missing"
     # Installing openssh-server starts an sshd on port 22 unless

@@ -34,7 +34,7 @@ oidc_install() {
     [ -n "${OIDC_DIR:-}" ] && return 0
     for p in node npm; do
         command -v "$p" >/dev/null 2>&1 ||
-            oidc_fail "$p not installed (tests/run.sh installs nodejs and npm)"
+            oidc_fail "$p not installed (tests/run.sh installs Debian's nodejs and npm where the machine has none)"
     done
     OIDC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pam_jwt-oidc-XXXXXX") || exit 1
     # The outer shell's exit (e2e_enter_ns ends with one) removes it.
