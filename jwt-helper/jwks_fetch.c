@@ -126,9 +126,13 @@ id_in_use(unsigned id)
 static bool
 drop_to_fetch_id(void)
 {
-    unsigned start = randombytes_uniform(FETCH_ID_COUNT), id = 0;
+    unsigned start, id = 0;
     uid_t r, e, s;
+    gid_t rg, eg, sg;
 
+    if (sodium_init() < 0)
+        return false;
+    start = randombytes_uniform(FETCH_ID_COUNT);
     for (unsigned i = 0; i < FETCH_ID_COUNT && id == 0; i++) {
         unsigned cand = FETCH_ID_FIRST + (start + i) % FETCH_ID_COUNT;
         if (!id_in_use(cand))
@@ -141,7 +145,8 @@ drop_to_fetch_id(void)
     }
     if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 || setresuid(id, id, id) != 0)
         return false;
-    return getresuid(&r, &e, &s) == 0 && r == id && e == id && s == id && setuid(0) != 0;
+    return getresuid(&r, &e, &s) == 0 && r == id && e == id && s == id &&
+           getresgid(&rg, &eg, &sg) == 0 && rg == id && eg == id && sg == id && setuid(0) != 0;
 }
 
 static void run_curl(const char *url, int out_fd) __attribute__((noreturn));
