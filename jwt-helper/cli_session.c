@@ -465,8 +465,9 @@ login_store(const struct cli_store *st, const struct proto_response *resp)
     if (cli_store_write(st, CLI_STORE_REFRESH, resp->refresh_token, strlen(resp->refresh_token)) !=
         0)
         return CLI_EXIT_CONFIG;
-    /* The previous session's caches may belong to another user. */
-    if (cli_store_remove_caches(st, NULL) != 0)
+    /* The previous session's caches may belong to another user; what a
+     * killed `token` left half-written goes with them. */
+    if (cli_store_remove_leftovers(st) != 0)
         return CLI_EXIT_CONFIG;
     if (cli_store_write(st, CLI_STORE_ACCESS, resp->access_token, strlen(resp->access_token)) != 0)
         fprintf(stderr, "jwt-helper: (the access token is not cached)\n");

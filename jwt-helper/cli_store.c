@@ -405,11 +405,18 @@ cli_store_remove_caches(const struct cli_store *s, const char *keep)
 }
 
 int
+cli_store_remove_leftovers(const struct cli_store *s)
+{
+    return remove_matching(s, NULL, true);
+}
+
+int
 cli_store_remove_all(const struct cli_store *s)
 {
     int rc = cli_store_remove(s, CLI_STORE_REFRESH);
 
-    /* Temporary files are only swept here: a concurrent `token` may own one. */
+    /* Temporary files are only swept here and at login, which replace the
+     * session: else a concurrent `token` may own one. */
     if (remove_matching(s, NULL, true) != 0)
         rc = -1;
     return rc;

@@ -57,6 +57,10 @@ int cli_store_remove(const struct cli_store *s, const char *name);
 /* Removes every cached access token except the one named keep (NULL:
  * all). Returns 0, or -1 after printing why. */
 int cli_store_remove_caches(const struct cli_store *s, const char *keep);
+/* Removes every cached access token and the temporary files a killed
+ * writer left (a login, replacing the session). Returns 0, or -1 after
+ * printing why. */
+int cli_store_remove_leftovers(const struct cli_store *s);
 /* Removes the refresh token, every cache and temporary files a killed
  * writer left. Returns 0, or -1 after printing why. */
 int cli_store_remove_all(const struct cli_store *s);

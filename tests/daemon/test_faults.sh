@@ -267,7 +267,8 @@ check "$tlost" 0 "kill -9 of token: a token printed is the one cached ($tacked p
 check_true "kill -9 of token: the refresh token is untouched" cmp -s "$dir/tok.first" "$tok"
 # A kill in the middle of a write leaves a temporary file (0600, in the
 # 0700 directory); `token` leaves them alone, since a concurrent `token`
-# may own one, and the next login or logout sweeps them.
+# may own one, and the next login (which replaces the session) or logout
+# sweeps them.
 printf '%s\n' "$pw" | client login -u alice --password-stdin >/dev/null 2>&1
 check $? 0 "after the kills: jwt-helper login works"
 check "$(ls -A "$state/jwt-helper" | grep -v -x -e refresh-token -e access-token | tr '\n' ' ')" "" \
