@@ -241,7 +241,7 @@ other_host_refused() {
         </dev/null 2>/dev/null; then
         fail "sshd accepted a token issued for host:web2"
     fi
-    why=$(jwt-helper verify --service sshd --user "$DEMO_USER" - <"$T/web2-token")
+    why=$(jwt-helper verify --service sshd --user "$DEMO_USER" - <"$T/web2-token" 2>/dev/null)
     step "a token for host:web2 is refused by this host's sshd ($why)"
 }
 
@@ -272,7 +272,7 @@ sudo_refuses_without_scope() {
     if as_demo SUDO_ASKPASS="$T/askpass-ssh-only" timeout "$STEP_LIMIT" sudo -A true 2>/dev/null; then
         fail "sudo accepted a token without the sudo scope"
     fi
-    why=$(jwt-helper verify --service sudo --user "$DEMO_USER" - <"$T/ssh-only")
+    why=$(jwt-helper verify --service sudo --user "$DEMO_USER" - <"$T/ssh-only" 2>/dev/null)
     step "a token with scope \"ssh\" only is refused by sudo ($why)"
 }
 
